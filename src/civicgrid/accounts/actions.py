@@ -1,0 +1,120 @@
+"""Account changes and logins, each with its audit row."""
+
+from __future__ import annotations
+
+from django.contrib.auth import authenticate, login, logout
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from civicgrid.areas.models import Area
+from civicgrid.core import audit
+from civicgrid.core.errors import UserError
+from civicgrid.core.models import AuditLog
+from civicgrid.core.scoping import ensure_in_scope
+
+from .models import ApiToken, Membership, OrgUnit, User
+from .roles import ACCOUNTS_MANAGE
+
+
+def do_login(request, username: str, password: str) -> User | None:
+    """Authenticate and start a session; every attempt is audited. Returns None on failure."""
+    user = authenticate(request, username=username, password=password)
+    if user is None:
+        locked = bool(getattr(request, "axes_locked_out", False))
+        audit.record(
+            "auth.login",
+            actor_name=username[:150],
+            object_type="accounts.user",
+            object_repr=username[:200],
+            outcome=AuditLog.Outcome.LOCKED if locked else AuditLog.Outcome.FAILED,
+        )
+        return None
+    login(request, user)
+    audit.record("auth.login", actor=user, obj=user, area_code=_primary_code(user))
+    return user
+
+
+def do_logout(request) -> None:
+    user = request.user
+    if user.is_authenticated:
+        audit.record("auth.logout", actor=user, obj=user, area_code=_primary_code(user))
+    logout(request)
+
+
+def _primary_code(user) -> str:
+    memberships = user.active_memberships()
+    return memberships[0].area_code if memberships else ""
+
+
+def do_create_unit(*, actor, code: str, name: str, kind: str, area: Area, department: str = "",
+                   parent: OrgUnit | None = None) -> OrgUnit:
+    with transaction.atomic():
+        if actor is not None:
+            ensure_in_scope(actor, area.code, ACCOUNTS_MANAGE)
+        unit = OrgUnit(code=code, name=name, kind=kind, area=area, department=department, parent=parent)
+        _clean(unit)
+        unit.save()
+        audit.record("accounts.unit.create", actor=actor, obj=unit)
+    return unit
+
+
+def do_create_user(*, actor, username: str, password: str | None = None, password_hash: str | None = None,
+                   display_name: str = "", phone: str = "") -> User:
+    """Create an account. ``password_hash`` lets bulk generators hash once for many users."""
+    with transaction.atomic():
+        user = User(username=username, display_name=display_name, phone=phone)
+        if password_hash:
+            user.password = password_hash
+        elif password:
+            user.set_password(password)
+        else:
+            user.set_unusable_password()
+        _clean(user, exclude=["password"])
+        user.save()
+        audit.record("accounts.user.create", actor=actor, obj=user)
+    return user
+
+
+def do_grant_membership(*, actor, user: User, role: str, area: Area | None = None,
+                        unit: OrgUnit | None = None) -> Membership:
+    with transaction.atomic():
+        membership = Membership(user=user, role=role, area=area, unit=unit)
+        _clean(membership)
+        if actor is not None:
+            ensure_in_scope(actor, (unit.area_code if unit else area.code), ACCOUNTS_MANAGE)
+        membership.save()
+        audit.record("accounts.membership.grant", actor=actor, obj=membership,
+                     detail={"user": user.username, "role": role})
+    user.forget_memberships()
+    return membership
+
+
+def do_issue_token(*, actor, user: User, name: str) -> tuple[ApiToken, str]:
+    """Create an API token; the clear key is returned once and never stored."""
+    if not name.strip():
+        raise UserError(_("name: a token needs a name."), field="name")
+    key = ApiToken.new_key()
+    with transaction.atomic():
+        token = ApiToken.objects.create(user=user, name=name.strip()[:100], prefix=key[3:11], key_hash=ApiToken.hash(key))
+        audit.record("accounts.token.issue", actor=actor, obj=token, detail={"user": user.username})
+    return token, key
+
+
+def do_revoke_token(token: ApiToken, *, actor) -> None:
+    with transaction.atomic():
+        ApiToken.objects.filter(pk=token.pk).update(revoked=True)
+        audit.record("accounts.token.revoke", actor=actor, obj=token)
+
+
+def touch_token(token: ApiToken) -> None:
+    """Record the token's last use (not audited: every API call would write twice)."""
+    ApiToken.objects.filter(pk=token.pk).update(last_used_at=timezone.now())
+
+
+def _clean(obj, exclude=None) -> None:
+    try:
+        obj.full_clean(exclude=exclude)
+    except ValidationError as exc:
+        raise UserError("; ".join(f"{k}: {' '.join(v)}" for k, v in exc.message_dict.items()))

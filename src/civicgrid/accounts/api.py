@@ -1,0 +1,56 @@
+"""Accounts API: who am I, organisational units."""
+
+from ninja import Field, Router, Schema
+
+from .queries import access_unit, visible_units
+
+router = Router(tags=["accounts"])
+
+
+class MembershipOut(Schema):
+    role: str
+    area_code: str
+    unit: str | None = Field(None, alias="unit.code")
+
+
+class MeOut(Schema):
+    username: str
+    display_name: str
+    is_superuser: bool
+    memberships: list[MembershipOut]
+    capabilities: list[str]
+
+
+class UnitOut(Schema):
+    code: str
+    name: str
+    kind: str
+    department: str
+    area_code: str
+    phone: str
+    active: bool
+
+
+@router.get("/me", response=MeOut, summary="The caller, their roles and jurisdiction")
+def me(request):
+    user = request.user
+    return {
+        "username": user.username,
+        "display_name": user.display_name,
+        "is_superuser": user.is_superuser,
+        "memberships": user.active_memberships(),
+        "capabilities": sorted(user.capabilities()),
+    }
+
+
+@router.get("/units/", response=list[UnitOut], tags=["units"], summary="Units in your jurisdiction")
+def list_units(request, kind: str | None = None, limit: int = 500, offset: int = 0):
+    qs = visible_units(request.user)
+    if kind:
+        qs = qs.filter(kind=kind)
+    return qs[offset : offset + min(limit, 5000)]
+
+
+@router.get("/units/{code}", response=UnitOut, tags=["units"], summary="One unit")
+def get_unit(request, code: str):
+    return access_unit(request.user, code)

@@ -1,0 +1,68 @@
+"""Roles and what each may do. Capabilities are granted per membership, so they hold
+only inside that membership's area (NetBox-style constrained permissions)."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    DISTRICT_ADMIN = "district_admin", _("district administrator")  # 区级管理员
+    STREET_ADMIN = "street_admin", _("street administrator")  # 街道管理员
+    COMMUNITY_WORKER = "community_worker", _("community worker")  # 社区工作者
+    GRID_WORKER = "grid_worker", _("grid worker")  # 网格员
+    GRID_HEAD = "grid_head", _("grid head")  # 网格长
+    SUPERVISOR = "supervisor", _("supervisor")  # 监督员, may cover several grids
+    ACCEPTANCE_SEAT = "acceptance_seat", _("hotline acceptance seat")  # 受理员
+    SHIFT_LEADER = "shift_leader", _("shift leader")  # 值班长
+    DISPATCHER = "dispatcher", _("dispatcher")  # 派遣员
+    DEPT_HANDLER = "dept_handler", _("department handler")  # 部门处置人员
+    FAMILY_DOCTOR = "family_doctor", _("family doctor")  # 家庭医生
+    RESIDENT = "resident", _("resident")  # 居民
+
+
+STAFF_ROLES = frozenset(Role) - {Role.RESIDENT}
+
+# Which area level a role's membership is bound to (None: bound to an organisational unit).
+ROLE_AREA_LEVELS: dict[str, set[str] | None] = {
+    Role.DISTRICT_ADMIN: {"district"},
+    Role.STREET_ADMIN: {"street"},
+    Role.COMMUNITY_WORKER: {"community"},
+    Role.GRID_WORKER: {"grid"},
+    Role.GRID_HEAD: {"grid"},
+    Role.SUPERVISOR: {"grid", "community", "street"},
+    Role.ACCEPTANCE_SEAT: None,
+    Role.SHIFT_LEADER: None,
+    Role.DISPATCHER: None,
+    Role.DEPT_HANDLER: None,
+    Role.FAMILY_DOCTOR: {"community", "grid"},
+    Role.RESIDENT: {"grid"},
+}
+# Unit kinds a unit-bound role may belong to.
+ROLE_UNIT_KINDS: dict[str, set[str]] = {
+    Role.ACCEPTANCE_SEAT: {"centre"},
+    Role.SHIFT_LEADER: {"centre"},
+    Role.DISPATCHER: {"centre"},
+    Role.DEPT_HANDLER: {"department", "street_office"},
+}
+
+VIEW = "view"  # see staff pages and data of the jurisdiction
+AREAS_MANAGE = "areas.manage"  # edit area names, responsible staff; run checks
+AREAS_IMPORT = "areas.import"  # import and replace boundaries
+ACCOUNTS_MANAGE = "accounts.manage"  # manage staff and memberships
+AUDIT_VIEW = "audit.view"  # read the audit log of the jurisdiction
+LOOKUP = "lookup"  # locate points in grids
+
+CAPABILITIES: dict[str, frozenset[str]] = {
+    Role.DISTRICT_ADMIN: frozenset({VIEW, AREAS_MANAGE, AREAS_IMPORT, ACCOUNTS_MANAGE, AUDIT_VIEW, LOOKUP}),
+    Role.STREET_ADMIN: frozenset({VIEW, AREAS_MANAGE, ACCOUNTS_MANAGE, AUDIT_VIEW, LOOKUP}),
+    Role.COMMUNITY_WORKER: frozenset({VIEW, LOOKUP}),
+    Role.GRID_WORKER: frozenset({VIEW, LOOKUP}),
+    Role.GRID_HEAD: frozenset({VIEW, LOOKUP}),
+    Role.SUPERVISOR: frozenset({VIEW, LOOKUP}),
+    Role.ACCEPTANCE_SEAT: frozenset({VIEW, LOOKUP}),
+    Role.SHIFT_LEADER: frozenset({VIEW, LOOKUP}),
+    Role.DISPATCHER: frozenset({VIEW, LOOKUP}),
+    Role.DEPT_HANDLER: frozenset({VIEW, LOOKUP}),
+    Role.FAMILY_DOCTOR: frozenset({VIEW, LOOKUP}),
+    Role.RESIDENT: frozenset(),
+}

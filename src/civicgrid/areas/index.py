@@ -1,0 +1,95 @@
+"""Point → grid lookup with an in-process STRtree (网格定位).
+
+The index is built from every grid boundary and rebuilt when the counter
+``area_boundaries`` (bumped by every action that changes a boundary) differs
+from the value the index was built from, so web workers and job consumers
+pick up changes without a restart.
+"""
+
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+import shapely
+from shapely import STRtree
+
+from civicgrid.core.models import Counter
+
+from .geometry import parse_boundary
+from .models import Area
+
+BOUNDARY_COUNTER = "area_boundaries"
+
+
+class GridIndex:
+    """Grids by code, sorted, so that a point on a shared edge goes to the smaller code."""
+
+    def __init__(self, codes: list[str], geometries: list) -> None:
+        order = sorted(range(len(codes)), key=codes.__getitem__)
+        self.codes = np.array([codes[i] for i in order], dtype=object)
+        self.geometries = np.array([geometries[i] for i in order], dtype=object)
+        self.tree = STRtree(self.geometries)
+
+    @classmethod
+    def from_db(cls) -> GridIndex:
+        rows = Area.objects.filter(level=Area.Level.GRID, boundary__isnull=False).values_list("code", "boundary")
+        codes, geoms = [], []
+        for code, boundary in rows.iterator(chunk_size=2000):
+            codes.append(code)
+            geoms.append(parse_boundary(boundary))
+        return cls(codes, geoms)
+
+    def __len__(self) -> int:
+        return len(self.codes)
+
+    def lookup(self, lon: float, lat: float) -> str | None:
+        hits = self.tree.query(shapely.Point(lon, lat), predicate="intersects")
+        return self.codes[hits.min()] if len(hits) else None
+
+    def lookup_many(self, lons, lats) -> np.ndarray:
+        """Grid code for each point (None outside every grid), vectorised."""
+        lons = np.asarray(lons, dtype=float)
+        lats = np.asarray(lats, dtype=float)
+        points = shapely.points(lons, lats)
+        point_idx, grid_idx = self.tree.query(points, predicate="intersects")
+        best = np.full(len(points), len(self.codes), dtype=np.int64)
+        # A point on an edge shared by two grids hits both; keep the smaller code.
+        np.minimum.at(best, point_idx, grid_idx)
+        codes = np.append(self.codes, None)
+        return codes[best]
+
+
+_lock = threading.Lock()
+_state: dict = {"version": None, "index": None}
+
+
+def boundary_version() -> int:
+    return Counter.objects.filter(name=BOUNDARY_COUNTER).values_list("value", flat=True).first() or 0
+
+
+def bump_boundary_version() -> None:
+    """Call inside the transaction that changes a boundary."""
+    from django.db.models import F
+
+    updated = Counter.objects.filter(name=BOUNDARY_COUNTER).update(value=F("value") + 1)
+    if not updated:
+        Counter.objects.create(name=BOUNDARY_COUNTER, value=1)
+
+
+def grid_index() -> GridIndex:
+    version = boundary_version()
+    with _lock:
+        if _state["index"] is None or _state["version"] != version:
+            _state["index"] = GridIndex.from_db()
+            _state["version"] = version
+        return _state["index"]
+
+
+def locate(lon: float, lat: float) -> str | None:
+    """Code of the grid containing the point, or None."""
+    return grid_index().lookup(lon, lat)
+
+
+def locate_many(lons, lats) -> np.ndarray:
+    return grid_index().lookup_many(lons, lats)

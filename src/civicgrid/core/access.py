@@ -1,0 +1,19 @@
+"""Helpers shared by every app's ``access_*`` functions (Zulip style)."""
+
+from __future__ import annotations
+
+from django.http import Http404
+
+from . import audit
+from .models import AuditLog
+
+
+def not_found_or_denied(user, obj, *, action: str = "access.denied"):
+    """Raise 404 for an object outside the user's scope, logging the refused attempt.
+
+    "Not yours" and "not there" answer alike, so nothing leaks about other
+    jurisdictions; only the audit log knows the difference.
+    """
+    if obj is not None:
+        audit.record(action, actor=user, obj=obj, outcome=AuditLog.Outcome.DENIED)
+    raise Http404

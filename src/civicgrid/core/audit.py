@@ -1,0 +1,45 @@
+"""Writing audit rows. Every action calls :func:`record`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .context import current_ip
+from .models import AuditLog
+
+
+def record(
+    action: str,
+    *,
+    actor=None,
+    obj: Any = None,
+    area_code: str = "",
+    outcome: str = AuditLog.Outcome.OK,
+    detail: dict | None = None,
+    actor_name: str = "",
+    object_type: str = "",
+    object_id: str = "",
+    object_repr: str = "",
+) -> AuditLog:
+    """Append one audit row. ``obj`` fills type, id, label and area code when given."""
+    if obj is not None:
+        object_type = object_type or obj._meta.label_lower
+        object_id = object_id or str(obj.pk)
+        object_repr = object_repr or str(obj)[:200]
+        area_code = area_code or getattr(obj, "area_code", "") or ""
+    if actor is not None and getattr(actor, "is_authenticated", False):
+        actor_name = actor_name or actor.get_username()
+    if actor is None or actor.pk is None or not getattr(actor, "is_authenticated", False):
+        actor = None  # anonymous visitors and the SYSTEM actor have no user row
+    return AuditLog.objects.create(
+        actor=actor,
+        actor_name=actor_name[:150],
+        action=action,
+        object_type=object_type,
+        object_id=object_id,
+        object_repr=object_repr[:200],
+        area_code=area_code,
+        outcome=outcome,
+        source_ip=current_ip(),
+        detail=detail or {},
+    )

@@ -1,0 +1,70 @@
+"""Core data: the append-only audit log and small shared counters."""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class AuditQuerySet(models.QuerySet):
+    def delete(self):  # noqa: D401 - the audit trail is never thinned out by the application
+        raise PermissionError("the audit log is append-only")
+
+    def update(self, **kwargs):
+        raise PermissionError("the audit log is append-only")
+
+
+class AuditLog(models.Model):
+    """Audit log (审计日志): one row per action, login and refused access. Never changed."""
+
+    class Outcome(models.TextChoices):
+        OK = "ok", _("succeeded")  # the action took effect
+        DENIED = "denied", _("denied")  # refused: out of scope, role missing
+        FAILED = "failed", _("failed")  # attempted but rejected (bad password, invalid input)
+        LOCKED = "locked", _("locked out")  # refused because of repeated failures
+
+    at = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("actor"), null=True, blank=True, on_delete=models.SET_NULL
+    )
+    # The user name at the time, kept even if the account is renamed or removed.
+    actor_name = models.CharField(_("actor name"), max_length=150, blank=True)
+    action = models.CharField(_("action"), max_length=80, db_index=True)
+    object_type = models.CharField(_("object type"), max_length=80, blank=True)
+    object_id = models.CharField(_("object id"), max_length=64, blank=True)
+    object_repr = models.CharField(_("object"), max_length=200, blank=True)
+    area_code = models.CharField(_("jurisdiction code"), max_length=15, blank=True, db_index=True)
+    outcome = models.CharField(_("outcome"), max_length=8, choices=Outcome.choices, default=Outcome.OK)
+    source_ip = models.GenericIPAddressField(_("source IP"), null=True, blank=True)
+    detail = models.JSONField(_("detail"), default=dict, blank=True)
+
+    objects = AuditQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("audit log entry")
+        verbose_name_plural = _("audit log")
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["object_type", "object_id"])]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M:%S} {self.actor_name} {self.action} {self.object_repr} {self.outcome}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise PermissionError("the audit log is append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError("the audit log is append-only")
+
+
+class Counter(models.Model):
+    """A named integer bumped inside transactions, e.g. the version of the grid boundaries.
+
+    Processes compare it with the value their in-memory caches were built from.
+    """
+
+    name = models.CharField(max_length=64, primary_key=True)
+    value = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.name}={self.value}"

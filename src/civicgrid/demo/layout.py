@@ -1,0 +1,210 @@
+"""Synthetic district geometry: streets, communities and grids that tile each other exactly.
+
+The district is a lattice of grid cells whose inner vertices are jittered, so
+grids look irregular; a community is a block of cells and a street a block of
+communities. Every polygon is built from the same vertex lattice, so
+neighbours share edges exactly and a parent is exactly the union of its
+children. Pure functions of (seed, scale): no database, so benchmarks can use
+them directly.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from dataclasses import dataclass, field
+
+DISTRICT_CODE = "330106"  # GB/T 2260: 浙江省杭州市西湖区 (the demo's data are synthetic)
+DISTRICT_NAME = "西湖区（演示）"
+ORIGIN = (120.05, 30.22)  # south-west corner, lon/lat
+CELL_M = 350.0  # one grid cell, metres
+COMMUNITY_CELLS = (5, 2)  # cells per community (columns, rows): 10 grids
+M_PER_DEG_LAT = 110_574.0
+
+STREET_NAMES = [
+    "文新街道", "翠苑街道", "古荡街道", "西溪街道", "北山街道", "灵隐街道", "留下街道", "转塘街道",
+    "蒋村街道", "三墩镇", "双浦镇", "之江街道",
+]
+COMMUNITY_WORDS = [
+    "文华", "嘉绿", "学院", "紫荆", "青枫", "竹径", "桂花", "梅苑", "兰亭", "松木", "翠柏", "星洲",
+    "益乐", "府苑", "德加", "登云", "金祝", "申花", "丰潭", "三坝", "华星", "骆家庄", "香樟", "枫华",
+]
+ROAD_WORDS = [
+    "文一", "文二", "文三", "学院", "教工", "古墩", "莫干山", "丰潭", "紫金港", "天目山", "余杭塘", "保俶",
+    "西溪", "留和", "崇义", "星光", "竞舟", "华星", "登云", "沈半", "花园", "青枫", "桂语", "梅林",
+]
+
+
+@dataclass
+class AreaSpec:
+    code: str
+    level: str
+    name: str
+    ring: list[tuple[float, float]]
+    kind: str = "urban"
+
+
+@dataclass
+class Layout:
+    seed: int
+    scale: int
+    areas: list[AreaSpec] = field(default_factory=list)
+    roads: list[dict] = field(default_factory=list)  # {"name", "coords": [(lon, lat), ...], "length_m"}
+    cells: dict[str, list[tuple[float, float]]] = field(default_factory=dict)  # grid code -> 4 corners
+
+    @property
+    def grids(self) -> list[AreaSpec]:
+        return [a for a in self.areas if a.level == "grid"]
+
+    def feature_collection(self) -> dict:
+        return {
+            "type": "FeatureCollection",
+            "features": [
+                {
+                    "type": "Feature",
+                    "properties": {"code": a.code, "name": a.name, "kind": a.kind},
+                    "geometry": {"type": "Polygon", "coordinates": [[list(p) for p in a.ring]]},
+                }
+                for a in self.areas
+            ],
+        }
+
+
+def _dims(scale: int) -> tuple[int, int, int, int]:
+    """Communities in columns × rows, and communities per street block (columns × rows)."""
+    communities = 4 * max(1, scale)
+    cols = math.ceil(math.sqrt(communities))
+    rows = math.ceil(communities / cols)
+    street_cols = max(1, min(4, cols // 2))
+    street_rows = max(1, min(5, rows))
+    return cols, rows, street_cols, street_rows
+
+
+def build_layout(seed: int = 1, scale: int = 1) -> Layout:
+    rng = random.Random(seed)
+    cols, rows, street_cols, street_rows = _dims(scale)
+    cw, ch = COMMUNITY_CELLS
+    nx, ny = cols * cw, rows * ch
+    lon0, lat0 = ORIGIN
+    deg_x = 1 / (111_320.0 * math.cos(math.radians(lat0)))
+    deg_y = 1 / M_PER_DEG_LAT
+    jitter = 0.18 * CELL_M
+
+    # Vertex lattice in metres, jittered; district edges stay straight.
+    verts: list[list[tuple[float, float]]] = []
+    for i in range(nx + 1):
+        column = []
+        for j in range(ny + 1):
+            x, y = i * CELL_M, j * CELL_M
+            if 0 < i < nx:
+                x += rng.uniform(-jitter, jitter)
+            if 0 < j < ny:
+                y += rng.uniform(-jitter, jitter)
+            column.append((round(lon0 + x * deg_x, 7), round(lat0 + y * deg_y, 7)))
+        verts.append(column)
+
+    def block_ring(i0: int, j0: int, i1: int, j1: int) -> list[tuple[float, float]]:
+        ring = [verts[i][j0] for i in range(i0, i1)]
+        ring += [verts[i1][j] for j in range(j0, j1)]
+        ring += [verts[i][j1] for i in range(i1, i0, -1)]
+        ring += [verts[i0][j] for j in range(j1, j0, -1)]
+        return ring + [ring[0]]
+
+    layout = Layout(seed=seed, scale=scale)
+    layout.areas.append(AreaSpec(DISTRICT_CODE, "district", DISTRICT_NAME, block_ring(0, 0, nx, ny)))
+
+    street_no = 0
+    used_names: set[str] = set()
+    for sy in range(0, rows, street_rows):
+        for sx in range(0, cols, street_cols):
+            street_no += 1
+            s_code = f"{DISTRICT_CODE}{street_no:03d}"
+            s_name = STREET_NAMES[street_no - 1] if street_no <= len(STREET_NAMES) else f"第{street_no}街道"
+            c1, r1 = min(sx + street_cols, cols), min(sy + street_rows, rows)
+            kind = "rural" if s_name.endswith("镇") else "urban"
+            layout.areas.append(AreaSpec(s_code, "street", s_name, block_ring(sx * cw, sy * ch, c1 * cw, r1 * ch), kind))
+            community_no = 0
+            for cy in range(sy, r1):
+                for cx in range(sx, c1):
+                    community_no += 1
+                    c_code = f"{s_code}{community_no:03d}"
+                    c_name = _community_name(rng, used_names, kind)
+                    i0, j0 = cx * cw, cy * ch
+                    layout.areas.append(AreaSpec(c_code, "community", c_name, block_ring(i0, j0, i0 + cw, j0 + ch), kind))
+                    grid_no = 0
+                    for gy in range(ch):
+                        for gx in range(cw):
+                            grid_no += 1
+                            g_code = f"{c_code}{grid_no:03d}"
+                            i, j = i0 + gx, j0 + gy
+                            layout.areas.append(
+                                AreaSpec(g_code, "grid", f"{c_name}第{grid_no}网格", block_ring(i, j, i + 1, j + 1), kind)
+                            )
+                            layout.cells[g_code] = [verts[i][j], verts[i + 1][j], verts[i + 1][j + 1], verts[i][j + 1]]
+
+    # Roads run along every lattice line: avenues south–north (路), streets west–east (街).
+    for i in range(nx + 1):
+        coords = [verts[i][j] for j in range(ny + 1)]
+        layout.roads.append({"name": _road_name(i, "路"), "coords": coords, "length_m": _length(coords, deg_x, deg_y)})
+    for j in range(ny + 1):
+        coords = [verts[i][j] for i in range(nx + 1)]
+        layout.roads.append({"name": _road_name(j, "街"), "coords": coords, "length_m": _length(coords, deg_x, deg_y)})
+    return layout
+
+
+def _community_name(rng: random.Random, used: set[str], kind: str) -> str:
+    suffix = "村" if kind == "rural" else "社区"
+    for _ in range(50):
+        name = rng.choice(COMMUNITY_WORDS) + suffix
+        if name not in used:
+            used.add(name)
+            return name
+    name = f"{rng.choice(COMMUNITY_WORDS)}{len(used) + 1}{suffix}"
+    used.add(name)
+    return name
+
+
+def _road_name(n: int, suffix: str) -> str:
+    word = ROAD_WORDS[n % len(ROAD_WORDS)]
+    rank = n // len(ROAD_WORDS)
+    return f"{word}{suffix}" if rank == 0 else f"{word}{rank + 1}{suffix}"
+
+
+def _length(coords, deg_x: float, deg_y: float) -> float:
+    return round(
+        sum(math.hypot((b[0] - a[0]) / deg_x, (b[1] - a[1]) / deg_y) for a, b in zip(coords, coords[1:], strict=False)),
+        1,
+    )
+
+
+def buildings_for(layout: Layout, seed: int) -> list[dict]:
+    """Buildings inside every grid cell with households counts; most grids fit the 300–500 rule,
+    about one in ten deliberately does not, so the sizing report has something to show."""
+    rng = random.Random(seed * 7919 + 17)
+    street_names = {j: _road_name(j, "街") for j in range(1000)}
+    rows = []
+    for grid in layout.grids:
+        corners = layout.cells[grid.code]
+        roll = rng.random()
+        count = rng.randint(3, 4) if roll < 0.05 else rng.randint(13, 15) if roll < 0.10 else rng.randint(7, 9)
+        number = 1
+        for k in range(count):
+            u, v = rng.uniform(0.12, 0.88), rng.uniform(0.12, 0.88)
+            lon = (1 - u) * (1 - v) * corners[0][0] + u * (1 - v) * corners[1][0] + u * v * corners[2][0] + (
+                1 - u) * v * corners[3][0]
+            lat = (1 - u) * (1 - v) * corners[0][1] + u * (1 - v) * corners[1][1] + u * v * corners[2][1] + (
+                1 - u) * v * corners[3][1]
+            households = rng.randint(40, 60)
+            row_index = int(grid.code[-3:]) > 5  # upper or lower row of the community
+            road = street_names[(int(grid.code[9:12]) * 2 + row_index) % 1000]
+            number += rng.randint(1, 4) * 2
+            rows.append({
+                "address": f"{road}{number}号{k + 1}幢",
+                "name": f"{grid.name.split('第')[0]}{k + 1}幢",
+                "lon": round(lon, 7),
+                "lat": round(lat, 7),
+                "floors": rng.choice([6, 6, 7, 11, 18, 24]),
+                "households": households,
+                "residents": round(households * rng.uniform(2.3, 3.1)),
+            })
+    return rows

@@ -1,0 +1,163 @@
+"""Load the synthetic demo district through the platform's own actions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.contrib.auth.hashers import make_password
+from django.db import transaction
+
+from civicgrid.accounts import actions as account_actions
+from civicgrid.accounts.models import Membership, OrgUnit, User
+from civicgrid.accounts.roles import Role
+from civicgrid.areas.actions import do_import_areas, do_recount_area_stats
+from civicgrid.areas.models import Area
+from civicgrid.core.errors import UserError
+from civicgrid.core.scoping import SYSTEM
+from civicgrid.registry.actions import do_bulk_create_buildings, do_bulk_create_roads
+
+from .layout import DISTRICT_CODE, build_layout, buildings_for
+
+DEMO_PASSWORD = "civicgrid2026"
+DEPARTMENTS = [
+    ("CG", "chengguan", "区城市管理局"),
+    ("HW", "sanitation", "区环境卫生管理中心"),
+    ("YL", "landscaping", "区园林绿化管理中心"),
+    ("ZJ", "housing", "区住房和城乡建设局"),
+    ("GA", "police", "区公安分局"),
+    ("MZ", "civil_affairs", "区民政局"),
+    ("WJ", "health", "区卫生健康局"),
+]
+
+
+@dataclass
+class DemoAccount:
+    username: str
+    role: str
+    place: str
+    display_name: str
+
+
+def _first(level: str, n: int = 0) -> Area:
+    return Area.objects.filter(level=level).order_by("code")[n]
+
+
+def load_demo(seed: int = 1, scale: int = 1, *, progress=print) -> list[DemoAccount]:
+    layout = build_layout(seed, scale)
+    progress(f"areas: {len(layout.areas)} ({len(layout.grids)} grids)")
+    report = do_import_areas(layout.feature_collection(), actor=SYSTEM, source=f"demo seed={seed} scale={scale}")
+    if not report.committed:
+        raise UserError(f"demo areas did not import: {report.errors[:3]} {report.violations[:3]}")
+    district = Area.objects.get(code=DISTRICT_CODE)
+    road_rows = [
+        {"name": r["name"], "geometry": {"type": "LineString", "coordinates": [list(c) for c in r["coords"]]},
+         "length_m": r["length_m"]}
+        for r in layout.roads
+    ]
+    do_bulk_create_roads(road_rows, actor=SYSTEM, area_code=district.code)
+    buildings = buildings_for(layout, seed)
+    do_bulk_create_buildings(buildings, actor=SYSTEM, area_code=district.code)
+    progress(f"roads: {len(road_rows)}, buildings: {len(buildings)}")
+    do_recount_area_stats(actor=SYSTEM, root_code=district.code)
+    accounts = _load_staff(district)
+    progress(f"staff accounts: {User.objects.count()}")
+    return accounts
+
+
+@transaction.atomic
+def _load_staff(district: Area) -> list[DemoAccount]:
+    centre = account_actions.do_create_unit(
+        actor=SYSTEM, code=f"{district.code}-ZX", name="区网格化综合指挥中心", kind=OrgUnit.Kind.CENTRE, area=district
+    )
+    departments = [
+        account_actions.do_create_unit(
+            actor=SYSTEM, code=f"{district.code}-{short}", name=name, kind=OrgUnit.Kind.DEPARTMENT,
+            department=dept, area=district,
+        )
+        for short, dept, name in DEPARTMENTS
+    ]
+    streets = list(Area.objects.filter(level="street").order_by("code"))
+    communities = list(Area.objects.filter(level="community").order_by("code"))
+    grids = list(Area.objects.filter(level="grid").order_by("code"))
+    street_units = {}
+    for street in streets:
+        street_units[street.code] = account_actions.do_create_unit(
+            actor=SYSTEM, code=f"{street.code}-JD", name=f"{street.name}办事处", kind=OrgUnit.Kind.STREET_OFFICE,
+            area=street, parent=centre,
+        )
+        account_actions.do_create_unit(
+            actor=SYSTEM, code=f"{street.code}-ZX", name=f"{street.name}网格化管理分中心", kind=OrgUnit.Kind.CENTRE,
+            area=street, parent=centre,
+        )
+    for community in communities:
+        account_actions.do_create_unit(
+            actor=SYSTEM, code=f"{community.code}-JW", name=f"{community.name}居民委员会",
+            kind=OrgUnit.Kind.COMMUNITY_COMMITTEE, area=community, parent=street_units[community.code[:9]],
+        )
+
+    password_hash = make_password(DEMO_PASSWORD)  # hashed once for every demo account
+    second_grid = Area.objects.filter(level="grid", code__startswith=communities[0].code).order_by("code")[1]
+    named = [
+        ("qu_admin", "区管理员", Role.DISTRICT_ADMIN, district, None),
+        ("jd_admin", "街道管理员", Role.STREET_ADMIN, streets[0], None),
+        ("jd_admin2", "街道管理员二", Role.STREET_ADMIN, streets[1], None),
+        ("sq_worker", "社区工作者", Role.COMMUNITY_WORKER, communities[0], None),
+        ("sq_worker2", "社区工作者二", Role.COMMUNITY_WORKER, communities[1], None),
+        ("wg_worker", "网格员", Role.GRID_WORKER, grids[0], None),
+        ("wg_worker2", "网格员二", Role.GRID_WORKER, second_grid, None),
+        ("wg_head", "网格长", Role.GRID_HEAD, grids[0], None),
+        ("supervisor", "监督员", Role.SUPERVISOR, communities[0], None),
+        ("seat", "受理员", Role.ACCEPTANCE_SEAT, None, centre),
+        ("shift", "值班长", Role.SHIFT_LEADER, None, centre),
+        ("dispatcher", "派遣员", Role.DISPATCHER, None, centre),
+        ("dept_cg", "城管处置员", Role.DEPT_HANDLER, None, departments[0]),
+        ("doctor", "家庭医生", Role.FAMILY_DOCTOR, communities[0], None),
+        ("resident", "居民", Role.RESIDENT, grids[0], None),
+    ]
+    accounts = []
+    for username, display, role, area, unit in named:
+        user = account_actions.do_create_user(
+            actor=SYSTEM, username=username, password_hash=password_hash, display_name=display
+        )
+        account_actions.do_grant_membership(actor=SYSTEM, user=user, role=role, area=area, unit=unit)
+        accounts.append(DemoAccount(username, str(Role(role).label), str(unit or area), display))
+    admin = account_actions.do_create_user(actor=SYSTEM, username="admin", password_hash=password_hash,
+                                           display_name="系统管理员")
+    User.objects.filter(pk=admin.pk).update(is_superuser=True, is_staff=True)
+    accounts.append(DemoAccount("admin", "superuser (Django admin)", "—", "系统管理员"))
+
+    # Every street, community and grid gets its own staff, bulk-created (same rules as the actions).
+    staff = []
+    for area, role, prefix in (
+        [(s, Role.STREET_ADMIN, "jd") for s in streets[2:]]
+        + [(c, Role.COMMUNITY_WORKER, "sq") for c in communities[2:]]
+        + [(g, Role.GRID_WORKER, "wg") for g in grids if g.code not in {grids[0].code, second_grid.code}]
+        + [(g, Role.GRID_HEAD, "wz") for g in grids[1:]]
+    ):
+        staff.append((User(username=f"{prefix}{area.code}", password=password_hash,
+                           display_name=f"{area.name}{Role(role).label}"), role, area))
+    User.objects.bulk_create([u for u, _, _ in staff], batch_size=2000)
+    users = {u.username: u for u in User.objects.filter(username__in=[u.username for u, _, _ in staff])}
+    Membership.objects.bulk_create(
+        [Membership(user=users[u.username], role=role, area=area, area_code=area.code) for u, role, area in staff],
+        batch_size=2000,
+    )
+    from civicgrid.core import audit
+
+    audit.record("demo.staff.bulk_create", actor=SYSTEM, area_code=district.code, detail={"count": len(staff)})
+    return accounts
+
+
+def demo_accounts() -> list[DemoAccount]:
+    """The named demo accounts as they are in the database now (for printing on later runs)."""
+    rows = []
+    for m in Membership.objects.filter(user__password__isnull=False).select_related("user", "area", "unit").filter(
+        user__username__in=[
+            "qu_admin", "jd_admin", "jd_admin2", "sq_worker", "sq_worker2", "wg_worker", "wg_worker2", "wg_head",
+            "supervisor", "seat", "shift", "dispatcher", "dept_cg", "doctor", "resident",
+        ]
+    ).order_by("id"):
+        rows.append(DemoAccount(m.user.username, str(m.get_role_display()), str(m.unit or m.area), m.user.display_name))
+    if User.objects.filter(username="admin", is_superuser=True).exists():
+        rows.append(DemoAccount("admin", "superuser (Django admin)", "—", "系统管理员"))
+    return rows

@@ -1,0 +1,37 @@
+from django.core.management.base import BaseCommand, CommandError
+
+from civicgrid.areas.models import Area
+from civicgrid.core.errors import UserError
+from civicgrid.demo.loader import DEMO_PASSWORD, demo_accounts, load_demo
+
+
+class Command(BaseCommand):
+    help = "Generate the synthetic demo district (deterministic for a seed; --scale grows it)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--seed", type=int, default=1)
+        parser.add_argument("--scale", type=int, default=1, help="1 ≈ 40 grids; 250 ≈ 10,000 grids")
+        parser.add_argument("--if-empty", action="store_true", help="do nothing if areas exist already")
+
+    def handle(self, *args, seed, scale, if_empty, **options):
+        if Area.objects.exists():
+            if not if_empty:
+                raise CommandError("the database already has areas; use a fresh database (or --if-empty)")
+            self.stdout.write("Demo data already present; reusing it.")
+        else:
+            if scale < 1:
+                raise CommandError("--scale must be at least 1")
+            try:
+                load_demo(seed, scale, progress=lambda line: self.stdout.write(f"  {line}"))
+            except UserError as exc:
+                raise CommandError(str(exc))
+        self.print_accounts()
+
+    def print_accounts(self):
+        accounts = demo_accounts()
+        if not accounts:
+            return
+        self.stdout.write(f"\nDemo accounts (password for all: {DEMO_PASSWORD}):")
+        width = max(len(a.username) for a in accounts)
+        for a in accounts:
+            self.stdout.write(f"  {a.username.ljust(width)}  {a.role} — {a.place}")

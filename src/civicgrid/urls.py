@@ -1,0 +1,21 @@
+from django.contrib import admin
+from django.http import HttpResponse
+from django.urls import include, path
+
+from civicgrid.api.main import api
+
+
+def healthz(request):
+    return HttpResponse("ok", content_type="text/plain")
+
+
+urlpatterns = [
+    path("", include("civicgrid.web.urls")),
+    path("", include("civicgrid.accounts.urls")),
+    path("areas/", include("civicgrid.areas.urls")),
+    path("audit/", include("civicgrid.core.urls")),
+    path("api/", api.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+    path("healthz", healthz),
+]

@@ -1,0 +1,89 @@
+/* CivicGrid maps: vector boundaries on a plain background, no online tiles. */
+(function () {
+  "use strict";
+  var STYLE = {
+    district: { color: "#0d47a1", weight: 3, fillOpacity: 0.04 },
+    street: { color: "#1565c0", weight: 2.5, fillOpacity: 0.06 },
+    community: { color: "#2e7d32", weight: 2, fillOpacity: 0.08 },
+    grid: { color: "#ef6c00", weight: 1, fillOpacity: 0.12 }
+  };
+  var FILLS = ["#fff3e0", "#e3f2fd", "#e8f5e9", "#fce4ec", "#ede7f6", "#fffde7", "#e0f7fa", "#f1f8e9"];
+
+  function fetchJSON(url) {
+    return fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } }).then(function (r) {
+      if (!r.ok) { throw new Error(r.status + " " + url); }
+      return r.json();
+    });
+  }
+
+  function baseMap(id) {
+    var map = L.map(id, { preferCanvas: true, zoomSnap: 0.25, attributionControl: true });
+    map.attributionControl.setPrefix(false);
+    return map;
+  }
+
+  function styleFor(feature) {
+    var p = feature.properties || {};
+    var s = Object.assign({}, STYLE[p.level] || STYLE.grid);
+    var n = parseInt((p.code || "0").slice(-3), 10) || 0;
+    s.fillColor = FILLS[n % FILLS.length];
+    s.fillOpacity = p.level === "grid" ? 0.55 : 0.35;
+    return s;
+  }
+
+  function bindArea(feature, layer) {
+    var p = feature.properties || {};
+    layer.bindTooltip(p.name + " · " + p.code, { sticky: true });
+    layer.on("click", function () { window.location.href = "/areas/" + p.code + "/"; });
+  }
+
+  function areaMap(id) {
+    var el = document.getElementById(id);
+    if (!el) { return; }
+    var map = baseMap(id);
+    fetchJSON(el.dataset.geojson).then(function (feature) {
+      var outline = L.geoJSON(feature, { style: { color: "#0d47a1", weight: 3, fill: false } }).addTo(map);
+      map.fitBounds(outline.getBounds(), { padding: [10, 10] });
+      return fetchJSON(el.dataset.children).then(function (fc) {
+        L.geoJSON(fc, { style: styleFor, onEachFeature: bindArea }).addTo(map);
+        outline.bringToFront();
+      });
+    }).catch(function (e) { el.textContent = e.message; });
+    window.civicgridMap = map;
+  }
+
+  function overview(id, levelId, roadsId) {
+    var el = document.getElementById(id);
+    if (!el) { return; }
+    var map = baseMap(id);
+    var areas = null, roads = null, fitted = false;
+    var select = document.getElementById(levelId);
+    var roadsBox = document.getElementById(roadsId);
+    function load() {
+      var url = el.dataset.geojson + "?level=" + encodeURIComponent(select.value);
+      if (el.dataset.focus) { url += "&within=" + encodeURIComponent(el.dataset.focus); }
+      fetchJSON(url).then(function (fc) {
+        if (areas) { map.removeLayer(areas); }
+        areas = L.geoJSON(fc, { style: styleFor, onEachFeature: bindArea }).addTo(map);
+        el.dataset.features = String(fc.features.length);
+        if (!fitted && fc.features.length) { map.fitBounds(areas.getBounds(), { padding: [10, 10] }); fitted = true; }
+        if (roads) { roads.bringToFront(); }
+        el.dataset.loaded = "1";
+      }).catch(function (e) { el.dataset.error = e.message; });
+    }
+    function toggleRoads() {
+      if (roadsBox.checked && !roads) {
+        fetchJSON(el.dataset.roads).then(function (fc) {
+          roads = L.geoJSON(fc, { style: { color: "#757575", weight: 1.5, opacity: 0.8 }, interactive: false }).addTo(map);
+        });
+      } else if (!roadsBox.checked && roads) { map.removeLayer(roads); roads = null; }
+    }
+    select.addEventListener("change", load);
+    roadsBox.addEventListener("change", toggleRoads);
+    load();
+    toggleRoads();
+    window.civicgridMap = map;
+  }
+
+  window.CivicGridMap = { areaMap: areaMap, overview: overview };
+})();
