@@ -1,0 +1,119 @@
+"""Shared fixtures: a small two-district tree whose polygons tile exactly, and one user per level.
+
+Healthchecks-style cast: a worker in grid A, a worker in grid B of the same
+community, a street administrator, and people of other streets and districts
+who must see nothing of each other.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from civicgrid.accounts import actions as account_actions
+from civicgrid.accounts.models import OrgUnit
+from civicgrid.accounts.roles import Role
+from civicgrid.areas.actions import do_import_areas
+from civicgrid.areas.models import Area
+from civicgrid.core.scoping import SYSTEM
+
+PASSWORD = "x-test-password-1"
+# Two districts side by side; each splits into 2 streets, 2 communities each, 2 grids each.
+DISTRICTS = {"330106": (120.00, 30.20), "330108": (120.08, 30.20)}
+SIZE = 0.08  # degrees: each district is SIZE × SIZE/2
+
+
+def rect(x0: float, y0: float, x1: float, y1: float) -> dict:
+    return {"type": "Polygon", "coordinates": [[[x0, y0], [x1, y0], [x1, y1], [x0, y1], [x0, y0]]]}
+
+
+def tree_features() -> list[dict]:
+    feats = []
+    for d_code, (x0, y0) in DISTRICTS.items():
+        x1, y1 = x0 + SIZE, y0 + SIZE / 2
+        feats.append(feature(d_code, f"区{d_code}", rect(x0, y0, x1, y1)))
+        for s in range(2):  # streets: west/east halves
+            sx0, sx1 = x0 + s * SIZE / 2, x0 + (s + 1) * SIZE / 2
+            s_code = f"{d_code}{s + 1:03d}"
+            feats.append(feature(s_code, f"街道{s_code}", rect(sx0, y0, sx1, y1)))
+            for c in range(2):  # communities: south/north halves
+                cy0, cy1 = y0 + c * SIZE / 4, y0 + (c + 1) * SIZE / 4
+                c_code = f"{s_code}{c + 1:03d}"
+                feats.append(feature(c_code, f"社区{c_code}", rect(sx0, cy0, sx1, cy1)))
+                for g in range(2):  # grids: west/east halves of the community
+                    gx0, gx1 = sx0 + g * SIZE / 4, sx0 + (g + 1) * SIZE / 4
+                    g_code = f"{c_code}{g + 1:03d}"
+                    feats.append(feature(g_code, f"网格{g_code}", rect(gx0, cy0, gx1, cy1)))
+    return feats
+
+
+def feature(code: str, name: str, geometry: dict, **props) -> dict:
+    return {"type": "Feature", "properties": {"code": code, "name": name, **props}, "geometry": geometry}
+
+
+def collection(features: list[dict]) -> dict:
+    return {"type": "FeatureCollection", "features": features}
+
+
+@pytest.fixture
+def tree(db):
+    report = do_import_areas(collection(tree_features()), actor=SYSTEM)
+    assert report.committed, report
+    return {a.code: a for a in Area.objects.all()}
+
+
+UNIT_KIND = {
+    "district": OrgUnit.Kind.CENTRE,
+    "street": OrgUnit.Kind.STREET_OFFICE,
+    "community": OrgUnit.Kind.COMMUNITY_COMMITTEE,
+    "grid": OrgUnit.Kind.DEPARTMENT,  # a grid work station; any unit bound to the grid will do
+}
+
+
+@pytest.fixture
+def units(tree):
+    return {
+        code: account_actions.do_create_unit(
+            actor=SYSTEM, code=f"U{code}", name=f"单位{code}", kind=UNIT_KIND[area.level], area=area
+        )
+        for code, area in tree.items()
+    }
+
+
+def make_user(username: str, role: str, area: Area | None = None, unit: OrgUnit | None = None):
+    user = account_actions.do_create_user(actor=SYSTEM, username=username, password=PASSWORD)
+    if role:
+        account_actions.do_grant_membership(actor=SYSTEM, user=user, role=role, area=area, unit=unit)
+    return user
+
+
+@pytest.fixture
+def people(tree):
+    """One user per level in district 330106, street 001, community 001, grid 001 (and grid 002)."""
+    return {
+        "district": make_user("d_admin", Role.DISTRICT_ADMIN, tree["330106"]),
+        "street": make_user("s_admin", Role.STREET_ADMIN, tree["330106001"]),
+        "community": make_user("c_worker", Role.COMMUNITY_WORKER, tree["330106001001"]),
+        "grid": make_user("g_worker", Role.GRID_WORKER, tree["330106001001001"]),
+        "grid_b": make_user("g_worker_b", Role.GRID_WORKER, tree["330106001001002"]),
+    }
+
+
+@pytest.fixture
+def client_for(client):
+    """A logged-in test client for a user (a fresh client each call)."""
+    from django.test import Client
+
+    def make(user):
+        c = Client()
+        c.force_login(user)
+        return c
+
+    return make
+
+
+def pytest_terminal_summary(terminalreporter):
+    from .test_jurisdiction_matrix import MATRIX_RESULTS
+
+    if MATRIX_RESULTS:
+        leaks = sum(1 for _, leaked in MATRIX_RESULTS if leaked)
+        terminalreporter.write_line(f"jurisdiction matrix: {len(MATRIX_RESULTS)} cases, {leaks} leaks")

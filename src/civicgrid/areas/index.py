@@ -8,6 +8,7 @@ pick up changes without a restart.
 
 from __future__ import annotations
 
+import secrets
 import threading
 
 import numpy as np
@@ -69,12 +70,12 @@ def boundary_version() -> int:
 
 
 def bump_boundary_version() -> None:
-    """Call inside the transaction that changes a boundary."""
-    from django.db.models import F
+    """Call inside the transaction that changes a boundary.
 
-    updated = Counter.objects.filter(name=BOUNDARY_COUNTER).update(value=F("value") + 1)
-    if not updated:
-        Counter.objects.create(name=BOUNDARY_COUNTER, value=1)
+    The new value is random rather than +1, so that a database restored from a
+    backup (or a rolled-back test) never matches a stale in-memory index by accident.
+    """
+    Counter.objects.update_or_create(name=BOUNDARY_COUNTER, defaults={"value": secrets.randbits(62)})
 
 
 def grid_index() -> GridIndex:
