@@ -116,3 +116,14 @@ def test_buildings_get_their_grid_from_coordinates(tree):
         assert exc.field == "lon"
     else:
         raise AssertionError("a building outside every grid was accepted")
+
+
+def test_district_roads_are_visible_to_its_streets_only(people):
+    from civicgrid.registry.actions import do_bulk_create_roads
+    from civicgrid.registry.queries import visible_roads
+
+    line = {"type": "LineString", "coordinates": [[120.0, 30.2], [120.08, 30.2]]}
+    do_bulk_create_roads([{"name": "文一路", "geometry": line}], actor=SYSTEM, area_code="330106")
+    do_bulk_create_roads([{"name": "别区路", "geometry": line}], actor=SYSTEM, area_code="330108")
+    for level in ("district", "street", "grid"):
+        assert [r.name for r in visible_roads(people[level])] == ["文一路"]
