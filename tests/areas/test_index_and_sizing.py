@@ -127,3 +127,12 @@ def test_district_roads_are_visible_to_its_streets_only(people):
     do_bulk_create_roads([{"name": "别区路", "geometry": line}], actor=SYSTEM, area_code="330108")
     for level in ("district", "street", "grid"):
         assert [r.name for r in visible_roads(people[level])] == ["文一路"]
+
+
+def test_recount_job_runs(tree):
+    from civicgrid.areas.jobs import recount_area_stats
+
+    do_bulk_create_buildings([{"address": "测试路1号", "lon": 120.005, "lat": 30.205, "households": 7,
+                               "residents": 9}], actor=SYSTEM)
+    recount_area_stats("330106")  # jobs run immediately under tests
+    assert Area.objects.get(code="330106").population == 9

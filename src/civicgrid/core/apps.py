@@ -4,3 +4,9 @@ from django.apps import AppConfig
 class CoreConfig(AppConfig):
     name = "civicgrid.core"
     label = "core"
+
+    def ready(self) -> None:
+        # Background jobs live in each app's jobs.py (huey itself only looks for tasks.py).
+        from django.utils.module_loading import autodiscover_modules
+
+        autodiscover_modules("jobs")

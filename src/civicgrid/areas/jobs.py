@@ -1,0 +1,19 @@
+"""Background jobs of the areas app (huey; picked up by `civicgrid run_huey`)."""
+
+from huey import crontab
+from huey.contrib.djhuey import db_periodic_task, db_task
+
+from civicgrid.core.scoping import SYSTEM
+
+from .actions import do_recount_area_stats
+
+
+@db_task()
+def recount_area_stats(root_code: str = "") -> int:
+    return do_recount_area_stats(actor=SYSTEM, root_code=root_code)
+
+
+@db_periodic_task(crontab(hour="2", minute="15"))
+def nightly_recount_area_stats() -> int:
+    """Households and population per area follow the register; refreshed every night."""
+    return do_recount_area_stats(actor=SYSTEM)
