@@ -13,7 +13,7 @@ from civicgrid.registry.models import Building
 
 
 def run_cli(*args, env_extra=None, tmp_path=None):
-    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL"}}
+    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "DJANGO_ALLOW_ASYNC_UNSAFE"}}
     env.update(env_extra or {})
     return subprocess.run([sys.executable, "-m", "civicgrid", *args], env=env, capture_output=True, text=True,
                           timeout=120)

@@ -19,9 +19,9 @@ pytestmark = [
 
 
 @pytest.fixture
-def browser():
+def browser(monkeypatch):
     playwright = pytest.importorskip("playwright.sync_api")
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"  # the ORM runs beside Playwright's event loop
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # the ORM runs beside Playwright's event loop
     with playwright.sync_playwright() as p:
         instance = p.chromium.launch(
             executable_path=CHROMIUM,
@@ -30,6 +30,11 @@ def browser():
         )
         yield instance
         instance.close()
+        # Inside Playwright's event loop the ORM keeps its own connection (Django's
+        # connections are context-local); close it, or PostgreSQL cannot drop the test database.
+        from django.db import connections
+
+        connections.close_all()
 
 
 def shot(page, name: str, tmp_path: Path) -> None:
