@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from civicgrid.accounts import actions as account_actions
 from civicgrid.accounts.models import Membership, OrgUnit, User
@@ -124,7 +125,7 @@ def _load_staff(district: Area) -> list[DemoAccount]:
     admin = account_actions.do_create_user(actor=SYSTEM, username="admin", password_hash=password_hash,
                                            display_name="系统管理员")
     User.objects.filter(pk=admin.pk).update(is_superuser=True, is_staff=True)
-    accounts.append(DemoAccount("admin", "superuser (Django admin)", "—", "系统管理员"))
+    accounts.append(DemoAccount("admin", _("superuser (Django admin)"), "—", "系统管理员"))
 
     # Every street, community and grid gets its own staff, bulk-created (same rules as the actions).
     staff = []
@@ -159,5 +160,5 @@ def demo_accounts() -> list[DemoAccount]:
     ).order_by("id"):
         rows.append(DemoAccount(m.user.username, str(m.get_role_display()), str(m.unit or m.area), m.user.display_name))
     if User.objects.filter(username="admin", is_superuser=True).exists():
-        rows.append(DemoAccount("admin", "superuser (Django admin)", "—", "系统管理员"))
+        rows.append(DemoAccount("admin", _("superuser (Django admin)"), "—", "系统管理员"))
     return rows

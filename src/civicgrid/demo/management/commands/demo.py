@@ -1,4 +1,7 @@
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import translation
+from django.utils.translation import gettext as _
 
 from civicgrid.areas.models import Area
 from civicgrid.core.errors import UserError
@@ -28,10 +31,13 @@ class Command(BaseCommand):
         self.print_accounts()
 
     def print_accounts(self):
-        accounts = demo_accounts()
+        # Role names in the platform's language (CIVICGRID_LANGUAGE, Chinese by default).
+        with translation.override(settings.LANGUAGE_CODE):
+            accounts = demo_accounts()
+            heading = _("Demo accounts (password for all: %(password)s):") % {"password": DEMO_PASSWORD}
         if not accounts:
             return
-        self.stdout.write(f"\nDemo accounts (password for all: {DEMO_PASSWORD}):")
+        self.stdout.write(f"\n{heading}")
         width = max(len(a.username) for a in accounts)
         for a in accounts:
             self.stdout.write(f"  {a.username.ljust(width)}  {a.role} — {a.place}")
