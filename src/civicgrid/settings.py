@@ -247,6 +247,13 @@ CIVICGRID_WORK_HOURS = os.environ.get("CIVICGRID_WORK_HOURS", "09:00-12:00,13:30
 # Area validation: overlaps and gaps smaller than this (square metres) are ignored.
 CIVICGRID_AREA_TOLERANCE_M2 = float(os.environ.get("CIVICGRID_AREA_TOLERANCE_M2", "1.0"))
 
+# Point → grid lookup: how long (seconds) a process trusts its in-memory grid index before
+# asking the database whether boundaries changed. Changes made by this process apply at
+# once; changes made by another process within this delay. 0 = ask on every lookup.
+CIVICGRID_GRID_INDEX_RECHECK_SECONDS = 0.0 if TESTING else float(
+    os.environ.get("CIVICGRID_GRID_INDEX_RECHECK_SECONDS", "1.0")
+)
+
 NINJA_PAGINATION_PER_PAGE = 100
 
 if PRODUCTION:

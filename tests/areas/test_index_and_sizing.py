@@ -42,6 +42,32 @@ def test_index_is_rebuilt_when_a_boundary_changes(tree):
     assert locate(120.022, 30.205) == "330106001001001"
 
 
+def test_index_trusts_itself_for_the_recheck_interval_but_sees_its_own_changes_at_once(tree, settings):
+    from civicgrid.areas.index import BOUNDARY_COUNTER, invalidate
+    from civicgrid.core.models import Counter
+
+    settings.CIVICGRID_GRID_INDEX_RECHECK_SECONDS = 3600
+    invalidate()
+    first = grid_index()
+    # Another process changed boundaries: this one notices only after the interval...
+    Counter.objects.filter(name=BOUNDARY_COUNTER).update(value=12345)
+    assert grid_index() is first
+    invalidate()  # ...or when told to (as the interval running out does)
+    second = grid_index()
+    assert second is not first
+    # This process's own change applies at once, despite the long interval.
+    report = do_import_areas(
+        collection([
+            feature("330106001001001", "西", rect(120.0, 30.2, 120.025, 30.22)),
+            feature("330106001001002", "东", rect(120.025, 30.2, 120.04, 30.22)),
+        ]),
+        actor=SYSTEM,
+    )
+    assert report.committed
+    assert locate(120.022, 30.205) == "330106001001001"
+    assert grid_index() is not second
+
+
 def test_bulk_lookup_matches_brute_force_on_the_demo_layout():
     layout = build_layout(seed=3, scale=3)
     polys = [shapely.Polygon(g.ring) for g in layout.grids]

@@ -3,16 +3,20 @@
 The index is built from every grid boundary and rebuilt when the counter
 ``area_boundaries`` (bumped by every action that changes a boundary) differs
 from the value the index was built from, so web workers and job consumers
-pick up changes without a restart.
+pick up changes without a restart. A process reads that counter at most once
+per ``CIVICGRID_GRID_INDEX_RECHECK_SECONDS`` (one SQL query would otherwise
+cost 30× the lookup itself); its own boundary changes invalidate at once.
 """
 
 from __future__ import annotations
 
 import secrets
 import threading
+import time
 
 import numpy as np
 import shapely
+from django.conf import settings
 from shapely import STRtree
 
 from civicgrid.core.models import Counter
@@ -62,7 +66,7 @@ class GridIndex:
 
 
 _lock = threading.Lock()
-_state: dict = {"version": None, "index": None}
+_state: dict = {"version": None, "index": None, "checked_at": float("-inf")}
 
 
 def boundary_version() -> int:
@@ -76,14 +80,25 @@ def bump_boundary_version() -> None:
     backup (or a rolled-back test) never matches a stale in-memory index by accident.
     """
     Counter.objects.update_or_create(name=BOUNDARY_COUNTER, defaults={"value": secrets.randbits(62)})
+    invalidate()
+
+
+def invalidate() -> None:
+    """Make this process's next lookup ask the database for the boundary version."""
+    _state["checked_at"] = float("-inf")
 
 
 def grid_index() -> GridIndex:
+    now = time.monotonic()
+    index = _state["index"]
+    if index is not None and now - _state["checked_at"] < settings.CIVICGRID_GRID_INDEX_RECHECK_SECONDS:
+        return index
     version = boundary_version()
     with _lock:
         if _state["index"] is None or _state["version"] != version:
             _state["index"] = GridIndex.from_db()
             _state["version"] = version
+        _state["checked_at"] = now
         return _state["index"]
 
 
