@@ -1,10 +1,12 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from civicgrid.core.forms import StyledFormMixin
+
 from .models import Area
 
 
-class AreaEditForm(forms.Form):
+class AreaEditForm(StyledFormMixin, forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput)
     name = forms.CharField(label=_("Name"), max_length=100)
     kind = forms.ChoiceField(label=_("Urban or rural"), choices=Area.Kind.choices)

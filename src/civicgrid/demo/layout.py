@@ -14,6 +14,8 @@ import math
 import random
 from dataclasses import dataclass, field
 
+from .names import person_name, work_phone
+
 DISTRICT_CODE = "330106"  # GB/T 2260: 浙江省杭州市西湖区 (the demo's data are synthetic)
 DISTRICT_NAME = "西湖区（演示）"
 ORIGIN = (120.05, 30.22)  # south-west corner, lon/lat
@@ -42,6 +44,8 @@ class AreaSpec:
     name: str
     ring: list[tuple[float, float]]
     kind: str = "urban"
+    responsible_name: str = ""
+    responsible_phone: str = ""
 
 
 @dataclass
@@ -62,7 +66,10 @@ class Layout:
             "features": [
                 {
                     "type": "Feature",
-                    "properties": {"code": a.code, "name": a.name, "kind": a.kind},
+                    "properties": {
+                        "code": a.code, "name": a.name, "kind": a.kind,
+                        "responsible_name": a.responsible_name, "responsible_phone": a.responsible_phone,
+                    },
                     "geometry": {"type": "Polygon", "coordinates": [[list(p) for p in a.ring]]},
                 }
                 for a in self.areas
@@ -141,6 +148,12 @@ def build_layout(seed: int = 1, scale: int = 1) -> Layout:
                                 AreaSpec(g_code, "grid", f"{c_name}第{grid_no}网格", block_ring(i, j, i + 1, j + 1), kind)
                             )
                             layout.cells[g_code] = [verts[i][j], verts[i + 1][j], verts[i + 1][j + 1], verts[i][j + 1]]
+
+    # Responsible staff: a separate RNG, so names never move the geometry.
+    people_rng = random.Random(f"{seed}-people")
+    for area in layout.areas:
+        area.responsible_name = person_name(people_rng)
+        area.responsible_phone = work_phone(people_rng)
 
     # Roads run along every lattice line: avenues south–north (路), streets west–east (街).
     for i in range(nx + 1):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from dataclasses import dataclass
 
 from django.contrib.auth.hashers import make_password
@@ -18,6 +19,7 @@ from civicgrid.core.scoping import SYSTEM
 from civicgrid.registry.actions import do_bulk_create_buildings, do_bulk_create_roads
 
 from .layout import DISTRICT_CODE, build_layout, buildings_for
+from .names import person_name
 
 DEMO_PASSWORD = "civicgrid2026"
 DEPARTMENTS = [
@@ -98,22 +100,24 @@ def _load_staff(district: Area) -> list[DemoAccount]:
 
     password_hash = make_password(DEMO_PASSWORD)  # hashed once for every demo account
     second_grid = Area.objects.filter(level="grid", code__startswith=communities[0].code).order_by("code")[1]
+    rng = random.Random(f"{district.code}-staff")
+    # The area's responsible person (from the boundary file) holds its area post.
     named = [
-        ("qu_admin", "区管理员", Role.DISTRICT_ADMIN, district, None),
-        ("jd_admin", "街道管理员", Role.STREET_ADMIN, streets[0], None),
-        ("jd_admin2", "街道管理员二", Role.STREET_ADMIN, streets[1], None),
-        ("sq_worker", "社区工作者", Role.COMMUNITY_WORKER, communities[0], None),
-        ("sq_worker2", "社区工作者二", Role.COMMUNITY_WORKER, communities[1], None),
-        ("wg_worker", "网格员", Role.GRID_WORKER, grids[0], None),
-        ("wg_worker2", "网格员二", Role.GRID_WORKER, second_grid, None),
-        ("wg_head", "网格长", Role.GRID_HEAD, grids[0], None),
-        ("supervisor", "监督员", Role.SUPERVISOR, communities[0], None),
-        ("seat", "受理员", Role.ACCEPTANCE_SEAT, None, centre),
-        ("shift", "值班长", Role.SHIFT_LEADER, None, centre),
-        ("dispatcher", "派遣员", Role.DISPATCHER, None, centre),
-        ("dept_cg", "城管处置员", Role.DEPT_HANDLER, None, departments[0]),
-        ("doctor", "家庭医生", Role.FAMILY_DOCTOR, communities[0], None),
-        ("resident", "居民", Role.RESIDENT, grids[0], None),
+        ("qu_admin", district.responsible_name, Role.DISTRICT_ADMIN, district, None),
+        ("jd_admin", streets[0].responsible_name, Role.STREET_ADMIN, streets[0], None),
+        ("jd_admin2", streets[1].responsible_name, Role.STREET_ADMIN, streets[1], None),
+        ("sq_worker", communities[0].responsible_name, Role.COMMUNITY_WORKER, communities[0], None),
+        ("sq_worker2", communities[1].responsible_name, Role.COMMUNITY_WORKER, communities[1], None),
+        ("wg_worker", grids[0].responsible_name, Role.GRID_WORKER, grids[0], None),
+        ("wg_worker2", second_grid.responsible_name, Role.GRID_WORKER, second_grid, None),
+        ("wg_head", person_name(rng), Role.GRID_HEAD, grids[0], None),
+        ("supervisor", person_name(rng), Role.SUPERVISOR, communities[0], None),
+        ("seat", person_name(rng), Role.ACCEPTANCE_SEAT, None, centre),
+        ("shift", person_name(rng), Role.SHIFT_LEADER, None, centre),
+        ("dispatcher", person_name(rng), Role.DISPATCHER, None, centre),
+        ("dept_cg", person_name(rng), Role.DEPT_HANDLER, None, departments[0]),
+        ("doctor", person_name(rng), Role.FAMILY_DOCTOR, communities[0], None),
+        ("resident", person_name(rng), Role.RESIDENT, grids[0], None),
     ]
     accounts = []
     for username, display, role, area, unit in named:
@@ -125,7 +129,7 @@ def _load_staff(district: Area) -> list[DemoAccount]:
     admin = account_actions.do_create_user(actor=SYSTEM, username="admin", password_hash=password_hash,
                                            display_name="系统管理员")
     User.objects.filter(pk=admin.pk).update(is_superuser=True, is_staff=True)
-    accounts.append(DemoAccount("admin", _("superuser (Django admin)"), "—", "系统管理员"))
+    accounts.append(DemoAccount("admin", _("superuser"), "Django admin", "系统管理员"))
 
     # Every street, community and grid gets its own staff, bulk-created (same rules as the actions).
     staff = []
@@ -135,8 +139,9 @@ def _load_staff(district: Area) -> list[DemoAccount]:
         + [(g, Role.GRID_WORKER, "wg") for g in grids if g.code not in {grids[0].code, second_grid.code}]
         + [(g, Role.GRID_HEAD, "wz") for g in grids[1:]]
     ):
+        name = area.responsible_name if role != Role.GRID_HEAD else person_name(rng)
         staff.append((User(username=f"{prefix}{area.code}", password=password_hash,
-                           display_name=f"{area.name}{Role(role).label}"), role, area))
+                           display_name=name or f"{area.name}{Role(role).label}"), role, area))
     User.objects.bulk_create([u for u, _, _ in staff], batch_size=2000)
     users = {u.username: u for u in User.objects.filter(username__in=[u.username for u, _, _ in staff])}
     Membership.objects.bulk_create(
@@ -160,5 +165,5 @@ def demo_accounts() -> list[DemoAccount]:
     ).order_by("id"):
         rows.append(DemoAccount(m.user.username, str(m.get_role_display()), str(m.unit or m.area), m.user.display_name))
     if User.objects.filter(username="admin", is_superuser=True).exists():
-        rows.append(DemoAccount("admin", _("superuser (Django admin)"), "—", "系统管理员"))
+        rows.append(DemoAccount("admin", _("superuser"), "Django admin", "系统管理员"))
     return rows

@@ -40,4 +40,4 @@ class Command(BaseCommand):
         self.stdout.write(f"\n{heading}")
         width = max(len(a.username) for a in accounts)
         for a in accounts:
-            self.stdout.write(f"  {a.username.ljust(width)}  {a.role} — {a.place}")
+            self.stdout.write(f"  {a.username.ljust(width)}  {a.display_name}（{a.role}） — {a.place}")
