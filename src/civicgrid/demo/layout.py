@@ -190,17 +190,49 @@ def _length(coords, deg_x: float, deg_y: float) -> float:
     )
 
 
+COMPOUND_WORDS = [
+    "金色", "阳光", "翠苑", "嘉绿", "文鼎", "府苑", "枫丹", "紫金", "锦绣", "和家", "春江", "桂语", "绿城", "润和",
+    "香樟", "星洲", "东方", "世纪", "学府", "湖畔", "清水", "耀江", "广厦", "天阳", "景芳", "德胜", "荷花", "雅居",
+]
+COMPOUND_SUFFIXES = ["花园", "小区", "苑", "新村", "家园", "公寓"]
+
+
+def _compound_name(rng: random.Random, used: set[str]) -> str:
+    for _ in range(100):
+        name = rng.choice(COMPOUND_WORDS) + rng.choice(COMPOUND_SUFFIXES)
+        if name not in used:
+            used.add(name)
+            return name
+    base = rng.choice(COMPOUND_WORDS) + rng.choice(COMPOUND_SUFFIXES)
+    phase = 2
+    while f"{base}{phase}期" in used:
+        phase += 1
+    used.add(f"{base}{phase}期")
+    return f"{base}{phase}期"
+
+
 def buildings_for(layout: Layout, seed: int) -> list[dict]:
     """Buildings inside every grid cell with households counts; most grids fit the 300–500 rule,
-    about one in ten deliberately does not, so the sizing report has something to show."""
+    about one in ten deliberately does not, so the sizing report has something to show.
+
+    Each grid holds one residential compound (小区) with its own door number (门牌号) on the
+    road along its community's row, so standard addresses — road, number, compound,
+    building (幢) — are unique: 文一街28号金色花园3幢.
+    """
     rng = random.Random(seed * 7919 + 17)
     street_names = {j: _road_name(j, "街") for j in range(1000)}
+    next_number: dict[str, int] = {}
+    used_compounds: set[str] = set()
     rows = []
     for grid in layout.grids:
         corners = layout.cells[grid.code]
         roll = rng.random()
         count = rng.randint(3, 4) if roll < 0.05 else rng.randint(13, 15) if roll < 0.10 else rng.randint(7, 9)
-        number = 1
+        row_index = int(grid.code[-3:]) > 5  # upper or lower row of the community
+        road = street_names[(int(grid.code[9:12]) * 2 + row_index) % 1000]
+        number = next_number.get(road, 0) + rng.randint(1, 3) * 2
+        next_number[road] = number
+        compound = _compound_name(rng, used_compounds)
         for k in range(count):
             u, v = rng.uniform(0.12, 0.88), rng.uniform(0.12, 0.88)
             lon = (1 - u) * (1 - v) * corners[0][0] + u * (1 - v) * corners[1][0] + u * v * corners[2][0] + (
@@ -208,12 +240,9 @@ def buildings_for(layout: Layout, seed: int) -> list[dict]:
             lat = (1 - u) * (1 - v) * corners[0][1] + u * (1 - v) * corners[1][1] + u * v * corners[2][1] + (
                 1 - u) * v * corners[3][1]
             households = rng.randint(40, 60)
-            row_index = int(grid.code[-3:]) > 5  # upper or lower row of the community
-            road = street_names[(int(grid.code[9:12]) * 2 + row_index) % 1000]
-            number += rng.randint(1, 4) * 2
             rows.append({
-                "address": f"{road}{number}号{k + 1}幢",
-                "name": f"{grid.name.split('第')[0]}{k + 1}幢",
+                "address": f"{road}{number}号{compound}{k + 1}幢",
+                "name": f"{compound}{k + 1}幢",
                 "lon": round(lon, 7),
                 "lat": round(lat, 7),
                 "floors": rng.choice([6, 6, 7, 11, 18, 24]),
