@@ -14,6 +14,7 @@ urlpatterns = [
     path("", include("civicgrid.accounts.urls")),
     path("areas/", include("civicgrid.areas.urls")),
     path("audit/", include("civicgrid.core.urls")),
+    path("registry/", include("civicgrid.registry.urls")),
     path("api/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

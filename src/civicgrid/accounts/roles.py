@@ -51,18 +51,32 @@ AREAS_IMPORT = "areas.import"  # import and replace boundaries
 ACCOUNTS_MANAGE = "accounts.manage"  # manage staff and memberships
 AUDIT_VIEW = "audit.view"  # read the audit log of the jurisdiction
 LOOKUP = "lookup"  # locate points in grids
+REGISTRY_VIEW = "registry.view"  # people and households of the jurisdiction, masked
+REGISTRY_EDIT = "registry.edit"  # register and update people, households, houses, components, organisations
+REGISTRY_REVEAL = "registry.reveal"  # see a full ID number or phone (each read audited with a reason)
+REGISTRY_SPECIAL = "registry.special"  # special-group records (each read audited with a reason)
+REGISTRY_IMPORT = "registry.import"  # import ledgers
+REGISTRY_EXPORT = "registry.export"  # export ledgers (masked unless also REGISTRY_REVEAL)
+
+_REGISTRY_ALL = {REGISTRY_VIEW, REGISTRY_EDIT, REGISTRY_REVEAL, REGISTRY_IMPORT, REGISTRY_EXPORT}
 
 CAPABILITIES: dict[str, frozenset[str]] = {
-    Role.DISTRICT_ADMIN: frozenset({VIEW, AREAS_MANAGE, AREAS_IMPORT, ACCOUNTS_MANAGE, AUDIT_VIEW, LOOKUP}),
-    Role.STREET_ADMIN: frozenset({VIEW, AREAS_MANAGE, ACCOUNTS_MANAGE, AUDIT_VIEW, LOOKUP}),
-    Role.COMMUNITY_WORKER: frozenset({VIEW, LOOKUP}),
-    Role.GRID_WORKER: frozenset({VIEW, LOOKUP}),
-    Role.GRID_HEAD: frozenset({VIEW, LOOKUP}),
+    Role.DISTRICT_ADMIN: frozenset(
+        {VIEW, AREAS_MANAGE, AREAS_IMPORT, ACCOUNTS_MANAGE, AUDIT_VIEW, LOOKUP, REGISTRY_SPECIAL} | _REGISTRY_ALL
+    ),
+    Role.STREET_ADMIN: frozenset(
+        {VIEW, AREAS_MANAGE, ACCOUNTS_MANAGE, AUDIT_VIEW, LOOKUP, REGISTRY_SPECIAL} | _REGISTRY_ALL
+    ),
+    Role.COMMUNITY_WORKER: frozenset({VIEW, LOOKUP, REGISTRY_SPECIAL} | _REGISTRY_ALL),
+    # Grid workers collect and keep the register of their grid; special groups are for
+    # the grid head and the community's comprehensive-governance staff.
+    Role.GRID_WORKER: frozenset({VIEW, LOOKUP, REGISTRY_VIEW, REGISTRY_EDIT, REGISTRY_REVEAL}),
+    Role.GRID_HEAD: frozenset({VIEW, LOOKUP, REGISTRY_VIEW, REGISTRY_EDIT, REGISTRY_REVEAL, REGISTRY_SPECIAL}),
     Role.SUPERVISOR: frozenset({VIEW, LOOKUP}),
     Role.ACCEPTANCE_SEAT: frozenset({VIEW, LOOKUP}),
     Role.SHIFT_LEADER: frozenset({VIEW, LOOKUP}),
     Role.DISPATCHER: frozenset({VIEW, LOOKUP}),
     Role.DEPT_HANDLER: frozenset({VIEW, LOOKUP}),
-    Role.FAMILY_DOCTOR: frozenset({VIEW, LOOKUP}),
+    Role.FAMILY_DOCTOR: frozenset({VIEW, LOOKUP, REGISTRY_VIEW}),
     Role.RESIDENT: frozenset(),
 }

@@ -7,8 +7,8 @@ from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 
 from civicgrid.accounts.roles import AREAS_IMPORT, AREAS_MANAGE, LOOKUP
-from civicgrid.core.access import not_found_or_denied
-from civicgrid.core.errors import NotPermitted, UserError
+from civicgrid.core.access import not_found_or_denied, require_capability
+from civicgrid.core.errors import UserError
 from civicgrid.core.scoping import in_scope
 
 from . import actions, exports
@@ -80,14 +80,6 @@ class ImportIn(Schema):
     allow_violations: bool = False
 
 
-def _require(user, capability: str) -> None:
-    if not user.has_capability(capability):
-        from civicgrid.core import audit
-
-        audit.record("access.denied", actor=user, object_type="capability", object_repr=capability, outcome="denied")
-        raise NotPermitted(_("Your role does not allow this."))
-
-
 @router.get("/", response=list[AreaOut], summary="Areas in your jurisdiction")
 def list_areas(request, filters: Query[AreaFilter], limit: int = 500, offset: int = 0):
     qs = visible_areas(request.user).select_related("parent")
@@ -129,14 +121,14 @@ def areas_geojson(request, level: Area.Level | None = None, within: str | None =
 
 @router.get("/lookup", response=LookupOut, summary="The grid containing a point")
 def lookup_point(request, lon: float = Query(..., ge=-180, le=180), lat: float = Query(..., ge=-90, le=90)):
-    _require(request.user, LOOKUP)
+    require_capability(request.user, LOOKUP)
     code = grid_index().lookup(lon, lat)
     return {"lon": lon, "lat": lat, "grid": code if code and in_scope(request.user, code) else None}
 
 
 @router.post("/lookup", response=list[LookupOut], summary="The grids containing many points")
 def lookup_points(request, payload: LookupIn):
-    _require(request.user, LOOKUP)
+    require_capability(request.user, LOOKUP)
     codes = grid_index().lookup_many([p.lon for p in payload.points], [p.lat for p in payload.points])
     user = request.user
     return [
@@ -147,7 +139,7 @@ def lookup_points(request, payload: LookupIn):
 
 @router.post("/import", summary="Import boundaries from GeoJSON (all or nothing)")
 def import_areas(request, payload: ImportIn):
-    _require(request.user, AREAS_IMPORT)
+    require_capability(request.user, AREAS_IMPORT)
     report = actions.do_import_areas(
         payload.geojson, actor=request.user, dry_run=payload.dry_run, allow_violations=payload.allow_violations,
         source="api",
@@ -171,7 +163,7 @@ def get_area(request, code: str):
 def patch_area(request, code: str, payload: AreaPatch):
     area = access_area(request.user, code)
     if not in_scope(request.user, area.code, AREAS_MANAGE):
-        _require(request.user, "__never__")
+        require_capability(request.user, "__never__")
     changes = payload.dict(exclude_unset=True, exclude={"version"})
     changes = {k: v for k, v in changes.items() if v is not None}
     if not changes:

@@ -68,3 +68,18 @@ class Counter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name}={self.value}"
+
+
+def next_serial(name: str, count: int = 1) -> int:
+    """Reserve ``count`` consecutive numbers of the sequence ``name``; returns the first.
+
+    Call inside a transaction: the row lock serialises concurrent callers, and a rolled-back
+    transaction gives its numbers back.
+    """
+    from django.db import transaction
+    from django.db.models import F
+
+    with transaction.atomic():
+        Counter.objects.get_or_create(name=name)
+        Counter.objects.filter(name=name).update(value=F("value") + count)
+        return Counter.objects.get(name=name).value - count + 1

@@ -11,6 +11,7 @@ NAV = [
     (_("Area tree"), "areas:tree", roles.VIEW),
     (_("Map"), "areas:map", roles.VIEW),
     (_("Grid lookup"), "areas:lookup", roles.LOOKUP),
+    (_("People"), "registry:people", roles.REGISTRY_VIEW),
     (_("Units"), "units", roles.VIEW),
     (_("Staff"), "staff", roles.ACCOUNTS_MANAGE),
     (_("Import boundaries"), "areas:import", roles.AREAS_IMPORT),

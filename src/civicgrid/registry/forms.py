@@ -1,0 +1,36 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from civicgrid.core.forms import StyledFormMixin
+
+from .models import Person, PersonTag
+
+
+class PersonForm(StyledFormMixin, forms.Form):
+    """Register or edit a person; the rules live in ``people.prepare_person`` (shared with imports)."""
+
+    name = forms.CharField(label=_("Name"), max_length=50)
+    id_type = forms.ChoiceField(label=_("ID type"), choices=Person.IdType.choices, initial=Person.IdType.RESIDENT_ID)
+    id_number = forms.CharField(label=_("ID number"), max_length=30, required=False,
+                                widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "text"}))
+    phone = forms.CharField(label=_("Phone"), max_length=20, required=False,
+                            widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"}))
+    residence = forms.ChoiceField(label=_("Residence type"), choices=Person.Residence.choices)
+    building = forms.IntegerField(label=_("Building"), widget=forms.Select)
+    relation = forms.CharField(label=_("Relation to the head"), max_length=20, required=False)
+    tags = forms.MultipleChoiceField(label=_("Service groups"), choices=PersonTag.Tag.choices, required=False,
+                                     widget=forms.CheckboxSelectMultiple)
+    note = forms.CharField(label=_("Note"), max_length=500, required=False,
+                           widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, buildings=(), editing=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["building"].widget.choices = [("", "—")] + [(b.pk, b.address) for b in buildings]
+        if editing:
+            del self.fields["building"]  # moving is its own action
+            self.fields["id_number"].help_text = _("Leave empty to keep the registered number.")
+            self.fields["phone"].help_text = _("Leave empty to keep the registered phone.")
+
+
+class ReasonForm(StyledFormMixin, forms.Form):
+    reason = forms.CharField(label=_("Reason (recorded in the audit log)"), min_length=2, max_length=200)

@@ -1,0 +1,123 @@
+"""Register pages: people (list, detail, register, edit), buildings."""
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+
+from civicgrid.accounts import roles
+from civicgrid.core.access import not_found_or_denied
+from civicgrid.core.decorators import capability_required
+from civicgrid.core.errors import UserError
+from civicgrid.core.scoping import in_scope, restrict
+
+from . import actions, queries
+from .forms import PersonForm, ReasonForm
+from .models import Person, PersonTag
+
+
+@capability_required(roles.REGISTRY_VIEW)
+def people(request):
+    qs = queries.visible_people(request.user, include_left=request.GET.get("left") == "1")
+    q = request.GET.get("q", "").strip()
+    tag = request.GET.get("tag", "")
+    residence = request.GET.get("residence", "")
+    qs = queries.search_people(qs, q)
+    if tag:
+        qs = qs.filter(tags__tag=tag)
+    if residence:
+        qs = qs.filter(residence=residence)
+    page = Paginator(qs.prefetch_related("tags"), 50).get_page(request.GET.get("page"))
+    return render(request, "registry/people.html", {
+        "page": page, "q": q, "tag": tag, "residence": residence, "tags": PersonTag.Tag.choices,
+        "residences": Person.Residence.choices,
+        "can_edit": request.user.has_capability(roles.REGISTRY_EDIT),
+    })
+
+
+@capability_required(roles.REGISTRY_VIEW)
+def person(request, pk):
+    person = queries.access_person(request.user, pk)
+    user = request.user
+    revealed = special = None
+    reveal_form = ReasonForm(prefix="reveal")
+    special_form = ReasonForm(prefix="special")
+    if request.method == "POST" and "reveal-reason" in request.POST:
+        reveal_form = ReasonForm(request.POST, prefix="reveal")
+        if reveal_form.is_valid():
+            revealed = queries.reveal_identifiers(user, person, reason=reveal_form.cleaned_data["reason"])
+    elif request.method == "POST" and "special-reason" in request.POST:
+        special_form = ReasonForm(request.POST, prefix="special")
+        if special_form.is_valid():
+            special = queries.special_records(user, person, reason=special_form.cleaned_data["reason"])
+    return render(request, "registry/person.html", {
+        "person": person, "revealed": revealed, "special": special,
+        "reveal_form": reveal_form, "special_form": special_form,
+        "can_reveal": queries.can_reveal(user, person), "can_special": queries.can_see_special(user, person),
+        "can_edit": in_scope(user, person.area_code, roles.REGISTRY_EDIT),
+        "members": queries.visible_people(user).filter(household=person.household) if person.household_id else [],
+        "events": person.events.all()[:50],
+        "tags": [t.get_tag_display() for t in person.tags.all()],
+    })
+
+
+def _person_form_data(cleaned: dict, *, editing: bool) -> dict:
+    data = {k: cleaned[k] for k in ("name", "id_type", "residence", "relation", "note")}
+    for secret in ("id_number", "phone"):
+        if cleaned.get(secret) or not editing:
+            data[secret] = cleaned.get(secret, "")
+    return data
+
+
+@capability_required(roles.REGISTRY_EDIT)
+def person_new(request):
+    form = PersonForm(request.POST or None, buildings=_editable_buildings(request.user))
+    if request.method == "POST" and form.is_valid():
+        data = _person_form_data(form.cleaned_data, editing=False)
+        building = queries.access_building(request.user, form.cleaned_data["building"])
+        try:
+            created = actions.do_register_person(actor=request.user, building=building,
+                                                 tags=form.cleaned_data["tags"], **data)
+        except UserError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("registry:person", pk=created.pk)
+    return render(request, "registry/person_form.html", {"form": form, "person": None})
+
+
+def _editable_buildings(user):
+    return restrict(queries.visible_buildings(user), user, capability=roles.REGISTRY_EDIT).order_by("address")[:2000]
+
+
+@capability_required(roles.REGISTRY_EDIT)
+def person_edit(request, pk):
+    person = queries.access_person(request.user, pk)
+    if not in_scope(request.user, person.area_code, roles.REGISTRY_EDIT):
+        not_found_or_denied(request.user, person)
+    initial = {"name": person.name, "id_type": person.id_type, "residence": person.residence,
+               "relation": person.relation, "note": person.note,
+               "tags": list(person.tags.values_list("tag", flat=True))}
+    form = PersonForm(request.POST or None, initial=initial, editing=True)
+    if request.method == "POST" and form.is_valid():
+        data = _person_form_data(form.cleaned_data, editing=True)
+        try:
+            actions.do_update_person(person, actor=request.user, expected_version=int(request.POST.get("version", 0)),
+                                     tags=form.cleaned_data["tags"], **data)
+        except UserError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("registry:person", pk=person.pk)
+    return render(request, "registry/person_form.html", {"form": form, "person": person})
+
+
+@capability_required(roles.VIEW)
+def building(request, pk):
+    building = queries.access_building(request.user, pk)
+    residents = houses = None
+    if request.user.has_capability(roles.REGISTRY_VIEW):
+        residents = queries.visible_people(request.user).filter(building=building)[:500]
+        houses = queries.visible_houses(request.user).filter(building=building)
+    return render(request, "registry/building.html", {"building": building, "residents": residents,
+                                                      "houses": houses})
