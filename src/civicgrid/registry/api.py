@@ -28,6 +28,11 @@ def _page(qs, limit: int, offset: int):
     return qs[max(offset, 0) : max(offset, 0) + max(1, min(limit, MAX_PAGE))]
 
 
+def _changes(payload) -> dict:
+    """The fields a PATCH body sets (null means "leave as is"), without its version."""
+    return {k: v for k, v in payload.dict(exclude_unset=True, exclude={"version"}).items() if v is not None}
+
+
 def _get(qs, pk):
     """An object the user may see among ``qs`` (already scoped), or 404."""
     return get_object_or_404(qs, pk=pk)
@@ -399,7 +404,7 @@ def create_person(request, payload: PersonIn):
 @router.patch("/people/{int:pk}", response=PersonOut, summary="Change a person's details")
 def patch_person(request, pk: int, payload: PersonPatch):
     person = _person(request, pk)
-    changes = {k: v for k, v in payload.dict(exclude_unset=True, exclude={"version"}).items() if v is not None}
+    changes = _changes(payload)
     tags = changes.pop("tags", None)
     if not changes and tags is None:
         raise UserError(_("Nothing to change."))
@@ -568,7 +573,7 @@ def create_component(request, payload: ComponentIn):
 @router.patch("/components/{code}", response=ComponentOut, summary="Change state, units or position")
 def patch_component(request, code: str, payload: ComponentPatch):
     component = queries.access_component(request.user, code)
-    changes = {k: v for k, v in payload.dict(exclude_unset=True, exclude={"version"}).items() if v is not None}
+    changes = _changes(payload)
     if not changes:
         raise UserError(_("Nothing to change."))
     return actions.do_update_component(component, actor=request.user, expected_version=payload.version, **changes)
@@ -606,7 +611,7 @@ def create_organisation(request, payload: OrganisationIn):
 @router.patch("/organisations/{int:pk}", response=OrganisationOut, summary="Change an organisation")
 def patch_organisation(request, pk: int, payload: OrganisationPatch):
     organisation = queries.access_organisation(request.user, pk)
-    changes = {k: v for k, v in payload.dict(exclude_unset=True, exclude={"version"}).items() if v is not None}
+    changes = _changes(payload)
     if not changes:
         raise UserError(_("Nothing to change."))
     return actions.do_update_organisation(organisation, actor=request.user, expected_version=payload.version,
