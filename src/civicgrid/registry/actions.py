@@ -38,7 +38,7 @@ from .models import (
     SpecialGroupRecord,
     Tenancy,
 )
-from .people import SPECIAL_CONTEXT, group_index, prepare_person, prepare_tags
+from .people import PERSON_INPUT_FIELDS, SPECIAL_CONTEXT, group_index, prepare_person, prepare_tags
 
 
 def do_bulk_create_buildings(rows: list[dict], *, actor=None, area_code: str = "") -> list[Building]:
@@ -99,6 +99,12 @@ def _grid_of(*, building: Building | None, house: House | None, grid_code: str |
         return None, None, grid_code
     raise UserError(_("building: give the building (or, if it is not registered yet, the grid)."),
                     field="building")
+
+
+def _reject_unknown(changes: dict, allowed) -> None:
+    unknown = set(changes) - set(allowed)
+    if unknown:
+        raise UserError(_("These fields cannot be changed here: %(f)s") % {"f": ", ".join(sorted(unknown))})
 
 
 def _check_version(obj, expected_version: int | None, message: str) -> None:
@@ -170,10 +176,7 @@ def do_register_person(
 
 def do_update_person(person: Person, *, actor, expected_version: int | None, tags=None, **data) -> Person:
     """Change a person's own fields (not where they live: see do_move_person)."""
-    unknown = set(data) - {"name", "id_type", "id_number", "phone", "residence", "ethnicity", "relation",
-                           "address", "note", "birth_date", "sex"}
-    if unknown:
-        raise UserError(_("These fields cannot be changed here: %(f)s") % {"f": ", ".join(sorted(unknown))})
+    _reject_unknown(data, PERSON_INPUT_FIELDS)
     with transaction.atomic():
         locked = Person.objects.select_for_update().get(pk=person.pk)
         ensure_in_scope(actor, locked.area_code, REGISTRY_EDIT)
@@ -502,9 +505,7 @@ def do_create_component(*, actor, cls: ComponentClass, lon: float, lat: float, n
 
 def do_update_component(component: Component, *, actor, expected_version: int | None, **changes) -> Component:
     allowed = {"name", "state", "owner_unit", "maintainer_unit", "note", "lon", "lat"}
-    unknown = set(changes) - allowed
-    if unknown:
-        raise UserError(_("These fields cannot be changed here: %(f)s") % {"f": ", ".join(sorted(unknown))})
+    _reject_unknown(changes, allowed)
     if "state" in changes and changes["state"] not in Component.State.values:
         raise UserError(_("state must be one of: %(values)s.") % {
             "values": "、".join(str(s) for s in Component.State.labels)}, field="state")
@@ -581,9 +582,7 @@ def _organisation_area(values: dict) -> str:
 
 
 def do_create_organisation(*, actor, **values) -> Organisation:
-    unknown = set(values) - ORGANISATION_FIELDS
-    if unknown:
-        raise UserError(_("These fields cannot be changed here: %(f)s") % {"f": ", ".join(sorted(unknown))})
+    _reject_unknown(values, ORGANISATION_FIELDS)
     values = _prepare_organisation(dict(values, kind=values.get("kind", "")))
     area_code = _organisation_area(values)
     ensure_in_scope(actor, area_code, REGISTRY_EDIT)
@@ -601,9 +600,7 @@ def do_create_organisation(*, actor, **values) -> Organisation:
 
 def do_update_organisation(organisation: Organisation, *, actor, expected_version: int | None,
                            **changes) -> Organisation:
-    unknown = set(changes) - ORGANISATION_FIELDS
-    if unknown:
-        raise UserError(_("These fields cannot be changed here: %(f)s") % {"f": ", ".join(sorted(unknown))})
+    _reject_unknown(changes, ORGANISATION_FIELDS)
     with transaction.atomic():
         locked = Organisation.objects.select_for_update().get(pk=organisation.pk)
         ensure_in_scope(actor, locked.area_code, REGISTRY_EDIT)
