@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from urllib.parse import quote
 
 import pytest
 
@@ -22,6 +23,7 @@ from ..conftest import make_user
 from ..test_jurisdiction_matrix import OWN, SIBLING, _codes_in, _record
 
 READERS = {"district", "street", "community", "grid"}  # hold registry.view
+MATCHERS = READERS | {"seat"}  # hold registry.match (address matching): the hotline seat too
 SPECIAL = {"district", "street", "community"}  # hold registry.special (grid workers do not)
 
 
@@ -87,6 +89,12 @@ COLLECTIONS = [
     ("api buildings", "/api/registry/buildings?limit=1000"),
     ("api components", "/api/registry/components?limit=1000"),
     ("api organisations", "/api/registry/organisations?limit=1000"),
+    ("api address match", f"/api/registry/address-match?q={quote('测试路1号1幢')}&limit=20"),
+]
+# Address matching: the exact address of a building of another area must not find it.
+MATCH_ENDPOINTS = [
+    ("api address match", "/api/registry/address-match"),
+    ("page address match", "/registry/address-match/"),
 ]
 
 
@@ -121,6 +129,18 @@ def test_registry_jurisdiction_matrix(people, units, tree, register, client_for)
                 _record(case, status == 200 and not allowed, failures, f"got {status}")
                 if status not in ok_codes:
                     failures.append(f"{case}: got {status}, expected {sorted(ok_codes)}")
+            for name, url in MATCH_ENDPOINTS:
+                response = client.get(url, {"q": objs["building"].address, "limit": 20})
+                case = f"{name} · {level} · {relation}"
+                if response.status_code != 200:
+                    failures.append(f"{case}: got {response.status_code}, expected [200]")
+                    continue
+                rows = response.json() if name.startswith("api") else response.context["results"]
+                ids = [r["id"] for r in rows]
+                allowed = relation == "own" and level in MATCHERS
+                _record(case, objs["building"].pk in ids and not allowed, failures, f"found {ids[:5]}")
+                if allowed and ids[:1] != [objs["building"].pk]:
+                    failures.append(f"{case}: own building not first ({ids[:5]})")
             # Writes through the API must not touch anything outside the scope.
             person = Person.objects.get(pk=objs["person"].pk)
             version = person.version
@@ -185,3 +205,83 @@ def test_api_errors_name_the_field(people, register, client_for):
     stale = client.patch(f"/api/registry/people/{register['330106001001001']['person'].pk}",
                          data=json.dumps({"version": 99, "note": "x"}), content_type="application/json")
     assert stale.status_code == 409
+
+
+EXPORTS = [  # (name, url, index of the grid-code column, capability level set)
+    ("export people", "/api/registry/export/people.xlsx", 9),
+    ("export people page", "/registry/people/export.xlsx", 9),
+    ("export buildings", "/api/registry/export/buildings.xlsx", 6),
+    ("export components", "/api/registry/export/components.xlsx", 8),
+]
+EXPORTERS = {"district", "street", "community"}  # hold registry.export
+
+
+def _xlsx_codes(content: bytes, column: int) -> tuple[set[str], list[list]]:
+    import io
+
+    from openpyxl import load_workbook
+
+    rows = list(load_workbook(io.BytesIO(content), read_only=True).worksheets[0].iter_rows(values_only=True))
+    return {r[column] for r in rows[1:]}, rows
+
+
+def test_exports_and_imports_stay_in_the_jurisdiction(people, units, tree, register, client_for):
+    cast = {level: people[level] for level in ("district", "street", "community", "grid")}
+    cast["seat"] = make_user("seat_x", Role.ACCEPTANCE_SEAT, unit=units["330106"])
+    failures: list[str] = []
+    uploads = {}
+    for level, user in cast.items():
+        client = client_for(user)
+        in_scope_codes = {c for c in tree if c.startswith(OWN[level])}
+        for name, url, column in EXPORTS:
+            response = client.get(url)
+            case = f"{name} · {level}"
+            if level not in EXPORTERS:
+                _record(case, response.status_code == 200, failures, "exported without the capability")
+                continue
+            if response.status_code != 200:
+                failures.append(f"{case}: status {response.status_code}")
+                continue
+            codes, rows = _xlsx_codes(response.content, column)
+            _record(case, not codes <= in_scope_codes, failures, f"exported {sorted(codes - in_scope_codes)[:5]}")
+            if "people" in name:  # masked without a reveal
+                _record(f"{case} masked", any(r[2] and "*" not in r[2] for r in rows[1:]), failures, "unmasked")
+        # revealed export: only with export + reveal, only rows of the reveal scope, audited
+        response = client.post("/api/registry/export/people.xlsx", data=json.dumps({"reason": "年度核查"}),
+                               content_type="application/json")
+        case = f"export people revealed · {level}"
+        if level not in EXPORTERS:
+            _record(case, response.status_code == 200, failures, "revealed without the capability")
+        else:
+            codes, rows = _xlsx_codes(response.content, 9)
+            _record(case, not codes <= in_scope_codes, failures, "revealed outside")
+            if not all(r[2] and "*" not in r[2] for r in rows[1:]):
+                failures.append(f"{case}: not revealed")
+            if not AuditLog.objects.filter(action="registry.people.export", actor=user,
+                                           detail__reason="年度核查").exists():
+                failures.append(f"{case}: not audited")
+        # a ledger upload is its uploader's alone
+        if level in EXPORTERS:
+            csv = "姓名,证件号码,网格编码\n张三,{},{}\n".format(
+                make_id_number("330106", dt.date(1990, 1, 1), 900 + len(uploads), "M"), sorted(in_scope_codes)[-1])
+            from django.core.files.uploadedfile import SimpleUploadedFile
+
+            response = client.post("/api/registry/imports", data={
+                "kind": "people", "file": SimpleUploadedFile("a.csv", csv.encode())})
+            if response.status_code != 201:
+                failures.append(f"upload · {level}: {response.status_code} {response.content[:200]}")
+            else:
+                uploads[level] = response.json()["id"]
+    for level, user in cast.items():
+        client = client_for(user)
+        for owner, pk in uploads.items():
+            for url in (f"/api/registry/imports/{pk}", f"/registry/imports/{pk}/"):
+                status = client.get(url).status_code
+                mine = owner == level
+                _record(f"import {url.split('/')[1]} of {owner} · {level}", status == 200 and not mine, failures,
+                        f"got {status}")
+                if mine and status != 200:
+                    failures.append(f"import of {owner} · {level}: own upload gave {status}")
+            status = client.post(f"/api/registry/imports/{pk}/commit").status_code
+            _record(f"import commit of {owner} · {level}", status == 200 and owner != level, failures, "committed")
+    assert not failures, "\n".join(failures)

@@ -57,8 +57,11 @@ REGISTRY_REVEAL = "registry.reveal"  # see a full ID number or phone (each read 
 REGISTRY_SPECIAL = "registry.special"  # special-group records (each read audited with a reason)
 REGISTRY_IMPORT = "registry.import"  # import ledgers
 REGISTRY_EXPORT = "registry.export"  # export ledgers (masked unless also REGISTRY_REVEAL)
+# Match a free-text address to a registered building, its position and grid (门牌地址匹配): the
+# register's roles, and the hotline centre's seats, shift leaders and dispatchers taking a complaint.
+ADDRESS_MATCH = "registry.match"
 
-_REGISTRY_ALL = {REGISTRY_VIEW, REGISTRY_EDIT, REGISTRY_REVEAL, REGISTRY_IMPORT, REGISTRY_EXPORT}
+_REGISTRY_ALL = {REGISTRY_VIEW, REGISTRY_EDIT, REGISTRY_REVEAL, REGISTRY_IMPORT, REGISTRY_EXPORT, ADDRESS_MATCH}
 
 CAPABILITIES: dict[str, frozenset[str]] = {
     Role.DISTRICT_ADMIN: frozenset(
@@ -70,13 +73,15 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     Role.COMMUNITY_WORKER: frozenset({VIEW, LOOKUP, REGISTRY_SPECIAL} | _REGISTRY_ALL),
     # Grid workers collect and keep the register of their grid; special groups are for
     # the grid head and the community's comprehensive-governance staff.
-    Role.GRID_WORKER: frozenset({VIEW, LOOKUP, REGISTRY_VIEW, REGISTRY_EDIT, REGISTRY_REVEAL}),
-    Role.GRID_HEAD: frozenset({VIEW, LOOKUP, REGISTRY_VIEW, REGISTRY_EDIT, REGISTRY_REVEAL, REGISTRY_SPECIAL}),
+    Role.GRID_WORKER: frozenset({VIEW, LOOKUP, REGISTRY_VIEW, REGISTRY_EDIT, REGISTRY_REVEAL, ADDRESS_MATCH}),
+    Role.GRID_HEAD: frozenset(
+        {VIEW, LOOKUP, REGISTRY_VIEW, REGISTRY_EDIT, REGISTRY_REVEAL, REGISTRY_SPECIAL, ADDRESS_MATCH}
+    ),
     Role.SUPERVISOR: frozenset({VIEW, LOOKUP}),
-    Role.ACCEPTANCE_SEAT: frozenset({VIEW, LOOKUP}),
-    Role.SHIFT_LEADER: frozenset({VIEW, LOOKUP}),
-    Role.DISPATCHER: frozenset({VIEW, LOOKUP}),
+    Role.ACCEPTANCE_SEAT: frozenset({VIEW, LOOKUP, ADDRESS_MATCH}),
+    Role.SHIFT_LEADER: frozenset({VIEW, LOOKUP, ADDRESS_MATCH}),
+    Role.DISPATCHER: frozenset({VIEW, LOOKUP, ADDRESS_MATCH}),
     Role.DEPT_HANDLER: frozenset({VIEW, LOOKUP}),
-    Role.FAMILY_DOCTOR: frozenset({VIEW, LOOKUP, REGISTRY_VIEW}),
+    Role.FAMILY_DOCTOR: frozenset({VIEW, LOOKUP, REGISTRY_VIEW, ADDRESS_MATCH}),
     Role.RESIDENT: frozenset(),
 }

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from operator import mul
 
 from django.utils.translation import gettext as _
 
@@ -29,7 +30,9 @@ class ResidentId:
 
 
 def id_check_char(first17: str) -> str:
-    return _ID_CHECK[sum(int(c) * w for c, w in zip(first17, _ID_WEIGHTS, strict=True)) % 11]
+    if len(first17) != 17:
+        raise ValueError("the check character is computed over 17 digits")
+    return _ID_CHECK[sum(map(mul, map(int, first17), _ID_WEIGHTS)) % 11]
 
 
 def parse_id_number(value: str, *, today: dt.date | None = None) -> ResidentId:
@@ -88,6 +91,11 @@ def normalise_phone(value: str) -> str:
     body = phone[1:] if phone.startswith("+") else phone
     if not body or not body.replace("-", "").isdigit() or not 5 <= len(body.replace("-", "")) <= 15:
         raise InvalidIdentifier(_("A phone number is 5–15 digits (a leading + and hyphens are allowed)."))
+    digits = body.replace("-", "")
+    if not phone.startswith("+") and len(digits) >= 7 and digits[0] == "1" and digits[1] in "3456789" \
+            and len(digits) != 11:
+        # 13x–19x is a mobile prefix (service numbers such as 12345 start 12, landlines 0 or 2–9)
+        raise InvalidIdentifier(_("A mobile number has 11 digits; this one has %(n)s.") % {"n": len(digits)})
     return phone
 
 

@@ -8,28 +8,33 @@ A place's grid is always derived from its coordinates; a person's from their bui
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
+import hashlib
 import json
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from civicgrid.accounts.roles import REGISTRY_EDIT, REGISTRY_SPECIAL
+from civicgrid.accounts.roles import REGISTRY_EDIT, REGISTRY_IMPORT, REGISTRY_SPECIAL
 from civicgrid.areas.index import locate, locate_many
 from civicgrid.areas.models import Area
 from civicgrid.core import audit, crypto
-from civicgrid.core.errors import Conflict, UserError
+from civicgrid.core.access import require_capability
+from civicgrid.core.errors import Conflict, NotPermitted, UserError
 from civicgrid.core.idnumber import InvalidIdentifier, normalise_phone, validate_uscc
 from civicgrid.core.models import next_serial
 from civicgrid.core.scoping import ensure_in_scope, in_scope
 
+from . import ledger
 from .models import (
     Building,
     Component,
     ComponentClass,
     House,
     Household,
+    ImportBatch,
     Organisation,
     Person,
     PersonEvent,
@@ -622,4 +627,95 @@ def do_update_organisation(organisation: Organisation, *, actor, expected_versio
         locked.save()
         ensure_in_scope(actor, locked.area_code, REGISTRY_EDIT)
         audit.record("registry.organisation.update", actor=actor, obj=locked, detail={"fields": sorted(changes)})
+    return locked
+
+
+# --- ledger import ----------------------------------------------------------------------------
+IMPORT_CONTEXT = "registry.import.file"
+
+
+def _rejected_changed(batch: ImportBatch, checked) -> bool:
+    return [r["row"] for r in batch.rejected] != [r.number for r in checked.rejected]
+
+
+def do_preview_import(*, actor, data: bytes, filename: str, kind: str) -> ImportBatch:
+    """Check a ledger file and keep it (encrypted) for the commit; nothing enters the register.
+
+    A file that cannot be read at all raises UserError naming the problem.
+    """
+    require_capability(actor, REGISTRY_IMPORT)
+    try:
+        checked = ledger.check_ledger(data, filename, kind, actor)
+    except ledger.LedgerError as exc:
+        raise UserError(str(exc), field="file")
+    with transaction.atomic():
+        batch = ImportBatch.objects.create(
+            kind=kind, filename=(filename or "")[-200:], sha256=hashlib.sha256(data).hexdigest(),
+            created_by=actor if getattr(actor, "pk", None) else None, created_by_name=_actor_name(actor) or "system",
+            total_rows=checked.total, accepted_rows=len(checked.accepted), rejected_rows=len(checked.rejected),
+            rejected=checked.rejected_json(), warnings=[str(w) for w in checked.warnings],
+            payload_enc=crypto.encrypt(base64.b64encode(data).decode("ascii"), context=IMPORT_CONTEXT),
+        )
+        audit.record("registry.import.preview", actor=actor, obj=batch, detail={
+            "kind": kind, "rows": checked.total, "accepted": len(checked.accepted),
+            "rejected": len(checked.rejected)})
+    return batch
+
+
+def do_commit_import(batch: ImportBatch, *, actor, progress=None) -> ImportBatch:
+    """Write every accepted row of a previewed ledger, or nothing.
+
+    The file is checked again inside the transaction; if the register changed so that other
+    rows would now be rejected, nothing is written and the user is asked to preview again.
+    """
+    require_capability(actor, REGISTRY_IMPORT)
+    try:
+        return _commit_import(batch, actor, progress)
+    except IntegrityError:
+        # another import or registration took the same ID number after our check
+        raise Conflict(_("The register changed while the ledger was being written; nothing was written. "
+                         "Upload the file again to see the new preview."))
+
+
+def _commit_import(batch: ImportBatch, actor, progress) -> ImportBatch:
+    with transaction.atomic():
+        locked = ImportBatch.objects.select_for_update().get(pk=batch.pk)
+        if locked.created_by_id != getattr(actor, "pk", None):
+            raise NotPermitted(_("Only the person who uploaded a ledger can write it."))
+        if locked.status != ImportBatch.Status.PREVIEWED:
+            raise Conflict(_("This ledger was already %(status)s.") % {"status": locked.get_status_display()})
+        data = base64.b64decode(crypto.decrypt(locked.payload_enc, context=IMPORT_CONTEXT))
+        try:
+            checked = ledger.check_ledger(data, locked.filename, locked.kind, actor)
+        except ledger.LedgerError as exc:
+            raise UserError(str(exc), field="file")
+        if _rejected_changed(locked, checked):
+            raise Conflict(_("The register changed since the preview: %(n)s rows would now be rejected "
+                             "instead of %(m)s. Upload the file again to see the new preview.") % {
+                "n": len(checked.rejected), "m": locked.rejected_rows})
+        if not checked.accepted:
+            raise UserError(_("No row of this ledger can be written."), field="file")
+        written = ledger.write_ledger(checked, actor, progress)
+        locked.status = ImportBatch.Status.COMMITTED
+        locked.written_rows = written
+        locked.payload_enc = ""  # the file is not kept once written
+        locked.finished_at = timezone.now()
+        locked.save()
+        audit.record("registry.import.commit", actor=actor, obj=locked,
+                     detail={"kind": locked.kind, "written": written, "rejected": locked.rejected_rows})
+    return locked
+
+
+def do_discard_import(batch: ImportBatch, *, actor) -> ImportBatch:
+    with transaction.atomic():
+        locked = ImportBatch.objects.select_for_update().get(pk=batch.pk)
+        if locked.created_by_id != getattr(actor, "pk", None):
+            raise NotPermitted(_("Only the person who uploaded a ledger can discard it."))
+        if locked.status != ImportBatch.Status.PREVIEWED:
+            raise Conflict(_("This ledger was already %(status)s.") % {"status": locked.get_status_display()})
+        locked.status = ImportBatch.Status.DISCARDED
+        locked.payload_enc = ""
+        locked.finished_at = timezone.now()
+        locked.save()
+        audit.record("registry.import.discard", actor=actor, obj=locked)
     return locked

@@ -532,6 +532,24 @@ def create_tenancy(request, pk: int, payload: TenancyIn):
                                             end=payload.end, police_filed=payload.police_filed)
 
 
+# --- address matching (门牌地址匹配) ------------------------------------------------------------------
+class AddressCandidateOut(Schema):
+    id: int = Field(..., description="building id")
+    address: str = Field(..., description="the building's standard address")
+    score: float = Field(..., description="0–1; 1 is an exact match")
+    lon: float
+    lat: float
+    area_code: str = Field(..., description="code of the grid the building is in")
+    grid_name: str
+
+
+@router.get("/address-match", response=list[AddressCandidateOut],
+            summary="Registered buildings of your jurisdiction that best fit a free-text address")
+def address_match(request, q: str = Query("", description="the address as typed, 2–200 characters"),
+                  limit: int = Query(5, description="how many candidates, 1–20")):
+    return queries.match_address(request.user, q, limit)
+
+
 # --- components -----------------------------------------------------------------------------------
 @router.get("/component-classes", response=list[ComponentClassOut], summary="The component class catalogue")
 def component_classes(request):

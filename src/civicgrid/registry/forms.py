@@ -3,7 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from civicgrid.core.forms import StyledFormMixin
 
-from .models import Person, PersonTag
+from .models import ImportBatch, Person, PersonTag
 
 
 class PersonForm(StyledFormMixin, forms.Form):
@@ -34,3 +34,21 @@ class PersonForm(StyledFormMixin, forms.Form):
 
 class ReasonForm(StyledFormMixin, forms.Form):
     reason = forms.CharField(label=_("Reason (recorded in the audit log)"), min_length=2, max_length=200)
+
+
+class AddressMatchForm(StyledFormMixin, forms.Form):
+    """The address as a hotline seat or grid worker types it (門牌, 楼栋, units and rooms allowed)."""
+
+    q = forms.CharField(label=_("Address"), min_length=2, max_length=200, widget=forms.TextInput(attrs={
+        "type": "search", "autocomplete": "off", "enterkeyhint": "search", "autofocus": True,
+    }))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["q"].widget.attrs["placeholder"] = _("e.g. %(address)s") % {"address": "文三街6号枫丹新村1幢 2单元301"}
+
+
+class ImportForm(StyledFormMixin, forms.Form):
+    kind = forms.ChoiceField(label=_("Ledger of"), choices=ImportBatch.Kind.choices)
+    file = forms.FileField(label=_("File (.xlsx or .csv)"), widget=forms.ClearableFileInput(attrs={
+        "accept": ".xlsx,.csv"}))

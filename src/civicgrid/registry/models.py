@@ -437,3 +437,44 @@ class InfoItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code} {self.name}"
+
+
+class ImportBatch(models.Model):
+    """One ledger file on its way in: checked (preview), then written all at once or discarded.
+
+    The file itself is kept only until then, encrypted (it holds ID numbers and phones); the
+    preview stores rejected rows with masked identifiers only.
+    """
+
+    class Kind(models.TextChoices):
+        PEOPLE = "people", _("People")
+        BUILDINGS = "buildings", _("Buildings")
+        COMPONENTS = "components", _("Components")
+
+    class Status(models.TextChoices):
+        PREVIEWED = "previewed", _("checked, not written")
+        COMMITTED = "committed", _("written")
+        DISCARDED = "discarded", _("discarded")
+
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
+    filename = models.CharField(_("file"), max_length=200)
+    sha256 = models.CharField(max_length=64)
+    created_by = models.ForeignKey("accounts.User", null=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    created_by_name = models.CharField(max_length=150)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PREVIEWED)
+    total_rows = models.PositiveIntegerField(_("rows"), default=0)
+    accepted_rows = models.PositiveIntegerField(_("accepted"), default=0)
+    rejected_rows = models.PositiveIntegerField(_("rejected"), default=0)
+    rejected = models.JSONField(default=list, blank=True)  # [{row, summary, errors{column: message}}]
+    warnings = models.JSONField(default=list, blank=True)
+    payload_enc = models.TextField(blank=True, editable=False)  # the file, encrypted, until written
+    written_rows = models.PositiveIntegerField(_("written"), default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.filename}"

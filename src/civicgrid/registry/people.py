@@ -10,10 +10,13 @@ collected per field, in the user's language, never raised one at a time.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
+from django.utils.translation import get_language, override
 from django.utils.translation import gettext as _
-from pypinyin import Style, lazy_pinyin
+from pypinyin import lazy_pinyin
 
 from civicgrid.core import crypto
 from civicgrid.core.idnumber import (
@@ -50,11 +53,19 @@ class Prepared:
         return not self.errors
 
 
+@lru_cache(maxsize=65_536)
+def _char_pinyin(ch: str) -> str:
+    return "".join(lazy_pinyin(ch, errors="ignore")).lower()
+
+
 def name_keys(name: str) -> tuple[str, str]:
-    """Pinyin initials and full pinyin (lower case, no tones): 张伟 → ("zw", "zhangwei")."""
-    initials = "".join(lazy_pinyin(name, style=Style.FIRST_LETTER, errors="ignore")).lower()
-    full = "".join(lazy_pinyin(name, errors="ignore")).lower()
-    return initials[:50], full[:200]
+    """Pinyin initials and full pinyin (lower case, no tones): 张伟 → ("zw", "zhangwei").
+
+    Character by character (a name is not a phrase, so phrase readings do not apply), each
+    character's reading cached: a million names cost a dictionary lookup per character.
+    """
+    syllables = [_char_pinyin(ch) for ch in name]
+    return "".join(s[:1] for s in syllables)[:50], "".join(syllables)[:200]
 
 
 def id_index(number: str) -> str:
@@ -69,11 +80,25 @@ def group_index(group: str) -> str:
     return crypto.blind_index(group, purpose=GROUP_PURPOSE)
 
 
-def _choice(value, choices, field_name: str, errors: dict, default=None):
+@lru_cache(maxsize=64)
+def _choice_map(choices, language) -> dict[str, str]:
+    """Accepted spellings of a choice (its value, its label in the current language, its Chinese label)."""
+    valid = {c.value: c.value for c in choices} | {str(c.label): c.value for c in choices}
+    with override("zh-hans"):
+        valid |= {str(c.label): c.value for c in choices}
+    # "老年人（60岁以上）" may be written "老年人": the label without its parenthesis
+    for label, value in list(valid.items()):
+        short = re.split(r"[（(]", label, maxsplit=1)[0].strip()
+        if short and short != label:
+            valid.setdefault(short, value)
+    return valid
+
+
+def _choice(value, choices, field_name: str, errors: dict, default=None, language=None):
     value = (value or "").strip() if isinstance(value, str) else value
     if not value:
         return default
-    valid = {c.value: c.value for c in choices} | {str(c.label): c.value for c in choices}
+    valid = _choice_map(choices, language or get_language())
     if value not in valid:
         errors[field_name] = _("%(field)s must be one of: %(values)s.") % {
             "field": field_name, "values": ", ".join(str(c.label) for c in choices),
@@ -92,6 +117,7 @@ def prepare_person(
     """
     out = Prepared()
     v, errors = out.values, out.errors
+    language = get_language()
 
     if "name" in data or not partial:
         name = (data.get("name") or "").strip()
@@ -104,7 +130,8 @@ def prepare_person(
             v["name_initials"], v["name_pinyin"] = name_keys(name)
 
     if "id_type" in data or "id_number" in data or not partial:
-        id_type = _choice(data.get("id_type"), Person.IdType, "id_type", errors, Person.IdType.RESIDENT_ID)
+        id_type = _choice(data.get("id_type"), Person.IdType, "id_type", errors, Person.IdType.RESIDENT_ID,
+                          language)
         number = (data.get("id_number") or "").strip().upper()
         if id_type == Person.IdType.RESIDENT_ID:
             if not number:
@@ -144,7 +171,7 @@ def prepare_person(
 
     if "residence" in data or not partial:
         v["residence"] = _choice(data.get("residence"), Person.Residence, "residence", errors,
-                                 Person.Residence.REGISTERED)
+                                 Person.Residence.REGISTERED, language)
 
     # Birth date and sex are typed only where the document does not carry them.
     effective_id_type = v.get("id_type") or current_id_type or Person.IdType.RESIDENT_ID
@@ -160,7 +187,7 @@ def prepare_person(
             if birth is not None:
                 v["birth_date"] = birth
         if data.get("sex"):
-            v["sex"] = _choice(data.get("sex"), Person.Sex, "sex", errors, "")
+            v["sex"] = _choice(data.get("sex"), Person.Sex, "sex", errors, "", language)
 
     for name, limit in (("ethnicity", 20), ("relation", 20), ("address", 200), ("note", 500)):
         if name in data:
@@ -177,7 +204,7 @@ def prepare_tags(tags, errors: dict) -> list[str]:
         return []
     if isinstance(tags, str):
         tags = [t for t in tags.replace("，", ",").replace("、", ",").split(",") if t.strip()]
-    valid = {t.value: t.value for t in PersonTag.Tag} | {str(t.label): t.value for t in PersonTag.Tag}
+    valid = _choice_map(PersonTag.Tag, get_language())
     result, unknown = [], []
     for tag in tags:
         tag = tag.strip()

@@ -18,20 +18,20 @@ from .models import Person, PersonTag
 
 @capability_required(roles.REGISTRY_VIEW)
 def people(request):
-    qs = queries.visible_people(request.user, include_left=request.GET.get("left") == "1")
+    qs = queries.filter_people(request.user, request.GET)
     q = request.GET.get("q", "").strip()
     tag = request.GET.get("tag", "")
     residence = request.GET.get("residence", "")
-    qs = queries.search_people(qs, q)
-    if tag:
-        qs = qs.filter(tags__tag=tag)
-    if residence:
-        qs = qs.filter(residence=residence)
     page = Paginator(qs.prefetch_related("tags"), 50).get_page(request.GET.get("page"))
     return render(request, "registry/people.html", {
         "page": page, "q": q, "tag": tag, "residence": residence, "tags": PersonTag.Tag.choices,
         "residences": Person.Residence.choices,
         "can_edit": request.user.has_capability(roles.REGISTRY_EDIT),
+        "can_export": request.user.has_capability(roles.REGISTRY_EXPORT),
+        "can_reveal_export": request.user.has_capability(roles.REGISTRY_EXPORT)
+        and request.user.has_capability(roles.REGISTRY_REVEAL),
+        "export_form": ReasonForm(prefix="export"), "filters": request.GET.urlencode(),
+        "can_import": request.user.has_capability(roles.REGISTRY_IMPORT),
     })
 
 
@@ -121,3 +121,24 @@ def building(request, pk):
         houses = queries.visible_houses(request.user).filter(building=building)
     return render(request, "registry/building.html", {"building": building, "residents": residents,
                                                       "houses": houses})
+
+
+ADDRESS_MATCH_PAGE_LIMIT = 5
+
+
+@capability_required(roles.ADDRESS_MATCH)
+def address_match(request):
+    """A typed address → the registered buildings of the user's jurisdiction that fit it, with
+    grid and position (a hotline seat taking a complaint, a grid worker filing a ledger)."""
+    from .forms import AddressMatchForm
+
+    form = AddressMatchForm(request.GET if "q" in request.GET else None)
+    results = None
+    if form.is_bound and form.is_valid():
+        try:
+            results = queries.match_address(request.user, form.cleaned_data["q"], ADDRESS_MATCH_PAGE_LIMIT)
+        except UserError as exc:
+            form.add_error("q", exc.message)
+    return render(request, "registry/address_match.html", {
+        "form": form, "results": results, "can_view": request.user.has_capability(roles.VIEW),
+    })

@@ -12,6 +12,8 @@ NAV = [
     (_("Map"), "areas:map", roles.VIEW),
     (_("Grid lookup"), "areas:lookup", roles.LOOKUP),
     (_("People"), "registry:people", roles.REGISTRY_VIEW),
+    (_("Address match"), "registry:address_match", roles.ADDRESS_MATCH),
+    (_("Import ledgers"), "registry:imports", roles.REGISTRY_IMPORT),
     (_("Units"), "units", roles.VIEW),
     (_("Staff"), "staff", roles.ACCOUNTS_MANAGE),
     (_("Import boundaries"), "areas:import", roles.AREAS_IMPORT),

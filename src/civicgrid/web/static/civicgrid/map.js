@@ -85,5 +85,67 @@
     window.civicgridMap = map;
   }
 
-  window.CivicGridMap = { areaMap: areaMap, overview: overview };
+  // Address-match candidates: a marker each, the chosen one highlighted with its grid outlined.
+  var CANDIDATE = { radius: 6, color: "#455a64", weight: 1.5, fillColor: "#90a4ae", fillOpacity: 0.9 };
+  var CHOSEN = { radius: 10, color: "#b71c1c", weight: 2.5, fillColor: "#e53935", fillOpacity: 0.9 };
+
+  function candidates(id, dataId, listId) {
+    var el = document.getElementById(id);
+    var data = document.getElementById(dataId);
+    if (!el || !data) { return; }
+    var rows = JSON.parse(data.textContent);
+    var list = document.getElementById(listId);
+    if (!rows.length) { return; }
+    var map = baseMap(id).setView([rows[0].lat, rows[0].lon], 17);  // a view before any layer (canvas)
+    var grids = {}, gridLayer = null, chosen = -1;
+    var markers = rows.map(function (r, i) {
+      var m = L.circleMarker([r.lat, r.lon], CANDIDATE).addTo(map);
+      m.bindTooltip((i + 1) + ". " + r.address);
+      m.on("click", function () { select(i); });
+      return m;
+    });
+    function showGrid(i) {
+      var code = rows[i].area_code;
+      if (gridLayer) { map.removeLayer(gridLayer); gridLayer = null; }
+      if (!code) { return; }
+      var feature = grids[code] ? Promise.resolve(grids[code])
+        : fetchJSON(el.dataset.gridUrl.replace("__code__", encodeURIComponent(code)));
+      feature.then(function (f) {
+        grids[code] = f;
+        if (chosen !== i) { return; }
+        gridLayer = L.geoJSON(f, { style: { color: "#ef6c00", weight: 2, fillColor: "#fff3e0", fillOpacity: 0.5 },
+                                   interactive: false }).addTo(map);
+        gridLayer.bringToBack();
+        map.fitBounds(gridLayer.getBounds().extend(markers[i].getLatLng()), { padding: [20, 20] });
+        el.dataset.grid = code;
+      }).catch(function () { /* the point alone is still shown */ });
+    }
+    function select(i) {
+      chosen = i;
+      markers.forEach(function (m, j) { m.setStyle(j === i ? CHOSEN : CANDIDATE); });
+      markers[i].bringToFront();
+      map.setView(markers[i].getLatLng(), 17);
+      if (list) {
+        Array.prototype.forEach.call(list.querySelectorAll("[data-candidate]"), function (li) {
+          li.classList.toggle("list-group-item-primary", li.dataset.candidate === String(i));
+        });
+      }
+      el.dataset.selected = String(i);
+      showGrid(i);
+    }
+    if (list) {
+      list.addEventListener("click", function (e) {
+        if (e.target.closest("a")) { return; }
+        var item = e.target.closest("[data-candidate]");
+        if (!item) { return; }
+        select(parseInt(item.dataset.candidate, 10));
+        // On a phone the map sits below the list: bring it into view.
+        if (el.getBoundingClientRect().top > window.innerHeight) { el.scrollIntoView({ block: "end" }); }
+      });
+    }
+    select(0);
+    window.civicgridMap = map;
+  }
+
+  window.CivicGridMap = { areaMap: areaMap, overview: overview, candidates: candidates };
 })();

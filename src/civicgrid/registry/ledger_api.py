@@ -1,0 +1,134 @@
+"""Ledger API: upload a resident/building/component ledger for a preview, then write or
+discard it; export what the caller may see as .xlsx (masked unless revealed with a reason).
+
+Mounted under ``/api/registry/`` beside the register's own router.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.http import HttpResponse
+from django.utils import timezone
+from ninja import File, Form, Query, Router, Schema
+from ninja.files import UploadedFile
+
+from civicgrid.accounts.roles import REGISTRY_IMPORT
+from civicgrid.core.access import require_capability
+
+from . import actions, ledger, queries
+from .models import ImportBatch
+
+router = Router(tags=["registry ledgers"])
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def xlsx_response(data: bytes, stem: str) -> HttpResponse:
+    response = HttpResponse(data, content_type=XLSX)
+    name = f"{stem}-{timezone.localdate():%Y%m%d}.xlsx"
+    response["Content-Disposition"] = f"attachment; filename=\"{name}\"; filename*=UTF-8''{name}"
+    response["Cache-Control"] = "no-store"  # may hold personal data
+    return response
+
+
+class RejectedRow(Schema):
+    row: int
+    summary: str
+    errors: dict[str, str]
+
+
+class ImportOut(Schema):
+    id: int
+    kind: str
+    filename: str
+    status: str
+    total_rows: int
+    accepted_rows: int
+    rejected_rows: int
+    written_rows: int
+    rejected: list[RejectedRow]
+    warnings: list[str]
+    created_at: dt.datetime
+    finished_at: dt.datetime | None
+
+
+class ImportSummary(Schema):
+    id: int
+    kind: str
+    filename: str
+    status: str
+    total_rows: int
+    accepted_rows: int
+    rejected_rows: int
+    written_rows: int
+    created_at: dt.datetime
+
+
+class PeopleExportFilter(Schema):
+    q: str = ""
+    tag: str = ""
+    residence: str = ""
+    left: str = ""
+
+
+class RevealExportIn(PeopleExportFilter):
+    reason: str
+
+
+@router.post("/imports", response={201: ImportOut}, summary="Upload a ledger (.xlsx/.csv): check only, nothing written")
+def upload(request, kind: Form[ImportBatch.Kind], file: File[UploadedFile]):
+    batch = actions.do_preview_import(actor=request.user, data=file.read(), filename=file.name or "", kind=kind)
+    return 201, batch
+
+
+@router.get("/imports", response=list[ImportSummary], summary="Your uploaded ledgers")
+def list_imports(request):
+    return queries.visible_imports(request.user)[:200]
+
+
+@router.get("/imports/template", summary="An empty ledger with the expected columns (.xlsx)")
+def template(request, kind: ImportBatch.Kind = ImportBatch.Kind.PEOPLE):
+    require_capability(request.user, REGISTRY_IMPORT)
+    return xlsx_response(ledger.template_xlsx(kind), f"template-{kind}")
+
+
+@router.get("/imports/{int:pk}", response=ImportOut, summary="The preview of an uploaded ledger")
+def get_import(request, pk: int):
+    return queries.access_import(request.user, pk)
+
+
+@router.post("/imports/{int:pk}/commit", response=ImportOut,
+             summary="Write every accepted row, or nothing (re-checked against the register first)")
+def commit(request, pk: int):
+    return actions.do_commit_import(queries.access_import(request.user, pk), actor=request.user)
+
+
+@router.post("/imports/{int:pk}/discard", response=ImportOut, summary="Discard an uploaded ledger")
+def discard(request, pk: int):
+    return actions.do_discard_import(queries.access_import(request.user, pk), actor=request.user)
+
+
+@router.get("/export/people.xlsx", summary="People you may see, as .xlsx (ID numbers and phones masked)")
+def export_people(request, filters: Query[PeopleExportFilter]):
+    data = queries.export_people(request.user, queries.filter_people(request.user, filters.dict()))
+    return xlsx_response(data, "people")
+
+
+@router.post("/export/people.xlsx", summary="People as .xlsx with full ID numbers and phones (audited, reason)")
+def export_people_revealed(request, payload: RevealExportIn):
+    filters = payload.dict(exclude={"reason"})
+    data = queries.export_people(request.user, queries.filter_people(request.user, filters), reveal=True,
+                                 reason=payload.reason)
+    return xlsx_response(data, "people")
+
+
+@router.get("/export/buildings.xlsx", summary="Buildings you may see, as .xlsx")
+def export_buildings(request):
+    return xlsx_response(queries.export_buildings(request.user, queries.visible_buildings(request.user)),
+                         "buildings")
+
+
+@router.get("/export/components.xlsx", summary="Components you may see, as .xlsx")
+def export_components(request):
+    return xlsx_response(queries.export_components(request.user, queries.visible_components(request.user)),
+                         "components")
