@@ -17,6 +17,12 @@ from .names import mobile, person_name
 
 HEADER = ["姓名", "证件类型", "证件号码", "联系电话", "户籍类型", "民族", "楼栋地址", "房号", "户号", "与户主关系", "标签"]
 BAD_KINDS = ("checksum", "unknown_building", "duplicate_in_file", "outside", "bad_phone", "no_name")
+# Ages by ten-year bands, roughly the 2020 census of an eastern city district: 60+ ≈ 19 %.
+AGE_BANDS = ((0, 9), (10, 19), (20, 29), (30, 39), (40, 49), (50, 59), (60, 69), (70, 79), (80, 99))
+AGE_WEIGHTS = (11.5, 10.5, 12.0, 16.0, 14.5, 16.5, 11.0, 5.5, 2.5)
+# Service-group tags beside the age ones: (label, share of the people old enough)
+OTHER_TAGS = (("残疾人", 0.015, 0), ("低保对象", 0.01, 0), ("党员", 0.06, 18), ("退役军人", 0.012, 20),
+              ("优抚对象", 0.004, 20), ("志愿者", 0.03, 14))
 OTHER_REGIONS = ("330102", "330105", "330110", "340104", "320106", "410105", "510107", "420106")
 
 
@@ -33,7 +39,7 @@ class SampleLedger:
 
 def people_ledger(
     addresses: list[str], n: int, *, bad_share: float = 0.01, seed: int = 1, outside: list[str] = (),
-    region: str = "330106", id_offset: int = 0, today: dt.date | None = None,
+    region: str = "330106", id_offset: int = 0, today: dt.date | None = None, floating_share: float = 0.05,
 ) -> SampleLedger:
     """``n`` residents living at ``addresses`` (registered building addresses the importer may
     write to); ``outside`` are registered addresses outside the importer's jurisdiction.
@@ -67,7 +73,8 @@ def people_ledger(
         # ages by a rough pyramid; (region, birth date, sequence) drawn again if already used
         region_code = region if rng.random() > 0.05 else rng.choice(OTHER_REGIONS)
         while True:
-            age = min(99, int(rng.triangular(0, 100, 40)))
+            low, high = rng.choices(AGE_BANDS, AGE_WEIGHTS)[0]
+            age = rng.randint(low, high)
             birth = today - dt.timedelta(days=age * 365 + rng.randrange(365))
             seq = ((rng.randrange(500) + id_offset) % 500) * 2 + (1 if sex == "M" else 0)
             if (region_code, birth, seq) not in used:
@@ -80,8 +87,11 @@ def people_ledger(
             tags.append("老年人")
         if age < 18:
             tags.append("未成年人")
+        for label, share, min_age in OTHER_TAGS:
+            if age >= min_age and rng.random() < share:
+                tags.append(label)
         row = [person_name(rng), "居民身份证", number, mobile(rng) if age >= 16 else "",
-               "流动人口" if rng.random() < 0.05 else "户籍人口", "汉族", address, room,
+               "流动人口" if rng.random() < floating_share else "户籍人口", "汉族", address, room,
                f"H{seed:02d}{household:08d}", relation, "、".join(tags)]
         kind = bad_kind.get(i)
         if kind == "checksum":

@@ -45,7 +45,9 @@ def _first(level: str, n: int = 0) -> Area:
     return Area.objects.filter(level=level).order_by("code")[n]
 
 
-def load_demo(seed: int = 1, scale: int = 1, *, progress=print) -> list[DemoAccount]:
+def load_demo(seed: int = 1, scale: int = 1, *, people: int | None = None, progress=print) -> list[DemoAccount]:
+    """Areas, roads, buildings, staff; then the population (``people`` overrides the buildings'
+    residents; 0 for none), components and organisations."""
     layout = build_layout(seed, scale)
     progress(f"areas: {len(layout.areas)} ({len(layout.grids)} grids)")
     report = do_import_areas(layout.feature_collection(), actor=SYSTEM, source=f"demo seed={seed} scale={scale}")
@@ -64,6 +66,11 @@ def load_demo(seed: int = 1, scale: int = 1, *, progress=print) -> list[DemoAcco
     do_recount_area_stats(actor=SYSTEM, root_code=district.code)
     accounts = _load_staff(district)
     progress(f"staff accounts: {User.objects.count()}")
+    from .population import load_components_and_organisations, load_population
+
+    if people != 0:
+        load_population(seed, people, progress=progress)
+    load_components_and_organisations(seed, progress=progress)
     return accounts
 
 

@@ -15,8 +15,11 @@ class Command(BaseCommand):
         parser.add_argument("--seed", type=int, default=1)
         parser.add_argument("--scale", type=int, default=1, help="1 ≈ 40 grids; 250 ≈ 10,000 grids")
         parser.add_argument("--if-empty", action="store_true", help="do nothing if areas exist already")
+        parser.add_argument("--people", type=int, default=None,
+                            help="population to generate (default: the buildings' residents; 0 for none; "
+                                 "1000000 for benchmarks)")
 
-    def handle(self, *args, seed, scale, if_empty, **options):
+    def handle(self, *args, seed, scale, if_empty, people=None, **options):
         if Area.objects.exists():
             if not if_empty:
                 raise CommandError("the database already has areas; use a fresh database (or --if-empty)")
@@ -25,7 +28,7 @@ class Command(BaseCommand):
             if scale < 1:
                 raise CommandError("--scale must be at least 1")
             try:
-                load_demo(seed, scale, progress=lambda line: self.stdout.write(f"  {line}"))
+                load_demo(seed, scale, people=people, progress=lambda line: self.stdout.write(f"  {line}"))
             except UserError as exc:
                 raise CommandError(str(exc))
         self.print_accounts()
