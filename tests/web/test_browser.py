@@ -19,8 +19,12 @@ pytestmark = [
 
 
 @pytest.fixture
-def browser(monkeypatch):
+def browser(monkeypatch, settings):
     playwright = pytest.importorskip("playwright.sync_api")
+    # The live server answers the page's parallel requests in threads; with database sessions
+    # each saves the session, and SQLite's in-memory test database (shared cache) reports
+    # "table is locked" instead of waiting. Cookie sessions write nothing.
+    settings.SESSION_ENGINE = "django.contrib.sessions.backends.signed_cookies"
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # the ORM runs beside Playwright's event loop
     with playwright.sync_playwright() as p:
         instance = p.chromium.launch(
@@ -47,7 +51,7 @@ def shot(page, name: str, tmp_path: Path) -> None:
 def test_staff_log_in_browse_the_tree_and_see_the_map(live_server, browser, tmp_path):
     from django.core.management import call_command
 
-    call_command("demo", "--seed", "1")
+    call_command("demo", "--seed", "1", "--people", "2000")  # a small population keeps the live server quick
     page = browser.new_page(viewport={"width": 1280, "height": 860}, locale="zh-CN")
     requested_hosts = set()
     page.on("request", lambda r: requested_hosts.add(urlparse(r.url).netloc))
@@ -106,7 +110,7 @@ def test_register_pages_people_reveal_and_ledger_preview(live_server, browser, t
     from civicgrid.registry import actions, ledger
     from civicgrid.registry.models import Building, Person
 
-    call_command("demo", "--seed", "1")
+    call_command("demo", "--seed", "1", "--people", "2000")  # a small population keeps the live server quick
     if not Person.objects.filter(area_code__startswith="330106001").exists():  # the demo without a population
         from civicgrid.core.scoping import SYSTEM
 

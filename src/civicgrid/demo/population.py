@@ -74,6 +74,11 @@ def _special_records(seed: int) -> None:
 
 def load_components_and_organisations(seed: int = 1, *, progress=print) -> None:
     rng = random.Random(seed)
+    if not ComponentClass.objects.exists():  # a database flushed after its migrations (tests)
+        from civicgrid.registry.catalogues import seed_catalogues
+        from civicgrid.registry.models import InfoClass, InfoItem
+
+        seed_catalogues(ComponentClass, InfoClass, InfoItem)
     classes = list(ComponentClass.objects.filter(name__in=COMPONENT_CLASSES))
     states = ["intact"] * 17 + ["damaged", "missing", "occupied"]
     grids = list(Area.objects.filter(level=Area.Level.GRID).order_by("code"))
