@@ -43,7 +43,7 @@ from .models import (
     SpecialGroupRecord,
     Tenancy,
 )
-from .people import PERSON_INPUT_FIELDS, SPECIAL_CONTEXT, group_index, prepare_person, prepare_tags
+from .people import PERSON_INPUT_FIELDS, SPECIAL_CONTEXT, prepare_person, prepare_tags, seal_special_record
 
 
 def do_bulk_create_buildings(rows: list[dict], *, actor=None, area_code: str = "") -> list[Building]:
@@ -377,10 +377,9 @@ def do_add_special_record(person: Person, *, actor, group: str, note: str = "", 
     with transaction.atomic():
         locked = Person.objects.select_for_update().get(pk=person.pk)
         ensure_in_scope(actor, locked.area_code, REGISTRY_SPECIAL)
-        payload = {"group": group, "note": note, "since": since.isoformat() if since else "", "officer": officer}
         record = SpecialGroupRecord.objects.create(
-            person=locked, area_code=locked.area_code, group_index=group_index(group),
-            payload_enc=crypto.encrypt(json.dumps(payload, ensure_ascii=False), context=SPECIAL_CONTEXT),
+            person=locked, area_code=locked.area_code,
+            **seal_special_record(group, note=note, since=since, officer=officer),
         )
         # The audit row names the person and the record, never the group.
         audit.record("registry.special.add", actor=actor, object_type="registry.specialgrouprecord",
@@ -638,6 +637,16 @@ def _rejected_changed(batch: ImportBatch, checked) -> bool:
     return [r["row"] for r in batch.rejected] != [r.number for r in checked.rejected]
 
 
+def _lock_previewed_batch(batch: ImportBatch, actor, not_owner: str) -> ImportBatch:
+    """The batch, row-locked, if the actor uploaded it and it is still waiting for a decision."""
+    locked = ImportBatch.objects.select_for_update().get(pk=batch.pk)
+    if locked.created_by_id != getattr(actor, "pk", None):
+        raise NotPermitted(not_owner)
+    if locked.status != ImportBatch.Status.PREVIEWED:
+        raise Conflict(_("This ledger was already %(status)s.") % {"status": locked.get_status_display()})
+    return locked
+
+
 def do_preview_import(*, actor, data: bytes, filename: str, kind: str) -> ImportBatch:
     """Check a ledger file and keep it (encrypted) for the commit; nothing enters the register.
 
@@ -679,11 +688,7 @@ def do_commit_import(batch: ImportBatch, *, actor, progress=None) -> ImportBatch
 
 def _commit_import(batch: ImportBatch, actor, progress) -> ImportBatch:
     with transaction.atomic():
-        locked = ImportBatch.objects.select_for_update().get(pk=batch.pk)
-        if locked.created_by_id != getattr(actor, "pk", None):
-            raise NotPermitted(_("Only the person who uploaded a ledger can write it."))
-        if locked.status != ImportBatch.Status.PREVIEWED:
-            raise Conflict(_("This ledger was already %(status)s.") % {"status": locked.get_status_display()})
+        locked = _lock_previewed_batch(batch, actor, _("Only the person who uploaded a ledger can write it."))
         data = base64.b64decode(crypto.decrypt(locked.payload_enc, context=IMPORT_CONTEXT))
         try:
             checked = ledger.check_ledger(data, locked.filename, locked.kind, actor)
@@ -708,11 +713,7 @@ def _commit_import(batch: ImportBatch, actor, progress) -> ImportBatch:
 
 def do_discard_import(batch: ImportBatch, *, actor) -> ImportBatch:
     with transaction.atomic():
-        locked = ImportBatch.objects.select_for_update().get(pk=batch.pk)
-        if locked.created_by_id != getattr(actor, "pk", None):
-            raise NotPermitted(_("Only the person who uploaded a ledger can discard it."))
-        if locked.status != ImportBatch.Status.PREVIEWED:
-            raise Conflict(_("This ledger was already %(status)s.") % {"status": locked.get_status_display()})
+        locked = _lock_previewed_batch(batch, actor, _("Only the person who uploaded a ledger can discard it."))
         locked.status = ImportBatch.Status.DISCARDED
         locked.payload_enc = ""
         locked.finished_at = timezone.now()

@@ -37,21 +37,6 @@ class RejectedRow(Schema):
     errors: dict[str, str]
 
 
-class ImportOut(Schema):
-    id: int
-    kind: str
-    filename: str
-    status: str
-    total_rows: int
-    accepted_rows: int
-    rejected_rows: int
-    written_rows: int
-    rejected: list[RejectedRow]
-    warnings: list[str]
-    created_at: dt.datetime
-    finished_at: dt.datetime | None
-
-
 class ImportSummary(Schema):
     id: int
     kind: str
@@ -62,6 +47,12 @@ class ImportSummary(Schema):
     rejected_rows: int
     written_rows: int
     created_at: dt.datetime
+
+
+class ImportOut(ImportSummary):
+    rejected: list[RejectedRow]
+    warnings: list[str]
+    finished_at: dt.datetime | None
 
 
 class PeopleExportFilter(Schema):
