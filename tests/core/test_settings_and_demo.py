@@ -57,6 +57,14 @@ def test_demo_command_builds_a_consistent_district(capsys):
     assert Building.objects.filter(area_code="").count() == 0
     for grid in Area.objects.filter(level="grid"):
         assert grid.households > 0
+    # The buildings are lived in: as many residents and households as they say.
+    from django.db.models import Sum
+
+    from civicgrid.registry.models import Household, Person
+
+    totals = Building.objects.aggregate(h=Sum("households"), p=Sum("residents"))
+    assert Person.objects.count() == totals["p"] == Area.objects.get(code="330106").population > 40_000
+    assert Household.objects.count() == totals["h"]
     # Staff for every role, and a worker in every grid.
     assert set(Membership.objects.values_list("role", flat=True)) == set(Role.values)
     assert Membership.objects.filter(role=Role.GRID_WORKER).values("area").distinct().count() == 40

@@ -249,4 +249,15 @@ def buildings_for(layout: Layout, seed: int) -> list[dict]:
                 "households": households,
                 "residents": round(households * rng.uniform(2.3, 3.1)),
             })
+            rows[-1]["units"] = units_for(rows[-1]["floors"], households)
     return rows
+
+
+def rooms_per_floor(floors: int) -> int:
+    """Flats per floor and entrance (单元): two in a walk-up, four in a high-rise with lifts."""
+    return 2 if floors <= 7 else 4
+
+
+def units_for(floors: int, households: int) -> int:
+    """Entrances a building needs for its households, with about one flat in eight to spare."""
+    return max(1, math.ceil(households * 1.15 / (floors * rooms_per_floor(floors))))

@@ -45,7 +45,8 @@ def people_ledger(
     write to); ``outside`` are registered addresses outside the importer's jurisdiction.
 
     ID numbers are unique within the ledger; ``id_offset`` shifts the sequence numbers so
-    ledgers with other offsets (or the demo population) rarely share one.
+    ledgers with other offsets rarely share one. They never share one with the demo
+    population (sequence codes 500–999 here, 000–499 there).
     """
     rng = random.Random(seed)
     today = today or dt.date.today()
@@ -76,7 +77,8 @@ def people_ledger(
             low, high = rng.choices(AGE_BANDS, AGE_WEIGHTS)[0]
             age = rng.randint(low, high)
             birth = today - dt.timedelta(days=age * 365 + rng.randrange(365))
-            seq = ((rng.randrange(500) + id_offset) % 500) * 2 + (1 if sex == "M" else 0)
+            # sequence codes 500–999: the demo population (demo.population) uses 000–499
+            seq = 500 + ((rng.randrange(250) + id_offset) % 250) * 2 + (1 if sex == "M" else 0)
             if (region_code, birth, seq) not in used:
                 used.add((region_code, birth, seq))
                 break

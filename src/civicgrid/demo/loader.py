@@ -18,8 +18,10 @@ from civicgrid.core.errors import UserError
 from civicgrid.core.scoping import SYSTEM
 from civicgrid.registry.actions import do_bulk_create_buildings, do_bulk_create_roads
 
+from .facilities import load_components, load_organisations
 from .layout import DISTRICT_CODE, build_layout, buildings_for
 from .names import person_name
+from .population import load_population
 
 DEMO_PASSWORD = "civicgrid2026"
 DEPARTMENTS = [
@@ -46,8 +48,9 @@ def _first(level: str, n: int = 0) -> Area:
 
 
 def load_demo(seed: int = 1, scale: int = 1, *, people: int | None = None, progress=print) -> list[DemoAccount]:
-    """Areas, roads, buildings, staff; then the population (``people`` overrides the buildings'
-    residents; 0 for none), components and organisations."""
+    """Areas, roads, buildings, their population (``people`` residents; by default as many as
+    the buildings hold, about 44,000 per scale step; 0 for none), staff, components and
+    organisations."""
     layout = build_layout(seed, scale)
     progress(f"areas: {len(layout.areas)} ({len(layout.grids)} grids)")
     report = do_import_areas(layout.feature_collection(), actor=SYSTEM, source=f"demo seed={seed} scale={scale}")
@@ -63,14 +66,13 @@ def load_demo(seed: int = 1, scale: int = 1, *, people: int | None = None, progr
     buildings = buildings_for(layout, seed)
     do_bulk_create_buildings(buildings, actor=SYSTEM, area_code=district.code)
     progress(f"roads: {len(road_rows)}, buildings: {len(buildings)}")
-    do_recount_area_stats(actor=SYSTEM, root_code=district.code)
+    if people != 0:
+        load_population(seed, people, root_code=district.code, progress=progress)
+    do_recount_area_stats(actor=SYSTEM, root_code=district.code)  # from the buildings, as populated
     accounts = _load_staff(district)
     progress(f"staff accounts: {User.objects.count()}")
-    from .population import load_components_and_organisations, load_population
-
-    if people != 0:
-        load_population(seed, people, progress=progress)
-    load_components_and_organisations(seed, progress=progress)
+    load_components(seed, root_code=district.code, progress=progress)
+    load_organisations(seed, root_code=district.code, progress=progress)
     return accounts
 
 

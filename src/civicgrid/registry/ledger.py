@@ -16,9 +16,15 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import gc
 import io
+import multiprocessing
+import os
+import signal
+import threading
 from collections import Counter
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -40,6 +46,10 @@ from .people import prepare_person, prepare_tags
 
 MAX_ROWS = getattr(settings, "CIVICGRID_IMPORT_MAX_ROWS", 200_000)
 MAX_BYTES = getattr(settings, "CIVICGRID_IMPORT_MAX_BYTES", 50 * 1024 * 1024)
+# Preparing people (checks, encryption, blind indexes, pinyin) is most of a check's time: a
+# file of at least PARALLEL_MIN_ROWS rows is prepared by up to WORKERS forked processes.
+PARALLEL_MIN_ROWS = getattr(settings, "CIVICGRID_IMPORT_PARALLEL_MIN_ROWS", 50_000)
+WORKERS = getattr(settings, "CIVICGRID_IMPORT_WORKERS", min(os.cpu_count() or 1, 4))
 
 
 class LedgerError(Exception):
@@ -220,36 +230,89 @@ def _scope_check(actor):
     codes = scope_codes(actor, REGISTRY_IMPORT)
     if codes is None:
         return lambda code: True
-    return lambda code: any(code.startswith(c) for c in codes)
+    prefixes = tuple(codes)
+    return lambda code: code.startswith(prefixes)
 
 
 # --- people --------------------------------------------------------------------------------
+_PERSON_KEYS = ("name", "id_type", "id_number", "phone", "residence", "ethnicity", "relation", "note")
+_pending: list = []  # the rows being prepared, inherited by forked workers (never pickled to them)
+
+
+def _prepare_row(row: dict, language: str | None) -> tuple[dict, dict, list[str]]:
+    """A ledger row's person values, errors (by column key) and tags."""
+    data = {k: row.get(k, "") for k in _PERSON_KEYS}
+    if not data["ethnicity"]:
+        data.pop("ethnicity")
+    prepared = prepare_person(data, language=language)
+    tags = prepare_tags(row.get("tags") or None, prepared.errors, language=language)
+    return prepared.values, prepared.errors, tags
+
+
+def _prepare_range(task: tuple[int, int, str | None]) -> list[tuple[dict, dict, list[str]]]:
+    start, stop, language = task
+    return [_prepare_row(row, language) for _n, row in _pending[start:stop]]
+
+
+def _prepared_people(rows) -> Iterator[tuple[dict, dict, list[str]]]:
+    """``_prepare_row`` of every row, in order.
+
+    A large file is prepared by forked worker processes while this one goes on with the
+    results. Forked, they see this process as it is: settings, data key, active language.
+    Only in a process with no other thread (the command line, a job worker): fork() in a
+    threaded one (the development web server) could copy a lock another thread holds.
+    """
+    global _pending
+    language = get_language()  # asked once, not per row
+    if (len(rows) < PARALLEL_MIN_ROWS or WORKERS < 2 or threading.active_count() > 1
+            or "fork" not in multiprocessing.get_all_start_methods()):
+        yield from (_prepare_row(row, language) for _n, row in rows)
+        return
+    step = 5000
+    _pending = rows
+    pool = multiprocessing.get_context("fork").Pool(WORKERS, initializer=_worker_signals)
+    try:
+        tasks = [(i, i + step, language) for i in range(0, len(rows), step)]
+        for chunk in pool.imap(_prepare_range, tasks):
+            yield from chunk
+        pool.close()  # done: the workers leave on their own
+        pool.join()
+    finally:
+        pool.terminate()  # stopped early (an error, Ctrl-C): stop them
+        _pending = []
+
+
+def _worker_signals() -> None:
+    """A worker leaves on SIGTERM whatever handler it inherited (a server's may not exit);
+    Ctrl-C is for the parent, which then stops the workers."""
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 def _check_people(rows, actor, out: Checked) -> None:
     allowed = _scope_check(actor)
     buildings: dict[str, tuple[int, str, str]] = {}
+    normalised: dict[str, str] = {}  # text → normalise(text): a ledger repeats its addresses, often verbatim
     for pk, address, code in Building.objects.values_list("id", "address", "area_code").iterator(chunk_size=5000):
-        buildings.setdefault(normalise(address), (pk, code, address))
+        key = normalised[address] = normalise(address)
+        buildings.setdefault(key, (pk, code, address))
     grids = set(Area.objects.filter(level=Area.Level.GRID).values_list("code", flat=True))
     house_of: dict[tuple[int, str], tuple[int, str]] = {}
     households: dict[str, tuple[int, str]] = {}
-    wanted_households = {r["household"] for _n, r in rows if r.get("household")}
-    if wanted_households:
+    wanted_households = list({r["household"] for _n, r in rows if r.get("household")})
+    if wanted_households and connection.vendor == "postgresql":  # an array parameter, not 100,000 placeholders
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT number, id, area_code FROM {Household._meta.db_table} WHERE number = ANY(%s)",
+                           [wanted_households])
+            for number, pk, code in cursor.fetchall():
+                households[number] = (pk, code)
+    elif wanted_households:
         for number, pk, code in Household.objects.filter(number__in=wanted_households).values_list(
                 "number", "id", "area_code"):
             households[number] = (pk, code)
     seen_ids: dict[str, int] = {}
     prepared_rows = []
-    normalised: dict[str, str] = {}  # a ledger repeats its addresses
-    for number, row in rows:
-        errors: dict[str, str] = {}
-        data = {k: row.get(k, "") for k in ("name", "id_type", "id_number", "phone", "residence", "ethnicity",
-                                             "relation", "note")}
-        if not data["ethnicity"]:
-            data.pop("ethnicity")
-        prepared = prepare_person(data)
-        errors.update(prepared.errors)
-        tags = prepare_tags(row.get("tags") or None, errors)
-        values = prepared.values
+    for (number, row), (values, errors, tags) in zip(rows, _prepared_people(rows), strict=True):
         summary = row.get("name", "")
         if row.get("id_number"):
             summary += " " + mask_id_number(row["id_number"].strip().upper())
@@ -349,35 +412,32 @@ def _write_people(checked: Checked, actor, progress) -> int:
     from .actions import _actor_name  # one spelling of "who did it" for history rows
 
     rows = checked.accepted
-    # households named in the file that do not exist yet
+    # households named in the file that do not exist yet: their ids first, the rows after
+    # the people, with their heads (foreign keys are checked at commit)
     new_numbers = sorted({v["_household"] for v in rows if v["_household"] and not v["_household_id"]})
-    heads: dict[str, int] = {}
+    first_of: dict[str, dict] = {}
     if new_numbers:
-        first_of: dict[str, dict] = {}
         new_set = set(new_numbers)  # a set: a million rows test membership
         for v in rows:
             hh = v["_household"]
             if hh in new_set and (hh not in first_of or (
                     v.get("relation") in HEAD_RELATIONS and first_of[hh].get("relation") not in HEAD_RELATIONS)):
                 first_of[hh] = v
-        created = bulk.insert_households([
-            {"number": n, "building_id": first_of[n].get("building_id"), "house_id": first_of[n].get("house_id"),
-             "area_code": first_of[n]["area_code"]} for n in new_numbers])
-        by_number = dict(zip(new_numbers, created, strict=True))
+        household_ids = bulk.reserve_ids(Household, len(new_numbers))
+        by_number = dict(zip(new_numbers, household_ids, strict=True))
         for v in rows:
             if v["_household"] in by_number:
                 v["_household_id"] = by_number[v["_household"]]
-        heads = {n: id(first_of[n]) for n in new_numbers}
-    for v in rows:  # the writer reads the model's columns only: the "_" keys need no copy without them
+    for v in rows:  # the writer reads the model's columns only: the rows go as they are, "_" keys and all
         v["household_id"] = v["_household_id"]
     ids = bulk.insert_people(rows, tags=[v["_tags"] for v in rows], actor_name=_actor_name(actor),
                              note=_("ledger import"), progress=progress)
-    if heads:
-        head_ids = {}
-        for v, pk in zip(rows, ids, strict=True):
-            if v["_household"] in heads and heads[v["_household"]] == id(v):
-                head_ids[v["_household_id"]] = pk
-        bulk.set_household_heads(head_ids)
+    if new_numbers:
+        head_rows = {id(v) for v in first_of.values()}
+        head_of = {v["_household"]: pk for v, pk in zip(rows, ids, strict=True) if id(v) in head_rows}
+        bulk.insert_rows(Household, [
+            {"number": n, "building_id": first_of[n].get("building_id"), "house_id": first_of[n].get("house_id"),
+             "area_code": first_of[n]["area_code"], "head_id": head_of[n]} for n in new_numbers], ids=household_ids)
     return len(ids)
 
 
@@ -520,17 +580,36 @@ _CHECKERS = {"people": _check_people, "buildings": _check_buildings, "components
 _WRITERS = {"people": _write_people, "buildings": _write_buildings, "components": _write_components}
 
 
+@contextmanager
+def _collector_paused():
+    """No cyclic garbage collection meanwhile (reference counting goes on freeing).
+
+    A large ledger is millions of dicts and lists, none of them in a reference cycle; every
+    full collection would walk them all (a third of a million-row check's time), and so would
+    the forked workers, copying the pages. Re-enabled afterwards if it was enabled before.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def check_ledger(data: bytes, filename: str, kind: str, actor) -> Checked:
-    rows, warnings = read_ledger(data, filename, kind)
-    out = Checked(kind=kind, total=len(rows), warnings=warnings)
-    _CHECKERS[kind](rows, actor, out)
+    with _collector_paused():
+        rows, warnings = read_ledger(data, filename, kind)
+        out = Checked(kind=kind, total=len(rows), warnings=warnings)
+        _CHECKERS[kind](rows, actor, out)
     return out
 
 
 def write_ledger(checked: Checked, actor, progress: Callable[[int, int], None] | None = None) -> int:
     """Store the accepted rows (call inside ``transaction.atomic``)."""
     assert connection.in_atomic_block
-    return _WRITERS[checked.kind](checked, actor, progress)
+    with _collector_paused():
+        return _WRITERS[checked.kind](checked, actor, progress)
 
 
 # --- templates and exports -----------------------------------------------------------------------

@@ -10,6 +10,7 @@ collected per field, in the user's language, never raised one at a time.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -80,6 +81,14 @@ def group_index(group: str) -> str:
     return crypto.blind_index(group, purpose=GROUP_PURPOSE)
 
 
+def seal_special_record(group: str, *, note: str = "", since: dt.date | None = None, officer: str = "") -> dict:
+    """Stored fields of a new special-group record: the group and its details encrypted together
+    (``payload_enc``) and the group's blind index (``group_index``). The group is not checked here."""
+    payload = {"group": group, "note": note, "since": since.isoformat() if since else "", "officer": officer}
+    return {"group_index": group_index(group),
+            "payload_enc": crypto.encrypt(json.dumps(payload, ensure_ascii=False), context=SPECIAL_CONTEXT)}
+
+
 @lru_cache(maxsize=64)
 def _choice_map(choices, language) -> dict[str, str]:
     """Accepted spellings of a choice (its value, its label in the current language, its Chinese label)."""
@@ -108,16 +117,18 @@ def _choice(value, choices, field_name: str, errors: dict, default=None, languag
 
 
 def prepare_person(
-    data: dict, *, partial: bool = False, current_id_type: str | None = None, today: dt.date | None = None
+    data: dict, *, partial: bool = False, current_id_type: str | None = None, today: dt.date | None = None,
+    language: str | None = None,
 ) -> Prepared:
     """Validate input for a person and compute stored values.
 
     ``partial``: only the keys present in ``data`` are checked (an update); otherwise name
-    and, for resident IDs, the ID number are required.
+    and, for resident IDs, the ID number are required. ``language``: the active language,
+    when the caller (a ledger of a million rows) has it at hand already.
     """
     out = Prepared()
     v, errors = out.values, out.errors
-    language = get_language()
+    language = language or get_language()
 
     if "name" in data or not partial:
         name = (data.get("name") or "").strip()
@@ -199,12 +210,12 @@ def prepare_person(
     return out
 
 
-def prepare_tags(tags, errors: dict) -> list[str]:
+def prepare_tags(tags, errors: dict, *, language: str | None = None) -> list[str]:
     if tags is None:
         return []
     if isinstance(tags, str):
         tags = [t for t in tags.replace("，", ",").replace("、", ",").split(",") if t.strip()]
-    valid = _choice_map(PersonTag.Tag, get_language())
+    valid = _choice_map(PersonTag.Tag, language or get_language())
     result, unknown = [], []
     for tag in tags:
         tag = tag.strip()

@@ -1,3 +1,5 @@
+import math
+
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import translation
@@ -6,25 +8,33 @@ from django.utils.translation import gettext as _
 from civicgrid.areas.models import Area
 from civicgrid.core.errors import UserError
 from civicgrid.demo.loader import DEMO_PASSWORD, demo_accounts, load_demo
+from civicgrid.demo.population import PEOPLE_PER_SCALE
 
 
 class Command(BaseCommand):
-    help = "Generate the synthetic demo district (deterministic for a seed; --scale grows it)."
+    help = ("Generate the synthetic demo district with its population (deterministic for a seed; --scale "
+            "grows it, --people sets the population).")
 
     def add_arguments(self, parser):
         parser.add_argument("--seed", type=int, default=1)
-        parser.add_argument("--scale", type=int, default=1, help="1 ≈ 40 grids; 250 ≈ 10,000 grids")
-        parser.add_argument("--if-empty", action="store_true", help="do nothing if areas exist already")
+        parser.add_argument("--scale", type=int, default=None,
+                            help="1 ≈ 40 grids and 44,000 people; 250 ≈ 10,000 grids (default 1, or as many as "
+                                 "--people needs)")
         parser.add_argument("--people", type=int, default=None,
-                            help="population to generate (default: the buildings' residents; 0 for none; "
-                                 "1000000 for benchmarks)")
+                            help="residents to generate (default: as many as the buildings hold; 0 for none; "
+                                 "e.g. 1000000 for benchmarks)")
+        parser.add_argument("--if-empty", action="store_true", help="do nothing if areas exist already")
 
-    def handle(self, *args, seed, scale, if_empty, people=None, **options):
+    def handle(self, *args, seed, scale=None, if_empty=False, people=None, **options):
         if Area.objects.exists():
             if not if_empty:
                 raise CommandError("the database already has areas; use a fresh database (or --if-empty)")
             self.stdout.write("Demo data already present; reusing it.")
         else:
+            if people is not None and people < 0:
+                raise CommandError("--people must not be negative")
+            if scale is None:  # a district just big enough for the people asked for
+                scale = max(1, math.ceil((people or 0) / PEOPLE_PER_SCALE))
             if scale < 1:
                 raise CommandError("--scale must be at least 1")
             try:
