@@ -61,27 +61,49 @@ REGISTRY_EXPORT = "registry.export"  # export ledgers (masked unless also REGIST
 # register's roles, and the hotline centre's seats, shift leaders and dispatchers taking a complaint.
 ADDRESS_MATCH = "registry.match"
 
+# Event cases (事件案卷, the seven-step loop). Registering and dispatching act at a case's tier
+# (community, street or district): a membership whose area is exactly the tier's area.
+CASES_VIEW = "cases.view"  # see the cases of the jurisdiction (departments see their own through CASES_HANDLE)
+CASES_REPORT = "cases.report"  # report an event from patrol (巡查上报)
+CASES_INTAKE = "cases.intake"  # file a hotline call or mailbox message (受理)
+CASES_REGISTER = "cases.register"  # approve or reject a report at the tier (立案)
+CASES_DISPATCH = "cases.dispatch"  # send a case to a lead unit (派遣)
+CASES_HANDLE = "cases.handle"  # accept, handle and report back for one's own unit (处置)
+CASES_VERIFY = "cases.verify"  # confirm reports and check results on site (核实、核查)
+CASES_EXTEND = "cases.extend"  # approve extensions; follow up callbacks (延期审批、回访)
+CASES_EVALUATE = "cases.evaluate"  # evaluation of units, areas and posts (综合评价)
+CASES_MANAGE = "cases.manage"  # event classes, time limits, Open311 keys
+
 _REGISTRY_ALL = {REGISTRY_VIEW, REGISTRY_EDIT, REGISTRY_REVEAL, REGISTRY_IMPORT, REGISTRY_EXPORT, ADDRESS_MATCH}
 
 CAPABILITIES: dict[str, frozenset[str]] = {
     Role.DISTRICT_ADMIN: frozenset(
         {VIEW, AREAS_MANAGE, AREAS_IMPORT, ACCOUNTS_MANAGE, AUDIT_VIEW, LOOKUP, REGISTRY_SPECIAL} | _REGISTRY_ALL
+        | {CASES_VIEW, CASES_REGISTER, CASES_DISPATCH, CASES_EXTEND, CASES_EVALUATE, CASES_MANAGE}
     ),
     Role.STREET_ADMIN: frozenset(
         {VIEW, AREAS_MANAGE, ACCOUNTS_MANAGE, AUDIT_VIEW, LOOKUP, REGISTRY_SPECIAL} | _REGISTRY_ALL
+        | {CASES_VIEW, CASES_REPORT, CASES_REGISTER, CASES_DISPATCH, CASES_HANDLE, CASES_EXTEND, CASES_EVALUATE}
     ),
-    Role.COMMUNITY_WORKER: frozenset({VIEW, LOOKUP, REGISTRY_SPECIAL} | _REGISTRY_ALL),
+    Role.COMMUNITY_WORKER: frozenset(
+        {VIEW, LOOKUP, REGISTRY_SPECIAL} | _REGISTRY_ALL
+        | {CASES_VIEW, CASES_REPORT, CASES_REGISTER, CASES_DISPATCH, CASES_HANDLE, CASES_VERIFY}
+    ),
     # Grid workers collect and keep the register of their grid; special groups are for
     # the grid head and the community's comprehensive-governance staff.
-    Role.GRID_WORKER: frozenset({VIEW, LOOKUP, REGISTRY_VIEW, REGISTRY_EDIT, REGISTRY_REVEAL, ADDRESS_MATCH}),
+    Role.GRID_WORKER: frozenset({VIEW, LOOKUP, REGISTRY_VIEW, REGISTRY_EDIT, REGISTRY_REVEAL, ADDRESS_MATCH,
+                                 CASES_VIEW, CASES_REPORT}),
     Role.GRID_HEAD: frozenset(
-        {VIEW, LOOKUP, REGISTRY_VIEW, REGISTRY_EDIT, REGISTRY_REVEAL, REGISTRY_SPECIAL, ADDRESS_MATCH}
+        {VIEW, LOOKUP, REGISTRY_VIEW, REGISTRY_EDIT, REGISTRY_REVEAL, REGISTRY_SPECIAL, ADDRESS_MATCH,
+         CASES_VIEW, CASES_REPORT}
     ),
-    Role.SUPERVISOR: frozenset({VIEW, LOOKUP}),
-    Role.ACCEPTANCE_SEAT: frozenset({VIEW, LOOKUP, ADDRESS_MATCH}),
-    Role.SHIFT_LEADER: frozenset({VIEW, LOOKUP, ADDRESS_MATCH}),
-    Role.DISPATCHER: frozenset({VIEW, LOOKUP, ADDRESS_MATCH}),
-    Role.DEPT_HANDLER: frozenset({VIEW, LOOKUP}),
+    Role.SUPERVISOR: frozenset({VIEW, LOOKUP, CASES_VIEW, CASES_REPORT, CASES_VERIFY}),
+    Role.ACCEPTANCE_SEAT: frozenset({VIEW, LOOKUP, ADDRESS_MATCH, CASES_VIEW, CASES_INTAKE}),
+    Role.SHIFT_LEADER: frozenset({VIEW, LOOKUP, ADDRESS_MATCH, CASES_VIEW, CASES_INTAKE, CASES_REGISTER,
+                                  CASES_EXTEND, CASES_EVALUATE}),
+    Role.DISPATCHER: frozenset({VIEW, LOOKUP, ADDRESS_MATCH, CASES_VIEW, CASES_DISPATCH, CASES_EXTEND}),
+    # Departments see the cases sent to their unit only (through CASES_HANDLE), not the district's.
+    Role.DEPT_HANDLER: frozenset({VIEW, LOOKUP, CASES_HANDLE}),
     Role.FAMILY_DOCTOR: frozenset({VIEW, LOOKUP, REGISTRY_VIEW, ADDRESS_MATCH}),
     Role.RESIDENT: frozenset(),
 }

@@ -23,6 +23,7 @@ __all__ = [
     "WorkCalendar",
     "add_working_time",
     "default_calendar",
+    "end_of_working_day",
     "is_workday",
     "parse_periods",
     "working_time_between",
@@ -134,6 +135,13 @@ class WorkCalendar:
         _require_aware(dt, "dt")
         return self._from_local(self._next_working_local(self._to_local(dt)), dt)
 
+    def end_of_working_day(self, dt: datetime) -> datetime:
+        """The end of the working day that ``dt`` falls in or, outside working time, of the next one
+        (当日办结: a same-day limit given at 18:00 runs to the next working day's 17:30)."""
+        _require_aware(dt, "dt")
+        start = self._next_working_local(self._to_local(dt))
+        return self._from_local(datetime.combine(start.date(), time()) + self._offsets[-1][1], dt)
+
     def add_working_time(self, start: datetime, *, hours: float = 0, days: float = 0) -> datetime:
         """The instant after ``days`` working days plus ``hours`` working hours counted from ``start``.
 
@@ -214,6 +222,11 @@ def _reset_default_calendar(*, setting: str, **kwargs: object) -> None:
 def add_working_time(start: datetime, *, hours: float = 0, days: float = 0) -> datetime:
     """:meth:`WorkCalendar.add_working_time` on the configured :func:`default_calendar`."""
     return default_calendar().add_working_time(start, hours=hours, days=days)
+
+
+def end_of_working_day(dt: datetime) -> datetime:
+    """:meth:`WorkCalendar.end_of_working_day` on the configured :func:`default_calendar`."""
+    return default_calendar().end_of_working_day(dt)
 
 
 def working_time_between(a: datetime, b: datetime) -> timedelta:

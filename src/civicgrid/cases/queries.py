@@ -1,0 +1,312 @@
+"""Reads of cases for a user: jurisdiction-scoped lists, one case, the work queues, suggestions.
+
+Staff with ``cases.view`` see the cases whose grid lies in their area; a department's handlers
+see only the cases sent to their unit. "Not yours" and "not there" both answer 404.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections import Counter
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from civicgrid.accounts import roles
+from civicgrid.accounts.models import OrgUnit
+from civicgrid.core import audit, crypto
+from civicgrid.core.access import not_found_or_denied
+from civicgrid.core.scoping import in_scope, scope_q
+
+from .actions import PHONE_CONTEXT, acts_at_tier, handler_units, tier_codes, valid_target
+from .models import Attachment, Case, CaseAssignment, CaseEvent, CaseTask, Extension
+
+
+def _visible_q(user) -> Q:
+    q = scope_q(user, "area_code", roles.CASES_VIEW)
+    units = handler_units(user)
+    if units:
+        q |= Q(pk__in=CaseAssignment.objects.filter(unit_id__in=units).values("case_id"))
+    return q
+
+
+def visible_cases(user) -> QuerySet[Case]:
+    if user is None or not getattr(user, "is_authenticated", False):
+        return Case.objects.none()
+    return Case.objects.filter(_visible_q(user)).select_related("cls", "lead_unit")
+
+
+def can_see(user, case: Case) -> bool:
+    if getattr(user, "is_superuser", False):
+        return True
+    if in_scope(user, case.area_code, roles.CASES_VIEW):
+        return True
+    units = handler_units(user)
+    return bool(units) and case.assignments.filter(unit_id__in=units).exists()
+
+
+def access_case(user, pk) -> Case:
+    try:
+        pk = int(pk)
+    except (TypeError, ValueError):
+        not_found_or_denied(user, None)
+    case = Case.objects.select_related("cls", "lead_unit", "merged_into", "repeat_of").filter(pk=pk).first()
+    if case is None or not can_see(user, case):
+        not_found_or_denied(user, case)
+    return case
+
+
+def access_case_by_number(user, number: str) -> Case:
+    case = Case.objects.filter(number=str(number)[:20]).first()
+    return access_case(user, case.pk if case else 0)
+
+
+def access_extension(user, pk) -> Extension:
+    ext = Extension.objects.select_related("case").filter(pk=pk).first()
+    if ext is None or not can_see(user, ext.case):
+        not_found_or_denied(user, ext)
+    return ext
+
+
+def access_task(user, pk) -> CaseTask:
+    task = CaseTask.objects.select_related("case").filter(pk=pk).first()
+    if task is None or not can_see(user, task.case):
+        not_found_or_denied(user, task)
+    return task
+
+
+def access_attachment(user, pk) -> Attachment:
+    att = Attachment.objects.select_related("case").filter(pk=pk).first()
+    if att is None or not can_see(user, att.case):
+        not_found_or_denied(user, att)
+    return att
+
+
+def history(case: Case) -> QuerySet[CaseEvent]:
+    return case.events.select_related("unit").order_by("at", "id")
+
+
+def reveal_reporter_phone(user, case: Case, *, reason: str) -> str:
+    """The caller's full phone, for the seat or shift leader calling back; audited."""
+    from django.utils.translation import gettext as _
+
+    from civicgrid.core.errors import NotPermitted, UserError
+
+    if not (reason or "").strip():
+        raise UserError(_("reason: say why you need the full number."), field="reason")
+    allowed = getattr(user, "is_superuser", False) or in_scope(user, case.area_code, roles.CASES_INTAKE) \
+        or in_scope(user, case.tier_code, roles.CASES_EXTEND)
+    if not allowed:
+        audit.record("cases.case.reveal_phone", actor=user, obj=case, outcome="denied")
+        raise NotPermitted(_("Your role does not allow this."))
+    audit.record("cases.case.reveal_phone", actor=user, obj=case, detail={"reason": reason.strip()[:200]})
+    return crypto.decrypt_optional(case.reporter_phone_enc, context=PHONE_CONTEXT)
+
+
+# --- filters and queues --------------------------------------------------------------------------------
+def filter_cases(user, params) -> QuerySet[Case]:
+    qs = visible_cases(user)
+    status = params.get("status") or ""
+    if status == "open":
+        qs = qs.filter(status__in=Case.OPEN)
+    elif status in Case.Status.values:
+        qs = qs.filter(status=status)
+    if params.get("tier") in Case.Tier.values:
+        qs = qs.filter(tier=params["tier"])
+    if params.get("channel") in Case.Channel.values:
+        qs = qs.filter(channel=params["channel"])
+    if params.get("cls"):
+        qs = qs.filter(cls__code=str(params["cls"])[:12])
+    area = str(params.get("area") or "")
+    if area.isdigit():
+        qs = qs.filter(area_code__startswith=area)
+    overdue = params.get("overdue")
+    now = timezone.now()
+    if overdue in ("1", "true", True):
+        qs = qs.filter(status__in=[Case.Status.DISPATCHED, Case.Status.HANDLING], deadline__lt=now)
+    elif overdue == "soon":
+        qs = qs.filter(status__in=[Case.Status.DISPATCHED, Case.Status.HANDLING], warned_at__isnull=False,
+                       deadline__gte=now)
+    q = (params.get("q") or "").strip()[:50]
+    if q:
+        qs = qs.filter(Q(number=q) | Q(title__icontains=q) | Q(address__icontains=q) | Q(description__icontains=q))
+    return qs
+
+
+def register_queue(user) -> QuerySet[Case]:
+    codes = tier_codes(user, roles.CASES_REGISTER)
+    qs = Case.objects.filter(status=Case.Status.REPORTED)
+    if not getattr(user, "is_superuser", False):
+        qs = qs.filter(tier_code__in=codes)
+    return qs.select_related("cls").order_by("reported_at")
+
+
+def dispatch_queue(user) -> QuerySet[Case]:
+    codes = tier_codes(user, roles.CASES_DISPATCH)
+    qs = Case.objects.filter(status=Case.Status.REGISTERED)
+    if not getattr(user, "is_superuser", False):
+        qs = qs.filter(tier_code__in=codes)
+    return qs.select_related("cls").order_by("registered_at")
+
+
+def unit_queue(user) -> QuerySet[Case]:
+    units = handler_units(user)
+    return (Case.objects.filter(lead_unit_id__in=units, status__in=[
+        Case.Status.DISPATCHED, Case.Status.HANDLING, Case.Status.PAUSED])
+        .select_related("cls", "lead_unit").order_by("deadline"))
+
+
+def assisting_queue(user) -> QuerySet[Case]:
+    units = handler_units(user)
+    ids = CaseAssignment.objects.filter(unit_id__in=units, role=CaseAssignment.Role.ASSIST, active=True) \
+        .values("case_id")
+    return Case.objects.filter(pk__in=ids, status__in=Case.OPEN).select_related("cls", "lead_unit")
+
+
+def task_queue(user, kind: str | None = None) -> QuerySet[CaseTask]:
+    """Open on-site confirmations and checks for a supervisor's grids; callbacks for the centre."""
+    qs = CaseTask.objects.filter(outcome="").select_related("case", "case__cls").order_by("due_at")
+    if kind:
+        qs = qs.filter(kind=kind)
+    if getattr(user, "is_superuser", False):
+        return qs
+    verify = scope_q(user, "area_code", roles.CASES_VERIFY) & Q(kind__in=[CaseTask.Kind.CONFIRM, CaseTask.Kind.CHECK])
+    callbacks = (scope_q(user, "case__tier_code", roles.CASES_EXTEND)
+                 | scope_q(user, "area_code", roles.CASES_INTAKE)) & Q(kind=CaseTask.Kind.CALLBACK)
+    return qs.filter(verify | callbacks)
+
+
+def extension_queue(user) -> QuerySet[Extension]:
+    qs = Extension.objects.filter(status=Extension.Status.PENDING).select_related("case", "unit")
+    if getattr(user, "is_superuser", False):
+        return qs
+    return qs.filter(scope_q(user, "case__tier_code", roles.CASES_EXTEND))
+
+
+def queues_for(user) -> dict[str, int]:
+    """How many items wait in each of the user's queues (for the navigation and the home page)."""
+    out = {}
+    if user.has_capability(roles.CASES_REGISTER):
+        out["register"] = register_queue(user).count()
+    if user.has_capability(roles.CASES_DISPATCH):
+        out["dispatch"] = dispatch_queue(user).count()
+    if user.has_capability(roles.CASES_HANDLE):
+        out["unit"] = unit_queue(user).count()
+    if user.has_capability(roles.CASES_VERIFY) or user.has_capability(roles.CASES_EXTEND):
+        out["tasks"] = task_queue(user).count()
+    if user.has_capability(roles.CASES_EXTEND):
+        out["extensions"] = extension_queue(user).count()
+    return out
+
+
+# --- suggestions ---------------------------------------------------------------------------------
+def _metres(lon1, lat1, lon2, lat2) -> float:
+    k = 111_320.0
+    return math.hypot((lon2 - lon1) * k * math.cos(math.radians((lat1 + lat2) / 2)), (lat2 - lat1) * k)
+
+
+def dispatch_suggestions(user, case: Case, limit: int = 5) -> list[dict]:
+    """Units to send the case to, best first: past dispatches of the same class near the place
+    (closed without being sent back), the class's default department, the component's maintainer."""
+    scores: Counter = Counter()
+    reasons: dict[int, list[str]] = {}
+    candidates = {u.pk: u for u in OrgUnit.objects.filter(active=True, area_code__startswith=case.tier_code[:6])
+                  if valid_target(case, u)}
+    past = (Case.objects.filter(cls=case.cls, status=Case.Status.CLOSED, area_code__startswith=case.area_code[:9],
+                                lead_unit__isnull=False, sendback_count=0)
+            .values_list("lead_unit_id", "area_code")[:2000])
+    for unit_id, code in past:
+        if unit_id in candidates:
+            scores[unit_id] += 3 if code[:12] == case.area_code[:12] else 1
+            reasons.setdefault(unit_id, []).append("history")
+    if case.cls.department:
+        for u in candidates.values():
+            if u.department == case.cls.department:
+                scores[u.pk] += 10
+                reasons.setdefault(u.pk, []).append("class")
+    for u in candidates.values():
+        if u.kind == OrgUnit.Kind.COMMUNITY_COMMITTEE and case.area_code.startswith(u.area_code):
+            scores[u.pk] += 8 if case.tier == Case.Tier.COMMUNITY else 1
+            reasons.setdefault(u.pk, []).append("place")
+        elif u.kind == OrgUnit.Kind.STREET_OFFICE and case.area_code.startswith(u.area_code):
+            scores[u.pk] += 6 if case.tier == Case.Tier.STREET else 1
+            reasons.setdefault(u.pk, []).append("place")
+    if case.component_id and case.component and case.component.maintainer_unit:
+        for u in candidates.values():
+            if u.name == case.component.maintainer_unit:
+                scores[u.pk] += 12
+                reasons.setdefault(u.pk, []).append("maintainer")
+    ranked = sorted(scores.items(), key=lambda kv: (-kv[1], candidates[kv[0]].code))[:limit]
+    return [{"unit": candidates[pk], "score": score, "reasons": sorted(set(reasons.get(pk, [])))}
+            for pk, score in ranked]
+
+
+def dispatch_targets(case: Case) -> QuerySet[OrgUnit]:
+    qs = OrgUnit.objects.filter(active=True, area_code__startswith=case.tier_code).exclude(kind=OrgUnit.Kind.CENTRE)
+    return qs.order_by("area_code", "code")
+
+
+DUPLICATE_RADIUS_M = 100
+
+
+def duplicate_candidates(user, case: Case) -> list[Case]:
+    """Open cases of the same class within 100 m reported the same day (likely the same problem)."""
+    local = timezone.localtime(case.reported_at)
+    start = local.replace(hour=0, minute=0, second=0, microsecond=0)
+    end = start + dt.timedelta(days=1)
+    d = DUPLICATE_RADIUS_M / 111_320.0
+    qs = (visible_cases(user).filter(cls=case.cls, reported_at__gte=start, reported_at__lt=end,
+                                     lon__range=(case.lon - 2 * d, case.lon + 2 * d),
+                                     lat__range=(case.lat - d, case.lat + d))
+          .exclude(pk=case.pk).exclude(status__in=[Case.Status.INVALID, Case.Status.DUPLICATE]))
+    return [c for c in qs[:50] if _metres(case.lon, case.lat, c.lon, c.lat) <= DUPLICATE_RADIUS_M]
+
+
+def can(user, case: Case) -> dict[str, bool]:
+    """Which steps the user may take on the case now (buttons in the page)."""
+    from .actions import acts_for_unit
+
+    superuser = getattr(user, "is_superuser", False)
+    lead = acts_for_unit(user, case.lead_unit)
+    return {
+        "register": case.can_register() and acts_at_tier(user, case, roles.CASES_REGISTER),
+        "dispatch": case.status == Case.Status.REGISTERED and acts_at_tier(user, case, roles.CASES_DISPATCH),
+        "accept": case.can_accept() and lead,
+        "send_back": case.can_send_back() and lead,
+        "feedback": case.can_feedback() and lead,
+        "pause": case.status == Case.Status.HANDLING and lead,
+        "resume": case.status == Case.Status.PAUSED and lead,
+        "extend": case.status in (Case.Status.HANDLING, Case.Status.PAUSED) and lead,
+        "escalate": case.can_escalate() and (lead or acts_at_tier(user, case, roles.CASES_REGISTER)
+                                             or acts_at_tier(user, case, roles.CASES_DISPATCH)),
+        "verify": case.can_verify() and (superuser or in_scope(user, case.area_code, roles.CASES_VERIFY)),
+        "confirm": case.tasks.filter(kind=CaseTask.Kind.CONFIRM, outcome="").exists()
+        and (superuser or in_scope(user, case.area_code, roles.CASES_VERIFY)),
+        "decide_extension": case.extensions.filter(status=Extension.Status.PENDING).exists()
+        and (superuser or in_scope(user, case.tier_code, roles.CASES_EXTEND)),
+        "reveal_phone": bool(case.reporter_phone_enc) and (
+            superuser or in_scope(user, case.area_code, roles.CASES_INTAKE)
+            or in_scope(user, case.tier_code, roles.CASES_EXTEND)),
+    }
+
+
+# --- public ----------------------------------------------------------------------------------------
+def public_case(query_code: str) -> Case | None:
+    """A case by its query code (for a reporter without an account), or None."""
+    code = (query_code or "").strip().upper()[:12]
+    if len(code) < 8:
+        return None
+    return Case.objects.select_related("cls", "lead_unit").filter(query_code=code).first()
+
+
+PUBLIC_EVENT_KINDS = {
+    CaseEvent.Kind.REPORTED, CaseEvent.Kind.REGISTERED, CaseEvent.Kind.REJECTED, CaseEvent.Kind.MERGED,
+    CaseEvent.Kind.DISPATCHED, CaseEvent.Kind.ACCEPTED, CaseEvent.Kind.FEEDBACK, CaseEvent.Kind.CLOSED,
+    CaseEvent.Kind.RATED, CaseEvent.Kind.ESCALATED, CaseEvent.Kind.REWORK,
+}
+
+
+def public_history(case: Case) -> list[CaseEvent]:
+    """Steps a reporter may see: no staff names, no internal notes."""
+    return list(case.events.filter(kind__in=PUBLIC_EVENT_KINDS).select_related("unit").order_by("at", "id"))
