@@ -36,4 +36,8 @@ def navigation(request):
             url = reverse(name)
             items.append({"label": label, "url": url, "active": request.path == url or (
                 url != "/" and request.path.startswith(url))})
+    # Only the closest entry is marked (/cases/queues/… is "Work queues", not also "Cases").
+    longest = max((len(i["url"]) for i in items if i["active"]), default=0)
+    for item in items:
+        item["active"] = item["active"] and len(item["url"]) == longest
     return {"nav": items, "user_roles": sorted({m.get_role_display() for m in user.active_memberships()})}

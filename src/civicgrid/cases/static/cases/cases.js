@@ -39,6 +39,7 @@
   }
 
   var GRID = { color: "#ef6c00", weight: 1.5, fillColor: "#fff3e0", fillOpacity: 0.5 };
+  var CHOSEN_GRID = { color: "#e65100", weight: 3, fillColor: "#ffcc80", fillOpacity: 0.6 };
 
   function picker(id) {
     var el = document.getElementById(id);
@@ -46,7 +47,7 @@
     var lon = document.getElementById(el.dataset.lon), lat = document.getElementById(el.dataset.lat);
     var label = document.getElementById(el.dataset.label);
     var map = L.map(id, { zoomSnap: 0.25, attributionControl: false });
-    var marker = null, features = [];
+    var marker = null, features = [], layer = null;
     function place(latlng, source) {
       if (marker) { marker.setLatLng(latlng); } else {
         marker = L.circleMarker(latlng, { radius: 9, color: "#b71c1c", weight: 3, fillColor: "#e53935", fillOpacity: 0.9 }).addTo(map);
@@ -55,13 +56,17 @@
       lat.value = latlng.lat.toFixed(7);
       var grid = gridAt(features, latlng.lng, latlng.lat);
       el.dataset.grid = grid ? grid.code : "";
-      label.textContent = grid ? (grid.name + " · " + grid.code) : el.dataset.outside;
-      label.className = grid ? "badge text-bg-success" : "badge text-bg-danger";
+      label.textContent = grid ? (grid.name.indexOf(grid.code) >= 0 ? grid.name : grid.name + " · " + grid.code)
+        : el.dataset.outside;
+      label.className = "badge text-wrap text-start " + (grid ? "text-bg-success" : "text-bg-danger");
+      if (layer) {
+        layer.eachLayer(function (l) { l.setStyle(grid && l.feature.properties.code === grid.code ? CHOSEN_GRID : GRID); });
+      }
       el.dataset.source = source;
     }
     fetchJSON(el.dataset.geojson).then(function (fc) {
       features = fc.features || [];
-      var layer = L.geoJSON(fc, { style: GRID }).addTo(map);
+      layer = L.geoJSON(fc, { style: GRID }).addTo(map);
       layer.eachLayer(function (l) { l.bindTooltip(l.feature.properties.name, { sticky: true }); });
       if (features.length) { map.fitBounds(layer.getBounds(), { padding: [8, 8] }); } else { map.setView([30.27, 120.15], 12); }
       layer.on("click", function (e) { place(e.latlng, "map"); });
