@@ -292,8 +292,10 @@ def test_lead_unit_accepts_and_reports_the_result_with_a_photo(org, client_for):
     page = hw.get("/cases/queues/unit/").content.decode()
     assert case.number in page and 'data-step="accept"' in page
     assert hw.post(f"/cases/{case.pk}/do/accept/", {"version": case.version}).status_code == 302
-    r = hw.post(f"/cases/{case.pk}/do/feedback/", {"result": "已清运", "photos": [upload()]})
-    assert r.status_code == 302
+    assert 'data-step="feedback"' in hw.get("/cases/queues/unit/").content.decode()  # reported from the queue
+    r = hw.post(f"/cases/{case.pk}/do/feedback/", {"result": "已清运", "photos": [upload()],
+                                                   "next": "/cases/queues/unit/"})
+    assert r.status_code == 302 and r["Location"] == "/cases/queues/unit/"
     case.refresh_from_db()
     assert case.status == "feedback" and case.attachments.filter(stage="feedback").count() == 1
 
@@ -526,3 +528,11 @@ def test_callback_after_a_bad_rating_is_done_by_the_shift_leader(org, client_for
     assert shift.post(f"/cases/tasks/{task.pk}/callback/", {"note": "已致歉并说明"}).status_code == 302
     task.refresh_from_db()
     assert task.outcome == "done"
+
+
+def test_a_report_without_its_form_token_is_refused_with_a_message(org, client_for):
+    data = report_data(org["tree"])
+    del data["token"]
+    r = client_for(org["people"]["grid"]).post("/cases/report/", data)
+    assert r.status_code == 400 and 'alert-danger' in r.content.decode()
+    assert Case.objects.count() == 0
