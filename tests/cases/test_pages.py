@@ -536,3 +536,16 @@ def test_a_report_without_its_form_token_is_refused_with_a_message(org, client_f
     r = client_for(org["people"]["grid"]).post("/cases/report/", data)
     assert r.status_code == 400 and 'alert-danger' in r.content.decode()
     assert Case.objects.count() == 0
+
+
+def test_the_register_queue_counts_down_the_registration_time_and_flags_the_late_ones(org, client_for):
+    import datetime as dt
+
+    fresh = file_case(org)
+    late = file_case(org, grid=GRID_B, phone="13900000001")
+    Case.objects.filter(pk=late.pk).update(reported_at=late.reported_at - dt.timedelta(days=5))
+    page = client_for(org["people"]["shift"]).get("/cases/queues/register/").content.decode()
+    row = page[page.index(f'data-case="{fresh.number}"'):]
+    assert 'data-sla="ok"' in row[:3000] or 'data-sla="warn"' in row[:3000]
+    row = page[page.index(f'data-case="{late.number}"') - 80:]
+    assert "sla-overdue" in row[:200] and 'data-sla="overdue"' in row[:3000]

@@ -45,21 +45,37 @@ def _minutes_label(minutes: float) -> str:
     return f"{sign}{hours}:{mins:02d}"
 
 
+STEP_WARN_MINUTES = 15  # registration and dispatch have an hour: warn in the last quarter
+
+
 def time_state(case: Case, now: dt.datetime | None = None) -> dict:
-    """Working time left (sla.remaining) and whether the case is warned or overdue."""
+    """Working time left and whether the case is warned or overdue: until the disposal deadline
+    (sla.remaining) once dispatched; before that, until the registration or dispatch time limit."""
+    from civicgrid.core import workcalendar
+
     now = now or timezone.now()
-    left = sla.remaining(case, now) if case.deadline and case.is_open() else None
-    if left is None:
-        return {"state": "", "label": "", "minutes": None}
+    step = ""
+    if case.deadline and case.is_open():
+        left = sla.remaining(case, now)
+        running = case.status in (Case.Status.DISPATCHED, Case.Status.HANDLING, Case.Status.PAUSED)
+        warn = sla.step_minutes("warn")
+    elif case.status == Case.Status.REPORTED and case.reported_at:
+        step, start = "register", case.reported_at
+    elif case.status == Case.Status.REGISTERED and case.registered_at:
+        step, start = "dispatch", case.registered_at
+    else:
+        return {"state": "", "label": "", "minutes": None, "step": ""}
+    if step:
+        left = workcalendar.working_time_between(now, sla.step_due(step, start))
+        running, warn = True, STEP_WARN_MINUTES
     minutes = left.total_seconds() / 60
-    running = case.status in (Case.Status.DISPATCHED, Case.Status.HANDLING, Case.Status.PAUSED)
     if running and minutes < 0:
         state = "overdue"
-    elif running and (case.warned_at is not None or minutes <= sla.step_minutes("warn")):
+    elif running and ((not step and case.warned_at is not None) or minutes <= warn):
         state = "warn"
     else:
         state = "ok"
-    return {"state": state, "label": _minutes_label(minutes), "minutes": round(minutes)}
+    return {"state": state, "label": _minutes_label(minutes), "minutes": round(minutes), "step": step}
 
 
 def _annotate(cases, now=None):
