@@ -549,3 +549,36 @@ def test_the_register_queue_counts_down_the_registration_time_and_flags_the_late
     assert 'data-sla="ok"' in row[:3000] or 'data-sla="warn"' in row[:3000]
     row = page[page.index(f'data-case="{late.number}"') - 80:]
     assert "sla-overdue" in row[:200] and 'data-sla="overdue"' in row[:3000]
+
+
+def test_navigation_offers_each_post_its_case_pages(org, client_for):
+    p = org["people"]
+    links = {who: client_for(p[who]).get("/").content.decode() for who in ("grid", "seat", "sanitation", "dispatcher")}
+    assert 'href="/cases/report/"' in links["grid"] and 'href="/cases/intake/"' not in links["grid"]
+    assert 'href="/cases/intake/"' in links["seat"] and 'href="/cases/report/"' not in links["seat"]
+    assert 'href="/cases/queues/"' in links["sanitation"] and 'href="/cases/"' not in links["sanitation"]
+    assert 'href="/cases/queues/"' in links["dispatcher"] and 'href="/cases/"' in links["dispatcher"]
+    r = client_for(p["sanitation"]).get("/cases/queues/")
+    assert r.status_code == 302 and r["Location"] == "/cases/queues/unit/"
+    assert client_for(p["grid"]).get("/cases/queues/").status_code == 403
+
+
+def test_the_case_page_offers_only_the_steps_the_user_may_take(org, client_for):
+    case = registered(org)
+    p = org["people"]
+    assert 'data-step="dispatch"' in client_for(p["dispatcher"]).get(f"/cases/{case.pk}/").content.decode()
+    for who in ("grid", "supervisor", "seat", "shift"):
+        body = client_for(p[who]).get(f"/cases/{case.pk}/").content.decode()
+        assert 'data-step="' not in body, who
+
+
+def test_the_pages_render_in_english_too(org, client_for, building):
+    case = dispatched(org)
+    shift = client_for(org["people"]["shift"])
+    shift.cookies["django_language"] = "en"
+    for url in ("/cases/", "/cases/intake/", f"/cases/{case.pk}/", "/cases/queues/register/"):
+        r = shift.get(url)
+        assert r.status_code == 200 and 'lang="en"' in r.content.decode(), url
+    grid = client_for(org["people"]["grid"])
+    grid.cookies["django_language"] = "en"
+    assert "Report an event" in grid.get("/cases/report/").content.decode()

@@ -34,6 +34,7 @@ from .forms import IntakeForm, ReasonForm, ReportForm, class_choices, read_photo
 from .models import Case, CaseClass, CaseTask
 
 QUEUE_LIMIT = 200
+DECISION_QUEUE_LIMIT = 50  # register/dispatch rows each carry suggestions or duplicate lookups
 MAP_LIMIT = 2000
 
 
@@ -306,15 +307,17 @@ def queue(request, name: str):
         audit.record("access.denied", actor=user, object_type="capability", object_repr=f"cases.queue.{name}",
                      outcome="denied", detail={"path": request.path[:200]})
         raise PermissionDenied
-    ctx = {"name": name, "title": title, "next": request.get_full_path(), "queues": _queue_tabs(user)}
+    tabs = _queue_tabs(user)
+    ctx = {"name": name, "title": title, "next": request.get_full_path(), "queues": tabs,
+           "waiting": next((t["count"] for t in tabs if t["name"] == name), 0)}
     now = timezone.now()
     if name == "register":
-        rows = _annotate(queries.register_queue(user)[:QUEUE_LIMIT], now)
+        rows = _annotate(queries.register_queue(user)[:DECISION_QUEUE_LIMIT], now)
         for c in rows:
             c.duplicates = queries.duplicate_candidates(user, c)
         ctx.update(cases=rows, class_choices=class_choices())
     elif name == "dispatch":
-        rows = _annotate(queries.dispatch_queue(user)[:QUEUE_LIMIT], now)
+        rows = _annotate(queries.dispatch_queue(user)[:DECISION_QUEUE_LIMIT], now)
         for c in rows:
             c.suggestions = queries.dispatch_suggestions(user, c)
             c.targets = list(queries.dispatch_targets(c))
