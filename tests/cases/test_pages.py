@@ -582,3 +582,17 @@ def test_the_pages_render_in_english_too(org, client_for, building):
     grid = client_for(org["people"]["grid"])
     grid.cookies["django_language"] = "en"
     assert "Report an event" in grid.get("/cases/report/").content.decode()
+
+
+def test_a_garbled_position_is_reported_beside_the_map(org, client_for):
+    r = client_for(org["people"]["grid"]).post("/cases/report/", report_data(org["tree"], lon="abc", lat="inf"))
+    assert r.status_code == 400 and "请以经纬度（度）给出位置" in r.content.decode()
+    assert Case.objects.count() == 0
+
+
+def test_an_oversized_photo_is_refused_before_it_is_read(org, client_for, settings):
+    settings.CIVICGRID_CASE_PHOTO_MAX_BYTES = 1024 * 1024
+    big = upload("big.png", b"\x89PNG" + b"0" * (1024 * 1024 + 10))
+    r = client_for(org["people"]["grid"]).post("/cases/report/", report_data(org["tree"], photos=[big]))
+    assert r.status_code == 400 and "1 MB" in r.content.decode()
+    assert Case.objects.count() == 0

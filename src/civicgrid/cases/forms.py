@@ -54,9 +54,23 @@ class PhotosField(forms.FileField):
 
 
 def read_photos(files) -> list:
-    from .photos import prepare_photos
+    """Uploaded files → checked photos; an oversized file is refused before it is read into memory."""
+    from django.utils.translation import gettext
 
-    return prepare_photos([f.read() for f in files or []])
+    from civicgrid.core.errors import UserError
+
+    from .photos import MAX_PHOTOS, _max_bytes, prepare_photos
+
+    files = list(files or [])
+    if len(files) > MAX_PHOTOS:
+        raise UserError(gettext("%(field)s: at most %(n)s photos.") % {"field": "photos", "n": MAX_PHOTOS},
+                        field="photos")
+    limit = _max_bytes()
+    for f in files:
+        if f.size > limit:
+            raise UserError(gettext("%(field)s: a photo may be at most %(mb)s MB.")
+                            % {"field": "photos", "mb": limit // 1048576}, field="photos")
+    return prepare_photos([f.read() for f in files])
 
 
 class CaseClassField(forms.ChoiceField):

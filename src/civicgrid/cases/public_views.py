@@ -55,6 +55,8 @@ def report(request):
             return render(request, "cases/public_reported.html", {"case": case})
     elif request.method == "POST":
         status = 400
+        if "lon" in form.errors or "lat" in form.errors:  # hidden fields: say it beside the map
+            position_error = _("give the position as longitude and latitude in degrees (tap the map).")
     return render(request, "cases/public_report.html", {"form": form, "position_error": position_error},
                   status=status)
 
