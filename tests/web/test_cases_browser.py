@@ -162,6 +162,7 @@ def test_one_case_walks_all_seven_steps_through_the_web_pages(live_server, brows
     page.fill("#id_address", "文三街六号 枫丹新村一栋")
     submit(page, "button[name=action][value=match]")
     assert "文三街6号枫丹新村1幢" in page.inner_text("#candidates")
+    page.wait_for_selector(f"#map[data-selected='0'][data-grid='{GRID}']", timeout=10_000)  # building and grid drawn
     assert case.number in page.inner_text("#duplicates")
     page.check(f'input[name=repeat_of][value="{case.number}"]')
     shot(page, "cases-intake", tmp_path)
