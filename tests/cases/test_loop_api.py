@@ -114,3 +114,15 @@ def test_bad_input_names_the_field(org, client_for, garbage):
     r = post(grid, "/api/cases/", {"cls": "E0101", "title": "t", "description": "d", "lon": lon, "lat": lat})
     assert r.status_code == 403
     assert Case.objects.count() == 0
+
+
+def test_malformed_api_input_is_explained_in_chinese(org, client_for, garbage):
+    grid = client_for(org["people"]["grid"])
+    r = grid.get("/api/cases/?limit=abc", HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert r.status_code == 422
+    body = r.json()
+    assert body["field"] == "limit" and "整数" in body["detail"]
+    r = post(grid, "/api/cases/", {"cls": "E0101", "description": "d", "lon": "东经", "lat": 30.2},
+             HTTP_ACCEPT_LANGUAGE="zh-hans")
+    fields = {e["field"] for e in r.json()["errors"]}
+    assert r.status_code == 422 and fields == {"title", "lon"}
