@@ -258,3 +258,20 @@ def test_reporter_phone_is_encrypted_masked_and_revealed_with_an_audit(org, garb
     with pytest.raises(NotPermitted):
         queries.reveal_reporter_phone(org["people"]["grid"], case, reason="好奇")
     assert AuditLog.objects.filter(action="cases.case.reveal_phone").count() == 2
+
+
+def test_cases_command_lists_classes_runs_the_job_and_shows_a_history(org, garbage):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    out = StringIO()
+    call_command("cases", "classes", stdout=out)
+    assert "暴露垃圾" in out.getvalue() and "4 工作小时" in out.getvalue()
+    out = StringIO()
+    call_command("cases", "deadlines", stdout=out)
+    assert out.getvalue().strip() == "warned=0 escalated=0 supervised=0"
+    case = dispatched(org, garbage)
+    out = StringIO()
+    call_command("cases", "show", case.number, stdout=out)
+    assert case.number in out.getvalue() and "已派遣" in out.getvalue()
