@@ -107,7 +107,7 @@ def _text(value, field: str, *, required: bool, limit: int) -> str:
 
 
 def _lock(case: Case, expected_version: int | None = None) -> Case:
-    locked = Case.objects.select_for_update().select_related("cls", "lead_unit").get(pk=case.pk)
+    locked = Case.objects.select_for_update(of=("self",)).select_related("cls", "lead_unit").get(pk=case.pk)
     if expected_version is not None and locked.version != expected_version:
         raise Conflict(_("Someone else changed this case meanwhile; reload and try again."), field="version")
     return locked
@@ -725,7 +725,7 @@ def do_check_deadlines(*, actor, now: dt.datetime | None = None) -> dict[str, in
     for case_id in Case.objects.filter(status__in=running, overdue_at__isnull=True, deadline__lte=now) \
             .values_list("pk", flat=True).iterator():
         with transaction.atomic():
-            locked = Case.objects.select_for_update().select_related("lead_unit").get(pk=case_id)
+            locked = Case.objects.select_for_update(of=("self",)).select_related("lead_unit").get(pk=case_id)
             if locked.overdue_at is not None or locked.status not in running:
                 continue
             locked.overdue_at = now
@@ -766,6 +766,14 @@ def do_revoke_open311_key(row: Open311Key, *, actor) -> None:
     with transaction.atomic():
         Open311Key.objects.filter(pk=row.pk).update(active=False)
         audit.record("cases.open311.revoke_key", actor=actor, obj=row)
+
+
+def touch_open311_key(row: Open311Key, *, min_interval: int = 0) -> None:
+    """Record the key's last use (not audited; written at most once per ``min_interval`` seconds)."""
+    now = timezone.now()
+    if row.last_used_at is None or (now - row.last_used_at).total_seconds() >= min_interval:
+        Open311Key.objects.filter(pk=row.pk).update(last_used_at=now)
+        row.last_used_at = now
 
 
 def case_classes():
