@@ -181,7 +181,7 @@ def test_post_without_a_valid_key_is_403_and_files_nothing(client, org, key, whe
     ({"media_url": "javascript:alert(1)"}, "media_url"),
     ({"email": "not-an-address"}, "email"),
     ({"address_id": "999999"}, "address_id"),
-    ({"jurisdiction_id": "330108"}, "jurisdiction"),  # the position lies in 330106
+    ({"jurisdiction_id": "330108"}, "lat"),  # the position lies in district 330106
 ])
 def test_bad_post_is_400_naming_the_field(client, org, key, where, change, field):
     lon, lat = where
