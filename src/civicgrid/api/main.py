@@ -27,7 +27,9 @@ api = NinjaAPI(
     title="CivicGrid API",
     version="1",
     description="社区网格综合服务平台 API. Every list and object is limited to the caller's jurisdiction.",
-    auth=[django_auth, TokenAuth()],
+    # The bearer token first: the session check refuses a POST without a CSRF token before the
+    # next method is tried, which would block every token client (gunicorn, curl, other systems).
+    auth=[TokenAuth(), django_auth],
     urls_namespace="api",
 )
 

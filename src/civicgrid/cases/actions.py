@@ -768,6 +768,14 @@ def do_revoke_open311_key(row: Open311Key, *, actor) -> None:
         audit.record("cases.open311.revoke_key", actor=actor, obj=row)
 
 
+def touch_open311_key(row: Open311Key, *, min_interval: int = 0) -> None:
+    """Record the key's last use (not audited; written at most once per ``min_interval`` seconds)."""
+    now = timezone.now()
+    if row.last_used_at is None or (now - row.last_used_at).total_seconds() >= min_interval:
+        Open311Key.objects.filter(pk=row.pk).update(last_used_at=now)
+        row.last_used_at = now
+
+
 def case_classes():
     ensure_catalogue()
     return CaseClass.objects.filter(active=True)
