@@ -1,8 +1,8 @@
 """Case intake over HTTP on PostgreSQL: the platform's API under gunicorn beside pgbench inserting the same rows.
 
     .venv/bin/python benchmarks/bench_case_intake.py [--count 3000] [--clients 4] [--duration 60]
-        [--workers 3] [--worker-class sync] [--threads 1] [--database-url postgres://postgres@127.0.0.1:5432]
-        [--keep] [--pgbench /usr/lib/postgresql/15/bin/pgbench]
+        [--rounds 2] [--workers 2] [--worker-class gthread] [--threads 4] [--keep]
+        [--database-url postgres://postgres@127.0.0.1:5432] [--pgbench /usr/lib/postgresql/15/bin/pgbench]
 
 What it does:
 1. Creates its own PostgreSQL database ``cg_bench_intake_<random>`` on the server of
@@ -25,7 +25,10 @@ What it does:
    and constraints, a similar encrypted phone and masked phone, a unique number from a
    sequence and a unique idempotency key), one ``cases_caseevent`` and one ``core_auditlog``
    row, in one transaction; ``--count`` transactions in all. TPS and per-transaction latency
-   from pgbench's transaction log (-l).
+   from pgbench's transaction log (-l). The two alternate in ``--rounds`` rounds (platform
+   share, then pgbench share), so a machine shared with other work loads both alike.
+   CPU seconds are read from /proc: the gunicorn workers', the PostgreSQL backends serving
+   them, and the clients' (per filing), a figure that depends less on the machine's load.
 5. Checks the outcome: the database holds exactly the filed cases (one ``reported`` event and one
    audit row each) and pgbench's rows; stops gunicorn (SIGTERM, then SIGKILL after 10 s).
 
@@ -186,28 +189,68 @@ END;
 """
 
 
-def run_pgbench(args, url: str, workdir: Path, params: dict) -> dict:
+def run_pgbench(args, url: str, workdir: Path, params: dict, transactions: int, tag: str) -> dict:
     script = workdir / "intake.sql"
     script.write_text(PGBENCH_SCRIPT.format(**params), encoding="utf-8")
     parts = urlsplit(url)
-    per_client = max(1, args.count // args.clients)
+    per_client = max(1, transactions // args.clients)
     cmd = [args.pgbench, "-n", "-c", str(args.clients), "-j", str(args.clients), "-t", str(per_client),
-           "-f", str(script), "-l", f"--log-prefix={workdir / 'pgb'}",
+           "-f", str(script), "-l", f"--log-prefix={workdir / f'pgb{tag}'}",
            "-h", parts.hostname or "127.0.0.1", "-p", str(parts.port or 5432), "-U", parts.username or "postgres",
            parts.path.lstrip("/")]
-    t0 = time.perf_counter()
+    cpu0 = children_cpu()
     done = subprocess.run(cmd, capture_output=True, text=True, timeout=args.duration * 4 + 60, cwd=workdir)
-    wall = time.perf_counter() - t0
     if done.returncode != 0:
         raise RuntimeError(f"pgbench failed: {done.stderr[-2000:]}")
     tps = float(re.search(r"tps = ([\d.]+) \(without initial connection time\)", done.stdout).group(1))
     latencies = []
-    for f in workdir.glob("pgb.*"):
+    for f in workdir.glob(f"pgb{tag}.*"):
         for line in f.read_text().splitlines():
             cols = line.split()
             if len(cols) >= 3:
                 latencies.append(int(cols[2]) / 1e6)
-    return {"tps": tps, "latencies": latencies, "wall": wall, "transactions": per_client * args.clients}
+    n = per_client * args.clients
+    return {"tps": tps, "latencies": latencies, "transactions": n, "seconds": n / tps,
+            "client_cpu": children_cpu() - cpu0}
+
+
+# --- CPU accounting (Linux /proc): how much of the machine each side used ------------------------------
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def proc_cpu(pid: int) -> float:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / TICK  # utime + stime
+
+
+def children_of(pid: int) -> list[int]:
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == pid:
+                found.append(int(stat.parent.name))
+        except (OSError, ValueError, IndexError):
+            continue
+    return found
+
+
+def children_cpu() -> float:
+    import resource
+
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def backend_pids(url: str) -> list[int]:
+    import psycopg
+
+    name = urlsplit(url).path.lstrip("/")
+    with psycopg.connect(url, autocommit=True) as con:
+        return [r[0] for r in con.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()", [name])]
 
 
 # --- the run -----------------------------------------------------------------------------------------
@@ -273,27 +316,52 @@ def run(args, url: str, workdir: Path) -> int:
         con.execute("CREATE SEQUENCE bench_number")
     log(f"{len(sites)} building positions to report at")
 
+    load = os.getloadavg()
     port = free_port()
     server = start_gunicorn(args, env, port)
+    rounds = max(1, args.rounds)
+    share = args.count // rounds
+    platform_run = {"latencies": [], "statuses": {}, "wall": 0.0}
+    ref = {"latencies": [], "transactions": 0, "seconds": 0.0, "client_cpu": 0.0}
+    cpu = {"server": 0.0, "clients": 0.0, "postgres": 0.0}
+    params = {"lon0": lon0, "lat0": lat0, "cls_id": cls_id, "seat_id": seat_id, "grid": grid,
+              "district": grid[:6], "address": address.replace("'", "''")}
     try:
         warm = fire(port, token, sites, WARMUP_PER_WORKER * args.workers, args.clients, 60)
         if set(warm["statuses"]) != {201}:
             raise RuntimeError(f"warm-up answers: {warm['statuses']}")
-        log(f"gunicorn on :{port} ({args.workers} {args.worker_class} workers), warmed up; filing {args.count}")
-        platform_run = fire(port, token, sites, args.count, args.clients, args.duration)
+        workers = children_of(server.pid)
+        log(f"gunicorn on :{port} ({len(workers)} {args.worker_class} workers), warmed up; filing {args.count} "
+            f"in {rounds} rounds, each followed by pgbench")
+        deadline = time.time() + args.duration
+        for r in range(rounds):
+            backends = backend_pids(url)
+            before = ({p: proc_cpu(p) for p in workers}, {p: proc_cpu(p) for p in backends}, children_cpu())
+            part = fire(port, token, sites, share, args.clients, max(1.0, deadline - time.time()))
+            cpu["server"] += sum(proc_cpu(p) - c for p, c in before[0].items())
+            cpu["postgres"] += sum(proc_cpu(p) - c for p, c in before[1].items())
+            cpu["clients"] += children_cpu() - before[2]
+            platform_run["latencies"] += part["latencies"]
+            platform_run["wall"] += part["wall"]
+            for k, v in part["statuses"].items():
+                platform_run["statuses"][k] = platform_run["statuses"].get(k, 0) + v
+            done = run_pgbench(args, url, workdir, params, share, str(r))
+            for k in ("latencies", "transactions", "seconds", "client_cpu"):
+                ref[k] += done[k]
+            log(f"round {r + 1}: platform {sum(part['statuses'].values()) / part['wall']:.1f} cases/s, "
+                f"pgbench {done['tps']:.1f} TPS")
     finally:
         stop(server)
+    ref["tps"] = ref["transactions"] / ref["seconds"] if ref["seconds"] else 0.0
     filed = platform_run["statuses"].get(201, 0)
+    expected = filed + sum(warm["statuses"].values())
     with psycopg.connect(url, autocommit=True) as con:
         counts = con.execute(
-            "SELECT (SELECT count(*) FROM cases_case WHERE channel = 'hotline'), "
-            "(SELECT count(*) FROM cases_caseevent WHERE kind = 'reported'), "
-            "(SELECT count(*) FROM core_auditlog WHERE action = 'cases.case.report')").fetchone()
-    expected = filed + sum(warm["statuses"].values())
-    log("pgbench reference")
-    ref = run_pgbench(args, url, workdir, {"lon0": lon0, "lat0": lat0, "cls_id": cls_id, "seat_id": seat_id,
-                                           "grid": grid, "district": grid[:6], "address": address.replace("'", "''")})
-    with psycopg.connect(url, autocommit=True) as con:
+            "SELECT (SELECT count(*) FROM cases_case WHERE number NOT LIKE 'P%'), "
+            "(SELECT count(*) FROM cases_caseevent e JOIN cases_case c ON c.id = e.case_id "
+            " WHERE c.number NOT LIKE 'P%' AND e.kind = 'reported'), "
+            "(SELECT count(*) FROM core_auditlog WHERE action = 'cases.case.report' AND object_repr NOT LIKE 'P%')"
+        ).fetchone()
         after = con.execute(
             "SELECT (SELECT count(*) FROM cases_case), (SELECT count(*) FROM cases_caseevent), "
             "(SELECT count(*) FROM core_auditlog WHERE action = 'cases.case.report')").fetchone()
@@ -314,8 +382,14 @@ def run(args, url: str, workdir: Path) -> int:
     print(f"{'latency p99 (ms)':28}{p99:>22.1f}{percentile(ref_ms, 99):>22.2f}")
     print(f"{'latency mean (ms)':28}{statistics.fmean(lat_ms) if lat_ms else float('nan'):>22.1f}"
           f"{statistics.fmean(ref_ms) if ref_ms else float('nan'):>22.2f}")
+    per_case = {k: v / filed * 1000 if filed else float("nan") for k, v in cpu.items()}
+    print(f"{'CPU per filing (ms)':28}{'':>22}{'':>22}")
+    print(f"{'  web server (gunicorn)':28}{per_case['server']:>22.2f}{'—':>22}")
+    print(f"{'  PostgreSQL backends':28}{per_case['postgres']:>22.2f}{'(not measured)':>22}")
+    print(f"{'  clients':28}{per_case['clients']:>22.2f}"
+          f"{ref['client_cpu'] / ref['transactions'] * 1000 if ref['transactions'] else float('nan'):>22.2f}")
     print(f"ratio platform/pgbench: {ratio:.3f} (target ≥ {TARGET_RATIO}); p95 {p95:.1f} ms (target < "
-          f"{TARGET_P95_MS:.0f} ms)")
+          f"{TARGET_P95_MS:.0f} ms); load average before the run {load[0]:.2f}")
     print(f"answers: {dict(sorted(platform_run['statuses'].items()))}; in the database: {counts[0]} cases, "
           f"{counts[1]} 'reported' events, {counts[2]} audit rows (expected {expected} each, warm-up included)")
     ok = set(platform_run["statuses"]) == {201} and tuple(counts) == (expected, expected, expected) \
@@ -323,7 +397,9 @@ def run(args, url: str, workdir: Path) -> int:
     result = {"clients": args.clients, "workers": args.workers, "worker_class": args.worker_class,
               "threads": args.threads, "filed": filed, "cases_per_s": round(rate, 1), "p50_ms": round(p50, 1),
               "p95_ms": round(p95, 1), "p99_ms": round(p99, 1), "pgbench_tps": round(ref["tps"], 1),
-              "pgbench_p95_ms": round(percentile(ref_ms, 95), 2), "ratio": round(ratio, 3), "outcome_ok": ok}
+              "pgbench_p95_ms": round(percentile(ref_ms, 95), 2), "ratio": round(ratio, 3),
+              "server_cpu_ms": round(per_case["server"], 2), "postgres_cpu_ms": round(per_case["postgres"], 2),
+              "load_before": round(load[0], 2), "rounds": rounds, "outcome_ok": ok}
     print("RESULT " + json.dumps(result))
     if not ok:
         log(f"outcome wrong: after pgbench {after}")
@@ -336,9 +412,12 @@ def main() -> int:
     parser.add_argument("--count", type=int, default=3000, help="filings in all (and pgbench transactions)")
     parser.add_argument("--clients", type=int, default=4, help="client processes (and pgbench clients)")
     parser.add_argument("--duration", type=float, default=60, help="stop filing after this many seconds")
-    parser.add_argument("--workers", type=int, default=3, help="gunicorn workers")
-    parser.add_argument("--worker-class", default="sync", choices=["sync", "gthread"])
-    parser.add_argument("--threads", type=int, default=2, help="threads per gthread worker")
+    parser.add_argument("--rounds", type=int, default=2,
+                        help="alternate platform and pgbench this many times (a fair share of a busy machine)")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (one per core)")
+    parser.add_argument("--worker-class", default="gthread", choices=["gthread", "sync"],
+                        help="gthread keeps client connections alive; sync closes each one")
+    parser.add_argument("--threads", type=int, default=4, help="threads per gthread worker")
     parser.add_argument("--database-url", default=DEFAULT_SERVER,
                         help="PostgreSQL server to create the throw-away database on (its database name is ignored)")
     parser.add_argument("--pgbench", default=PGBENCH)
