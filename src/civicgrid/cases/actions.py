@@ -222,6 +222,7 @@ def do_report_case(
     if key:
         existing = Case.objects.filter(idempotency_key=key).first()
         if existing is not None:
+            existing.replayed = True
             return existing
     now = timezone.now()
     tier, tier_code = _tier_for(channel, grid_code)
@@ -255,6 +256,7 @@ def do_report_case(
         if key:
             existing = Case.objects.filter(idempotency_key=key).first()
             if existing is not None:
+                existing.replayed = True
                 return existing
         raise
     return case

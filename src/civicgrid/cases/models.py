@@ -189,6 +189,9 @@ class Case(models.Model):
             models.Index(fields=["status", "deadline"]),
         ]
 
+    # Set by actions.do_report_case on the case it returns for a replayed idempotency key.
+    replayed = False
+
     def __str__(self) -> str:
         return f"{self.number} {self.title}"
 

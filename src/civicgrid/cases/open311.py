@@ -557,8 +557,6 @@ def _post_request(request, fmt: str) -> HttpResponse:
 
     idem = request.headers.get("Idempotency-Key", "")[:200]
     identity = f"open311:{key.pk}"
-    replay = bool(idem) and Case.objects.filter(
-        idempotency_key=actions.idempotency_hash(identity, idem)).exists()
     case = actions.do_report_case(
         actor=Open311Client(key), channel=Case.Channel.OPEN311, cls=cls, title=title or cls.name,
         description=description, lon=lon, lat=lat, address=address, building=building, component=component,
@@ -570,4 +568,4 @@ def _post_request(request, fmt: str) -> HttpResponse:
     actions.touch_open311_key(key, min_interval=KEY_TOUCH_SECONDS)
     body = [{"service_request_id": case.number, "token": token_for(case), "service_notice": service_notice(cls),
              "account_id": None}]
-    return _respond(fmt, "service_requests", body, status=200 if replay else 201)
+    return _respond(fmt, "service_requests", body, status=200 if case.replayed else 201)
