@@ -1,3 +1,560 @@
-"""Staff pages of the case loop (report, intake, queues, the case page, the map)."""
+"""Staff pages of the case loop (report, intake, queues, the case page, the map).
 
-urlpatterns: list = []
+Thin views: every change goes through ``actions.do_*``, every read through ``queries``.
+A refused step answers 403 (role) or 404 (not yours); bad input re-renders the page with the
+message naming the field (400), a step the case's state does not allow 409.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from civicgrid.accounts import roles
+from civicgrid.accounts.models import OrgUnit
+from civicgrid.core import audit
+from civicgrid.core.decorators import capability_required
+from civicgrid.core.errors import NotPermitted, UserError
+from civicgrid.core.scoping import in_scope
+
+from . import actions, queries, sla
+from .forms import IntakeForm, ReasonForm, ReportForm, class_choices, read_photos
+from .models import Case, CaseClass, CaseTask
+
+QUEUE_LIMIT = 200
+DECISION_QUEUE_LIMIT = 50  # register/dispatch rows each carry suggestions or duplicate lookups
+MAP_LIMIT = 2000
+
+
+# --- helpers -------------------------------------------------------------------------------------
+def _minutes_label(minutes: float) -> str:
+    sign = "−" if minutes < 0 else ""
+    minutes = abs(int(minutes))
+    hours, mins = divmod(minutes, 60)
+    return f"{sign}{hours}:{mins:02d}"
+
+
+STEP_WARN_MINUTES = 15  # registration and dispatch have an hour: warn in the last quarter
+
+
+def time_state(case: Case, now: dt.datetime | None = None) -> dict:
+    """Working time left and whether the case is warned or overdue: until the disposal deadline
+    (sla.remaining) once dispatched; before that, until the registration or dispatch time limit."""
+    from civicgrid.core import workcalendar
+
+    now = now or timezone.now()
+    step = ""
+    if case.deadline and case.is_open():
+        left = sla.remaining(case, now)
+        running = case.status in (Case.Status.DISPATCHED, Case.Status.HANDLING, Case.Status.PAUSED)
+        warn = sla.step_minutes("warn")
+    elif case.status == Case.Status.REPORTED and case.reported_at:
+        step, start = "register", case.reported_at
+    elif case.status == Case.Status.REGISTERED and case.registered_at:
+        step, start = "dispatch", case.registered_at
+    else:
+        return {"state": "", "label": "", "minutes": None, "step": ""}
+    if step:
+        left = workcalendar.working_time_between(now, sla.step_due(step, start))
+        running, warn = True, STEP_WARN_MINUTES
+    minutes = left.total_seconds() / 60
+    if running and minutes < 0:
+        state = "overdue"
+    elif running and ((not step and case.warned_at is not None) or minutes <= warn):
+        state = "warn"
+    else:
+        state = "ok"
+    return {"state": state, "label": _minutes_label(minutes), "minutes": round(minutes), "step": step}
+
+
+def _annotate(cases, now=None):
+    now = now or timezone.now()
+    rows = list(cases)
+    for c in rows:
+        c.time = time_state(c, now)
+    return rows
+
+
+def _can_staff(user) -> bool:
+    return user.has_capability(roles.CASES_VIEW) or user.has_capability(roles.CASES_HANDLE)
+
+
+def _cls_or_error(code: str, field: str = "cls", *, required: bool = True) -> CaseClass | None:
+    actions.case_classes()
+    if not code:
+        if required:
+            raise UserError(_("%(field)s: choose the class of the event.") % {"field": field}, field=field)
+        return None
+    cls = CaseClass.objects.filter(code=str(code)[:12], active=True).first()
+    if cls is None:
+        raise UserError(_("%(field)s: %(code)s is not an active event class.") % {"field": field, "code": code},
+                        field=field)
+    return cls
+
+
+def _unit_or_error(value, field: str) -> OrgUnit:
+    unit = OrgUnit.objects.filter(pk=value, active=True).first() if str(value or "").isdigit() else None
+    if unit is None:
+        raise UserError(_("%(field)s: choose a unit from the list.") % {"field": field}, field=field)
+    return unit
+
+
+def _version(post) -> int | None:
+    raw = post.get("version", "")
+    if raw == "":
+        return None
+    try:
+        return int(raw)
+    except ValueError:
+        raise UserError(_("version: reload the page and try again."), field="version")
+
+
+def _next_url(request, default: str) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
+                                                  require_https=request.is_secure()):
+        return target
+    return default
+
+
+def field_error(form, exc: UserError) -> None:
+    """Show an action's error beside the field it names (marked invalid), or above the form."""
+    name = exc.field if exc.field in form.fields else None
+    form.add_error(name, exc.message)
+    if name:
+        widget = form.fields[name].widget
+        if "is-invalid" not in widget.attrs.get("class", ""):
+            widget.attrs["class"] = f"{widget.attrs.get('class', '')} is-invalid".strip()
+
+
+def _photos_from(request, field: str = "photos"):
+    try:
+        return read_photos(request.FILES.getlist(field))
+    except UserError as exc:
+        raise UserError(exc.message, field=field)
+
+
+def _case_context(request, case: Case, **extra) -> dict:
+    user = request.user
+    can = queries.can(user, case)
+    ctx = {
+        "case": case, "can": can, "events": list(queries.history(case).select_related("actor")),
+        "photos": list(case.attachments.only("id", "stage", "width", "height", "created_at", "content_type")),
+        "time": time_state(case), "assignments": list(case.assignments.filter(active=True).select_related("unit")),
+        "tasks": list(case.tasks.filter(outcome="")), "reveal_form": ReasonForm(prefix="reveal"),
+        "revealed_phone": None, "error": None, "next": request.get_full_path(),
+        "show_query_code": case.reporter_id == user.pk or case.intake_by_id == user.pk
+        or (case.channel in actions.STAFF_CHANNELS and user.has_capability(roles.CASES_INTAKE)
+            and can["reveal_phone"]),
+        "extensions": list(case.extensions.select_related("unit").order_by("-requested_at")[:20]),
+        "ratings": list(Case.RATINGS.items()),
+    }
+    labels = dict(Case.Status.choices)
+    for e in ctx["events"]:
+        e.from_label, e.to_label = labels.get(e.from_status, e.from_status), labels.get(e.to_status, e.to_status)
+    if can["register"]:
+        ctx["class_choices"] = class_choices()
+        ctx["duplicates"] = queries.duplicate_candidates(user, case)
+    if can["dispatch"]:
+        ctx["suggestions"] = queries.dispatch_suggestions(user, case)
+        ctx["targets"] = list(queries.dispatch_targets(case))
+    if can["decide_extension"]:
+        ctx["pending_extension"] = case.extensions.filter(status="pending").select_related("unit").first()
+    may_call = user.is_superuser or in_scope(user, case.tier_code, roles.CASES_EXTEND) \
+        or in_scope(user, case.area_code, roles.CASES_INTAKE)
+    ctx["callbacks"] = [t for t in ctx["tasks"] if t.kind == CaseTask.Kind.CALLBACK] if may_call else []
+    ctx.update(extra)
+    return ctx
+
+
+def _render_case(request, case: Case, status: int = 200, **extra):
+    return render(request, "cases/case.html", _case_context(request, case, **extra), status=status)
+
+
+def _failed(request, case: Case, exc: UserError):
+    """A refused or invalid step: 403 for the role, otherwise the case page with the message."""
+    if isinstance(exc, NotPermitted):
+        raise PermissionDenied(exc.message)
+    case.refresh_from_db()
+    return _render_case(request, case, status=exc.status, error=exc.message, error_field=exc.field)
+
+
+# --- 1. report from patrol (phone page) -----------------------------------------------------------
+@capability_required(roles.CASES_REPORT)
+def report(request):
+    form = ReportForm(request.POST or None, request.FILES or None)
+    status, position_error = 200, None
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            cls = _cls_or_error(data["cls"])
+            photos = _photos_from(request)
+            case = actions.do_report_case(
+                actor=request.user, channel=Case.Channel.PATROL, cls=cls,
+                title=data["title"] or cls.name, description=data["description"], lon=data["lon"],
+                lat=data["lat"], address=data["address"], photos=photos, idempotency_key=data["token"])
+        except UserError as exc:
+            status = exc.status
+            if exc.field in ("lon", "lat"):
+                position_error = exc.message
+            else:
+                field_error(form, exc)
+        else:
+            messages.success(request, _("Reported as case %(number)s (query code %(code)s).")
+                             % {"number": case.number, "code": case.query_code})
+            return redirect("cases:case", pk=case.pk)
+    elif request.method == "POST":
+        status = 400
+        if "lon" in form.errors or "lat" in form.errors:  # hidden fields: say it beside the map
+            position_error = _("give the position as longitude and latitude in degrees (tap the map).")
+    return render(request, "cases/report.html", {"form": form, "position_error": position_error}, status=status)
+
+
+# --- 1. intake by a hotline seat ------------------------------------------------------------------
+@capability_required(roles.CASES_INTAKE)
+def intake(request):
+    """A seat types the caller's address: ranked register matches (picking one gives position and
+    grid), likely duplicates to link as a repeat complaint, then files the case."""
+    from civicgrid.registry.queries import access_building, match_address
+
+    user = request.user
+    status, candidates, duplicates, address_error = 200, None, None, None
+    post = request.POST
+    chosen_building, chosen_repeat = str(post.get("building", "")), str(post.get("repeat_of", ""))
+    filing = request.method == "POST" and post.get("action") == "file"
+    # "Match address" re-renders without judging the other fields; "File" validates everything.
+    form = IntakeForm(post) if filing else IntakeForm(initial=post.dict() if request.method == "POST" else None)
+    pick = None
+    address = post.get("address", "").strip()
+    if request.method == "POST" and address:
+        try:
+            candidates = match_address(user, address, 5)
+        except UserError as exc:
+            address_error, status, candidates = exc.message, 400, []
+        if candidates and chosen_building not in {str(c["id"]) for c in candidates}:
+            chosen_building = str(candidates[0]["id"])
+        pick = next((c for c in candidates if str(c["id"]) == chosen_building), None)
+        cls = CaseClass.objects.filter(code=post.get("cls", "")[:12], active=True).first()
+        if pick and cls:
+            probe = Case(cls=cls, lon=pick["lon"], lat=pick["lat"], reported_at=timezone.now())
+            duplicates = queries.duplicate_candidates(user, probe)
+    if filing and form.is_valid() and status == 200:
+        data = form.cleaned_data
+        try:
+            if pick is None:
+                raise UserError(_("address: pick one of the matched addresses (or correct the address)."),
+                                field="address")
+            cls = _cls_or_error(data["cls"])
+            building = access_building(user, pick["id"])
+            repeat_of = queries.access_case_by_number(user, chosen_repeat) if chosen_repeat else None
+            case = actions.do_report_case(
+                actor=user, channel=data["channel"], cls=cls, title=data["title"] or cls.name,
+                description=data["description"], address=address, building=building,
+                reporter_name=data["reporter_name"], reporter_phone=data["reporter_phone"],
+                anonymous=data["anonymous"], urgency=data["urgency"], idempotency_key=data["token"],
+                repeat_of=repeat_of)
+        except NotPermitted as exc:
+            raise PermissionDenied(exc.message) from exc
+        except UserError as exc:
+            status = exc.status
+            if exc.field == "address":
+                address_error = exc.message
+            else:
+                field_error(form, exc)
+        else:
+            messages.success(request, _("Filed as case %(number)s; tell the caller the query code %(code)s.")
+                             % {"number": case.number, "code": case.query_code})
+            return redirect("cases:case", pk=case.pk)
+    elif filing:
+        status = 400
+    return render(request, "cases/intake.html", {
+        "form": form, "candidates": candidates, "chosen_building": chosen_building, "duplicates": duplicates,
+        "chosen_repeat": chosen_repeat, "address_error": address_error,
+    }, status=status)
+
+
+# --- queues ----------------------------------------------------------------------------------------
+QUEUES = {
+    "register": (_("Registration queue"), roles.CASES_REGISTER),
+    "dispatch": (_("Dispatch queue"), roles.CASES_DISPATCH),
+    "unit": (_("My unit's cases"), roles.CASES_HANDLE),
+    "tasks": (_("On-site tasks and callbacks"), None),
+    "extensions": (_("Extension requests"), roles.CASES_EXTEND),
+}
+
+
+@login_required
+def queue(request, name: str):
+    from django.http import Http404
+
+    if name not in QUEUES:
+        raise Http404
+    user = request.user
+    title, capability = QUEUES[name]
+    allowed = user.has_capability(capability) if capability else (
+        user.has_capability(roles.CASES_VERIFY) or user.has_capability(roles.CASES_EXTEND))
+    if not allowed:
+        audit.record("access.denied", actor=user, object_type="capability", object_repr=f"cases.queue.{name}",
+                     outcome="denied", detail={"path": request.path[:200]})
+        raise PermissionDenied
+    tabs = _queue_tabs(user)
+    ctx = {"name": name, "title": title, "next": request.get_full_path(), "queues": tabs,
+           "waiting": next((t["count"] for t in tabs if t["name"] == name), 0)}
+    now = timezone.now()
+    if name == "register":
+        rows = _annotate(queries.register_queue(user)[:DECISION_QUEUE_LIMIT], now)
+        for c in rows:
+            c.duplicates = queries.duplicate_candidates(user, c)
+        ctx.update(cases=rows, class_choices=class_choices())
+    elif name == "dispatch":
+        rows = _annotate(queries.dispatch_queue(user)[:DECISION_QUEUE_LIMIT], now)
+        for c in rows:
+            c.suggestions = queries.dispatch_suggestions(user, c)
+            c.targets = list(queries.dispatch_targets(c))
+        ctx.update(cases=rows)
+    elif name == "unit":
+        ctx.update(cases=_annotate(queries.unit_queue(user)[:QUEUE_LIMIT], now),
+                   assisting=_annotate(queries.assisting_queue(user)[:QUEUE_LIMIT], now))
+    elif name == "tasks":
+        tasks = list(queries.task_queue(user)[:QUEUE_LIMIT])
+        for t in tasks:
+            t.overdue = t.due_at < now
+        ctx.update(tasks=tasks)
+    else:
+        exts = list(queries.extension_queue(user).select_related("case__cls")[:QUEUE_LIMIT])
+        for e in exts:
+            e.case.time = time_state(e.case, now)
+        ctx.update(extensions=exts)
+    return render(request, "cases/queue.html", ctx)
+
+
+def _queue_tabs(user) -> list[dict]:
+    counts = queries.queues_for(user)
+    out = []
+    for key, (label, _cap) in QUEUES.items():
+        if key in counts:
+            out.append({"name": key, "label": label, "count": counts[key], "url": reverse("cases:queue", args=[key])})
+    return out
+
+
+@login_required
+def queues_home(request):
+    tabs = _queue_tabs(request.user)
+    if not tabs:
+        raise PermissionDenied
+    return redirect(tabs[0]["url"])
+
+
+# --- the case page and its steps ---------------------------------------------------------------------
+@login_required
+def case_page(request, pk):
+    if not _can_staff(request.user):
+        raise PermissionDenied
+    case = queries.access_case(request.user, pk)
+    return _render_case(request, case)
+
+
+def _step_register(request, case, post):
+    return actions.do_register_case(case, actor=request.user, cls=_cls_or_error(post.get("cls", ""), required=False),
+                                    urgency=post.get("urgency") or None, note=post.get("note", ""),
+                                    expected_version=_version(post))
+
+
+def _step_reject(request, case, post):
+    number = post.get("duplicate_of", "").strip()
+    target = queries.access_case_by_number(request.user, number) if number else None
+    return actions.do_reject_case(case, actor=request.user, note=post.get("note", ""), duplicate_of=target,
+                                  expected_version=_version(post))
+
+
+def _step_dispatch(request, case, post):
+    lead = _unit_or_error(post.get("lead_unit"), "lead_unit")
+    assisting = [_unit_or_error(v, "assisting_units") for v in post.getlist("assisting_units") if v]
+    return actions.do_dispatch_case(case, actor=request.user, lead_unit=lead, assisting_units=assisting,
+                                    note=post.get("note", ""), expected_version=_version(post))
+
+
+def _step_verify(request, case, post):
+    passed = post.get("passed")
+    if passed not in ("1", "0"):
+        raise UserError(_("passed: choose pass or fail."), field="passed")
+    return actions.do_verify_case(case, actor=request.user, passed=passed == "1", note=post.get("note", ""),
+                                  photos=_photos_from(request), expected_version=_version(post))
+
+
+def _step_confirm(request, case, post):
+    real = post.get("real")
+    if real not in ("1", "0"):
+        raise UserError(_("real: say whether the report is real."), field="real")
+    return actions.do_confirm_report(case, actor=request.user, real=real == "1", note=post.get("note", ""))
+
+
+def _step_link(request, case, post):
+    number = post.get("repeat_of", "").strip()
+    if not number:
+        raise UserError(_("repeat_of: give the number of the earlier case."), field="repeat_of")
+    return actions.do_link_repeat(case, queries.access_case_by_number(request.user, number), actor=request.user)
+
+
+STEPS = {
+    "register": _step_register,
+    "reject": _step_reject,
+    "dispatch": _step_dispatch,
+    "accept": lambda r, c, p: actions.do_accept_case(c, actor=r.user, expected_version=_version(p)),
+    "send_back": lambda r, c, p: actions.do_send_back_case(c, actor=r.user, reason=p.get("reason", ""),
+                                                           expected_version=_version(p)),
+    "extend": lambda r, c, p: actions.do_request_extension(c, actor=r.user, work_hours=p.get("work_hours", ""),
+                                                           reason=p.get("reason", "")),
+    "pause": lambda r, c, p: actions.do_pause_case(c, actor=r.user, note=p.get("note", ""),
+                                                   expected_version=_version(p)),
+    "resume": lambda r, c, p: actions.do_resume_case(c, actor=r.user, note=p.get("note", ""),
+                                                     expected_version=_version(p)),
+    "escalate": lambda r, c, p: actions.do_escalate_case(c, actor=r.user, note=p.get("note", ""),
+                                                         expected_version=_version(p)),
+    "feedback": lambda r, c, p: actions.do_feedback_case(c, actor=r.user, result=p.get("result", ""),
+                                                         photos=_photos_from(r), expected_version=_version(p)),
+    "verify": _step_verify,
+    "confirm": _step_confirm,
+    "link": _step_link,
+}
+
+STEP_DONE = {
+    "register": _("Registered."), "reject": _("Not registered."), "dispatch": _("Dispatched."),
+    "accept": _("Accepted."), "send_back": _("Sent back."), "extend": _("Extension requested."),
+    "pause": _("Paused."), "resume": _("Resumed."), "escalate": _("Escalated to the level above."),
+    "feedback": _("Result reported."), "verify": _("Check recorded."), "confirm": _("Confirmation recorded."),
+    "link": _("Linked as a repeat complaint."),
+}
+
+
+@require_POST
+@login_required
+def step(request, pk, name: str):
+    from django.http import Http404
+
+    if name not in STEPS:
+        raise Http404
+    if not _can_staff(request.user):
+        raise PermissionDenied
+    case = queries.access_case(request.user, pk)
+    try:
+        STEPS[name](request, case, request.POST)
+    except UserError as exc:
+        return _failed(request, case, exc)
+    messages.success(request, f"{case.number}: {STEP_DONE[name]}")
+    return redirect(_next_url(request, reverse("cases:case", args=[case.pk])))
+
+
+@require_POST
+@login_required
+def decide_extension(request, pk):
+    ext = queries.access_extension(request.user, pk)
+    grant = request.POST.get("grant")
+    try:
+        if grant not in ("1", "0"):
+            raise UserError(_("grant: choose grant or refuse."), field="grant")
+        actions.do_decide_extension(ext, actor=request.user, grant=grant == "1", note=request.POST.get("note", ""))
+    except UserError as exc:
+        return _failed(request, ext.case, exc)
+    messages.success(request, _("Extension decided."))
+    return redirect(_next_url(request, reverse("cases:case", args=[ext.case_id])))
+
+
+@require_POST
+@login_required
+def callback(request, pk):
+    task = queries.access_task(request.user, pk)
+    try:
+        actions.do_complete_callback(task, actor=request.user, note=request.POST.get("note", ""))
+    except UserError as exc:
+        return _failed(request, task.case, exc)
+    messages.success(request, _("Callback recorded."))
+    return redirect(_next_url(request, reverse("cases:case", args=[task.case_id])))
+
+
+@require_POST
+@login_required
+def reveal_phone(request, pk):
+    case = queries.access_case(request.user, pk)
+    form = ReasonForm(request.POST, prefix="reveal")
+    if not form.is_valid():
+        return _render_case(request, case, status=400, reveal_form=form)
+    try:
+        phone = queries.reveal_reporter_phone(request.user, case, reason=form.cleaned_data["reason"])
+    except UserError as exc:
+        return _failed(request, case, exc)
+    return _render_case(request, case, revealed_phone=phone, reveal_form=form)
+
+
+@login_required
+def photo(request, pk):
+    """A case photo as uploaded (staff who may see the case only); the EXIF copy never leaves here."""
+    if not _can_staff(request.user):
+        raise PermissionDenied
+    att = queries.access_attachment(request.user, pk)
+    response = HttpResponse(bytes(att.data), content_type=att.content_type)
+    response["Cache-Control"] = "private, max-age=3600"
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Disposition"] = f'inline; filename="{att.case_id}-{att.pk}"'
+    return response
+
+
+# --- list and map -------------------------------------------------------------------------------------
+STATUS_COLOURS = {
+    "reported": "#6c757d", "registered": "#0d6efd", "dispatched": "#6610f2", "handling": "#fd7e14",
+    "paused": "#adb5bd", "feedback": "#20c997", "closed": "#198754", "invalid": "#343a40", "duplicate": "#343a40",
+}
+
+
+@capability_required(roles.CASES_VIEW)
+def case_list(request):
+    user = request.user
+    params = request.GET.copy()
+    if "status" not in params:
+        params["status"] = "open"
+    qs = queries.filter_cases(user, params)
+    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    now = timezone.now()
+    rows = _annotate(page.object_list, now)
+    points = [
+        {"id": c.id, "n": c.number, "t": c.title, "s": c.status, "l": str(c.get_status_display()), "lon": c.lon,
+         "lat": c.lat, "o": bool(c.deadline and c.is_open() and c.status != Case.Status.FEEDBACK
+                                 and (c.paused_at or now) > c.deadline),
+         "u": reverse("cases:case", args=[c.id])}
+        for c in qs.select_related(None).only("id", "number", "title", "status", "lon", "lat", "deadline", "paused_at")[:MAP_LIMIT]
+    ]
+    filters = params.copy()
+    filters.pop("page", None)
+    return render(request, "cases/list.html", {
+        "page": page, "rows": rows, "points": points, "params": params, "filters": filters.urlencode(),
+        "statuses": Case.Status.choices, "class_choices": class_choices(), "colours": STATUS_COLOURS,
+        "colours_json": json.dumps(STATUS_COLOURS),
+        "total": page.paginator.count, "map_limit": MAP_LIMIT,
+    })
+
+
+urlpatterns: list = [
+    path("", case_list, name="list"),
+    path("report/", report, name="report"),
+    path("intake/", intake, name="intake"),
+    path("queues/", queues_home, name="queues"),
+    path("queues/<str:name>/", queue, name="queue"),
+    path("<int:pk>/", case_page, name="case"),
+    path("<int:pk>/do/<str:name>/", step, name="step"),
+    path("<int:pk>/reveal-phone/", reveal_phone, name="reveal_phone"),
+    path("extensions/<int:pk>/decide/", decide_extension, name="decide_extension"),
+    path("tasks/<int:pk>/callback/", callback, name="callback"),
+    path("photos/<int:pk>/", photo, name="photo"),
+]

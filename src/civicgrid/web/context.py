@@ -5,12 +5,17 @@ from django.utils.translation import gettext_lazy as _
 
 from civicgrid.accounts import roles
 
-# (label, url name, capability needed or None for every staff member)
+# (label, url name, capability needed — or a tuple: any of them)
 NAV = [
     (_("Home"), "home", roles.VIEW),
     (_("Area tree"), "areas:tree", roles.VIEW),
     (_("Map"), "areas:map", roles.VIEW),
     (_("Grid lookup"), "areas:lookup", roles.LOOKUP),
+    (_("Report an event"), "cases:report", roles.CASES_REPORT),
+    (_("Hotline intake"), "cases:intake", roles.CASES_INTAKE),
+    (_("Work queues"), "cases:queues", (roles.CASES_REGISTER, roles.CASES_DISPATCH, roles.CASES_HANDLE,
+                                        roles.CASES_VERIFY, roles.CASES_EXTEND)),
+    (_("Cases"), "cases:list", roles.CASES_VIEW),
     (_("People"), "registry:people", roles.REGISTRY_VIEW),
     (_("Address match"), "registry:address_match", roles.ADDRESS_MATCH),
     (_("Import ledgers"), "registry:imports", roles.REGISTRY_IMPORT),
@@ -27,8 +32,12 @@ def navigation(request):
         return {"nav": []}
     items = []
     for label, name, cap in NAV:
-        if user.has_capability(cap):
+        if any(user.has_capability(c) for c in (cap if isinstance(cap, tuple) else (cap,))):
             url = reverse(name)
             items.append({"label": label, "url": url, "active": request.path == url or (
                 url != "/" and request.path.startswith(url))})
+    # Only the closest entry is marked (/cases/queues/… is "Work queues", not also "Cases").
+    longest = max((len(i["url"]) for i in items if i["active"]), default=0)
+    for item in items:
+        item["active"] = item["active"] and len(item["url"]) == longest
     return {"nav": items, "user_roles": sorted({m.get_role_display() for m in user.active_memberships()})}
