@@ -199,3 +199,259 @@ def test_periods_are_local_calendar_months_quarters_and_inclusive_custom_ranges(
     custom = evaluation.parse_period({"period": "custom", "start": "2026-11-02", "end": "2026-11-02"})
     assert custom.end - custom.start == dt.timedelta(days=1) and custom.last_day == dt.date(2026, 11, 2)
     assert NOV.start == dt.datetime(2026, 11, 1, tzinfo=TZ)
+
+
+def test_an_assignment_escalated_as_overdue_stays_due_and_unclosed_for_its_unit(org, garbage):
+    p, u = org["people"], org["units"]
+    with simulated_clock(at(2, "09:00")) as clock:
+        case = community_loop(clock, org, patrol(clock, org, at(2, "09:00")), dispatch=at(2, "09:10"))
+        clock.set(at(2, "15:00"))
+        actions.do_check_deadlines(actor=SYSTEM, now=at(2, "15:00"))  # due 14:40: up to the street
+        case = Case.objects.get(pk=case.pk)
+        assert case.tier == "street" and case.lead_unit is None
+        case = actions.do_dispatch_case(case, actor=p["street"], lead_unit=u["street"])
+        case = actions.do_accept_case(case, actor=p["street"])
+        clock.set(at(3, "09:30"))
+        case = actions.do_feedback_case(case, actor=p["street"], result="已清理")
+        clock.set(at(3, "10:00"))
+        actions.do_verify_case(case, actor=p["supervisor"], passed=True)
+    units = {r.key: r.figures for r in evaluation.by_unit(NOV)}
+    assert (units["JW1"].due, units["JW1"].closed) == (1, 0)
+    assert (units["JD1"].due, units["JD1"].closed, units["JD1"].closed_on_time) == (1, 1, 1)
+    fig = evaluation.totals(NOV)
+    assert (fig.due, fig.closed, fig.dispatches) == (2, 1, 2) and fig.closing_rate == 0.5
+
+
+# --- acceptance 3: the demo's figures recomputed by independent SQL ----------------------------------
+ASSIGNMENTS_SQL = """
+WITH b AS (
+  SELECT e.id, e.case_id, e.kind, e.at, e.unit_id,
+         LEAD(e.kind) OVER (PARTITION BY e.case_id ORDER BY e.at, e.id) AS next_kind,
+         LEAD(e.at) OVER (PARTITION BY e.case_id ORDER BY e.at, e.id) AS next_at,
+         LEAD(e.id) OVER (PARTITION BY e.case_id ORDER BY e.at, e.id) AS next_id
+  FROM cases_caseevent e
+  WHERE e.kind IN ('dispatched', 'sent_back', 'escalated', 'closed')
+     OR (e.kind = 'overdue' AND e.to_status = 'registered')
+), a AS (
+  SELECT b.id, b.case_id, b.unit_id, b.at AS dispatched_at, COALESCE(b.next_kind, '') AS end_kind,
+         CASE WHEN b.next_kind = 'closed' THEN b.next_at END AS closed_at,
+         (SELECT x.deadline FROM cases_caseevent x
+           WHERE x.case_id = b.case_id AND x.deadline IS NOT NULL
+             AND (x.at > b.at OR (x.at = b.at AND x.id >= b.id))
+             AND (b.next_id IS NULL OR x.at < b.next_at OR (x.at = b.next_at AND x.id < b.next_id)
+                  OR (x.id = b.next_id AND b.next_kind = 'closed'))
+           ORDER BY x.at DESC, x.id DESC LIMIT 1) AS deadline,
+         (SELECT COUNT(*) FROM cases_caseevent y WHERE y.case_id = b.case_id AND y.kind = 'rework'
+             AND (y.at > b.at OR (y.at = b.at AND y.id > b.id))
+             AND (b.next_id IS NULL OR y.at < b.next_at OR (y.at = b.next_at AND y.id < b.next_id))) AS reworks,
+         (SELECT COUNT(*) FROM cases_caseevent y WHERE y.case_id = b.case_id AND y.kind = 'ext_granted'
+             AND (y.at > b.at OR (y.at = b.at AND y.id > b.id))
+             AND (b.next_id IS NULL OR y.at < b.next_at OR (y.at = b.next_at AND y.id < b.next_id))) AS extensions,
+         c.area_code, c.rating, c.registered_by_id
+  FROM b JOIN cases_case c ON c.id = b.case_id
+  WHERE b.kind = 'dispatched' AND b.at < %(end)s
+), due AS (
+  SELECT * FROM a
+  WHERE (closed_at >= %(start)s AND closed_at < %(end)s)
+     OR (NOT (end_kind = 'closed' AND closed_at < %(start)s) AND deadline >= %(start)s AND deadline < %(end)s)
+)
+SELECT {key} AS k, COUNT(*) AS due,
+       SUM(CASE WHEN closed_at < %(end)s THEN 1 ELSE 0 END) AS closed,
+       SUM(CASE WHEN closed_at < %(end)s AND closed_at <= deadline THEN 1 ELSE 0 END) AS on_time,
+       SUM(CASE WHEN reworks > 0 THEN 1 ELSE 0 END) AS reworked,
+       SUM(CASE WHEN extensions > 0 THEN 1 ELSE 0 END) AS extended,
+       SUM(CASE WHEN closed_at < %(end)s AND rating IS NOT NULL THEN 1 ELSE 0 END) AS rated,
+       SUM(CASE WHEN closed_at < %(end)s AND rating <= 3 THEN 1 ELSE 0 END) AS satisfied,
+       SUM(CASE WHEN closed_at < %(end)s AND rating IS NOT NULL THEN (5 - rating) * 25 ELSE 0 END) AS points
+FROM due {where} GROUP BY {key}
+"""
+SENDBACK_SQL = """
+SELECT {key} AS k, SUM(CASE WHEN kind = 'dispatched' THEN 1 ELSE 0 END), SUM(CASE WHEN kind = 'sent_back' THEN 1 ELSE 0 END)
+FROM cases_caseevent WHERE kind IN ('dispatched', 'sent_back') AND at >= %(start)s AND at < %(end)s GROUP BY {key}
+"""
+
+
+def _sql(query: str, params) -> list[tuple]:
+    from django.db import connection
+
+    with connection.cursor() as cur:
+        cur.execute(query, params)
+        return cur.fetchall()
+
+
+def _p(period) -> dict:
+    from django.db import connection
+
+    return {"start": connection.ops.adapt_datetimefield_value(period.start),
+            "end": connection.ops.adapt_datetimefield_value(period.end)}
+
+
+def _as_dt(value):
+    if isinstance(value, str):  # SQLite keeps UTC text
+        value = dt.datetime.fromisoformat(value)
+    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+
+
+def _rate(n, d):
+    return None if not d else n / d
+
+
+def _sql_case_figures(period, key: str, where: str = "", *, sendbacks: bool = True) -> dict:
+    rows = _sql(ASSIGNMENTS_SQL.format(key=key, where=where), _p(period))
+    out = {}
+    for k, due, closed, on_time, reworked, extended, rated, satisfied, points in rows:
+        out[k] = {"due": due, "closed": closed, "closed_on_time": on_time, "closing_rate": _rate(closed, due),
+                  "on_time_rate": _rate(on_time, due), "rework_rate": _rate(reworked, due),
+                  "extension_rate": _rate(extended, due), "satisfaction_rate": _rate(satisfied, rated),
+                  "satisfaction_score": _rate(points, rated)}
+    for k, dispatches, sent_back in _sql(SENDBACK_SQL.format(key=key), _p(period)) if sendbacks else ():
+        out.setdefault(k, {})["sendback_rate"] = _rate(sent_back, dispatches)
+    return out
+
+
+def _exact(fig) -> dict:
+    keys = ("due", "closed", "closed_on_time", "closing_rate", "on_time_rate", "rework_rate", "extension_rate",
+            "sendback_rate", "satisfaction_rate", "satisfaction_score")
+    return {k: getattr(fig, k) for k in keys}
+
+
+def _same(platform: dict, sql: dict, label: str) -> None:
+    for k, v in sql.items():
+        assert platform.get(k) == pytest.approx(v), f"{label} {k}: platform {platform.get(k)} ≠ SQL {v}"
+
+
+def _score(values: dict, post: str) -> float | None:
+    rows = _sql("SELECT indicator, weight, invert FROM cases_scorerule WHERE post = %s", [post])
+    total = weights = 0.0
+    for indicator, weight, invert in rows:
+        v = values[indicator]
+        if v is not None:
+            total += float(weight) * ((1 - v) if invert else v)
+            weights += float(weight)
+    return round(100 * total / weights, 2) if weights else None
+
+
+def _step_hours(step: str) -> float:
+    return _sql("SELECT minutes FROM cases_steplimit WHERE step = %s", [step])[0][0] / 60
+
+
+def _sql_supervisors(period) -> dict:
+    p = _p(period)
+    out = {}
+    for user_id, username in _sql("SELECT DISTINCT u.id, u.username FROM accounts_membership m JOIN accounts_user u "
+                                  "ON u.id = m.user_id WHERE m.role = 'supervisor' AND m.active", []):
+        codes = [c for (c,) in _sql("SELECT area_code FROM accounts_membership WHERE user_id = %s AND "
+                                    "role = 'supervisor' AND active", [user_id])]
+        like = " OR ".join(["c.area_code LIKE %s"] * len(codes))
+        reports, valid = _sql("SELECT COUNT(*), SUM(CASE WHEN registered_at IS NOT NULL THEN 1 ELSE 0 END) FROM "
+                              "cases_case WHERE channel = 'patrol' AND reporter_id = %s AND reported_at >= %s AND "
+                              "reported_at < %s", [user_id, p["start"], p["end"]])[0]
+        valid = valid or 0
+        (missed,), = _sql("SELECT COUNT(*) FROM cases_case c JOIN cases_caseclass k ON k.id = c.cls_id WHERE "
+                          "c.channel <> 'patrol' AND k.kind IN ('event', 'component') AND c.registered_at IS NOT NULL "
+                          f"AND c.reported_at >= %s AND c.reported_at < %s AND ({like})",
+                          [p["start"], p["end"], *[f"{c}%" for c in codes]])
+        rates = {}
+        for kind in ("confirm", "check"):
+            n, ok = _sql("SELECT COUNT(*), SUM(CASE WHEN c.done_by_id = %s AND c.done_at <= c.due_at THEN 1 ELSE 0 END) "
+                         "FROM cases_casetask c WHERE c.kind = %s AND c.due_at >= %s AND c.due_at < %s AND "
+                         f"c.outcome <> 'cancelled' AND (c.done_by_id = %s OR (c.done_by_id IS NULL AND ({like})))",
+                         [user_id, kind, p["start"], p["end"], user_id, *[f"{c}%" for c in codes]])[0]
+            rates[kind] = _rate(ok or 0, n)
+        values = {"valid_report_rate": _rate(valid, reports), "missed_report_rate": _rate(missed, missed + valid),
+                  "confirm_on_time_rate": rates["confirm"], "check_on_time_rate": rates["check"]}
+        out[username] = (values, _score(values, "supervisor"))
+    return out
+
+
+def _sql_shift_leaders(period) -> dict:
+    from civicgrid.core import workcalendar
+
+    p, hours = _p(period), _step_hours("register")
+    out = {}
+    for user_id, username in _sql("SELECT DISTINCT u.id, u.username FROM accounts_membership m JOIN accounts_user u "
+                                  "ON u.id = m.user_id WHERE m.role = 'shift_leader' AND m.active", []):
+        rows = _sql("SELECT c.reported_at, c.registered_at, CASE WHEN c.status NOT IN ('invalid', 'duplicate') AND "
+                    "NOT c.reclassified AND NOT EXISTS (SELECT 1 FROM cases_caseevent e WHERE e.case_id = c.id AND "
+                    "e.kind = 'reclassified' AND e.at > c.registered_at) THEN 1 ELSE 0 END FROM cases_case c WHERE "
+                    "c.registered_by_id = %s AND c.registered_at >= %s AND c.registered_at < %s",
+                    [user_id, p["start"], p["end"]])
+        on_time = sum(_as_dt(reg) <= workcalendar.add_working_time(_as_dt(rep), hours=hours) for rep, reg, _a in rows)
+        accurate = sum(a for _r, _g, a in rows)
+        closing = _sql_case_figures(period, "registered_by_id", f"WHERE registered_by_id = {int(user_id)}",
+                                    sendbacks=False)
+        due = closing.get(user_id, {})
+        values = {"register_on_time_rate": _rate(on_time, len(rows)), "register_accuracy_rate": _rate(accurate, len(rows)),
+                  "close_on_time_rate": _rate(due.get("closed_on_time", 0), due.get("due", 0))}
+        out[username] = (values, _score(values, "shift_leader"))
+    return out
+
+
+def _sql_dispatchers(period) -> dict:
+    from civicgrid.core import workcalendar
+
+    p, hours = _p(period), _step_hours("dispatch")
+    people = _sql("SELECT u.id, u.username, m.unit_id FROM accounts_membership m JOIN accounts_user u "
+                  "ON u.id = m.user_id WHERE m.role = 'dispatcher' AND m.active", [])
+    stats = {}
+    for user_id, username, unit_id in people:
+        rows = _sql("""
+            SELECT e.at,
+              (SELECT MAX(x.at) FROM cases_caseevent x WHERE x.case_id = e.case_id AND x.to_status = 'registered'
+                 AND (x.at < e.at OR (x.at = e.at AND x.id < e.id))),
+              (SELECT y.kind FROM cases_caseevent y WHERE y.case_id = e.case_id AND y.kind IN ('dispatched', 'sent_back')
+                 AND (y.at > e.at OR (y.at = e.at AND y.id > e.id)) ORDER BY y.at, y.id LIMIT 1)
+            FROM cases_caseevent e WHERE e.kind = 'dispatched' AND e.actor_id = %s AND e.at >= %s AND e.at < %s""",
+                    [user_id, p["start"], p["end"]])
+        on_time = sum(ready is not None and _as_dt(at) <= workcalendar.add_working_time(_as_dt(ready), hours=hours)
+                      for at, ready, _n in rows)
+        accurate = sum(nxt != "sent_back" for _a, _r, nxt in rows)
+        stats[username] = (unit_id, len(rows), on_time, accurate)
+    out = {}
+    for username, (unit_id, n, on_time, accurate) in stats.items():
+        top = max(s[1] for s in stats.values() if s[0] == unit_id)
+        values = {"dispatch_count_score": min(1.0, n / top) if top else None,
+                  "dispatch_on_time_rate": _rate(on_time, n), "dispatch_accuracy_rate": _rate(accurate, n)}
+        out[username] = (values, _score(values, "dispatcher"))
+    return out
+
+
+@pytest.mark.django_db
+def test_demo_figures_match_independent_sql_per_unit_area_and_post():
+    """Acceptance 3: on the demo district, every figure of the evaluation equals the same figure
+    computed by hand-written SQL from the definitions in docs/cases.md (units, streets, posts)."""
+    import io
+
+    from django.core.management import call_command
+    from django.utils import timezone
+
+    from civicgrid.accounts.models import OrgUnit
+
+    call_command("demo", "--seed", "2", "--people", "0", stdout=io.StringIO())
+    today = timezone.localdate()
+    periods = [evaluation.last_full_month(), evaluation.custom_period(today - dt.timedelta(days=60), today),
+               evaluation.custom_period(today - dt.timedelta(days=10), today)]
+    checked = 0
+    for period in periods:
+        sql_units = _sql_case_figures(period, "unit_id")
+        platform = {OrgUnit.objects.get(code=r.key).pk: _exact(r.figures) for r in evaluation.by_unit(period)}
+        assert set(platform) == set(sql_units)
+        for unit_id, figures in sql_units.items():
+            _same(platform[unit_id], figures, f"{period.key} unit {unit_id}")
+            checked += 1
+        sql_streets = _sql_case_figures(period, "SUBSTR(area_code, 1, 9)")
+        streets = {r.key: _exact(r.figures) for r in evaluation.by_area(period, levels=("street",))}
+        for code, figures in sql_streets.items():
+            _same(streets[code], figures, f"{period.key} street {code}")
+            checked += 1
+        total = evaluation.totals(period)
+        assert total.due == sum(f.get("due", 0) for f in sql_streets.values()) > 0
+        posts = {r.key: r for r in evaluation.by_post(period)}
+        for expected in (_sql_supervisors(period), _sql_shift_leaders(period), _sql_dispatchers(period)):
+            assert expected
+            for username, (values, score) in expected.items():
+                row = posts[username]
+                _same(row.values, values, f"{period.key} {username}")
+                assert row.score == pytest.approx(score), f"{period.key} {username} score"
+                checked += 1
+    assert checked >= 50

@@ -2,13 +2,16 @@
 
 Every indicator is defined in ``docs/cases.md``; the definitions in short:
 
-* **due** (应结案件): a case with a lead unit, not invalid or merged, whose deadline falls in the
-  period or that was closed in it. **closed**: due and closed before the period's end;
-  **closed on time**: closed by its (extended) deadline. 结案率 = closed / due, 按期结案率 =
-  closed on time / due; 返工率, extension rate: due cases reworked / extended at least once;
-  send-back rate: send-backs / dispatches in the period; satisfaction: share of ratings 1–3
-  among the rated due cases and the mean score (非常满意 100 … 非常不满意 0); handling time:
-  working hours from the last dispatch to closing, mean over the closed cases.
+* **due** (应结): a lead assignment (a dispatch to a unit, until the case is closed, sent back,
+  escalated or re-dispatched) that was closed in the period, or was not closed before it and
+  whose last deadline (extensions and pauses included) falls in it. An assignment escalated as
+  overdue stays due for its unit, not closed. Sent-back assignments are not due (they count in
+  the send-back rate). **closed**: ended by closing before the period's end; **on time**: closed
+  by its deadline. 结案率 = closed / due, 按期结案率 = closed on time / due; 返工率, extension
+  rate: due assignments with a rework / a granted extension; send-back rate: send-backs /
+  dispatches in the period; satisfaction: share of ratings 1–3 among the rated assignments closed
+  in the period, and their mean score (非常满意 100 … 非常不满意 0); handling time: working hours
+  from the dispatch to closing, mean over the closed ones.
 * **post scores** are weighted sums of the indicators in ``ScoreRule`` (administrators edit the
   weights), over the indicators that have data; grades from ``catalogue.GRADES``.
 
@@ -186,18 +189,18 @@ class CaseFigures:
     handling_hours: float = 0.0
     reported: int = 0  # cases reported in the period (whatever became of them)
 
-    def add_case(self, row: dict, end: dt.datetime, hours: float | None) -> None:
+    def add(self, a: Assignment, period: Period, hours: float | None) -> None:
         self.due += 1
-        if row["status"] == Case.Status.CLOSED and row["closed_at"] is not None and row["closed_at"] < end:
+        if a.closed_in(period):
             self.closed += 1
-            self.closed_on_time += bool(row["closed_on_time"])
+            self.closed_on_time += a.on_time
             self.handling_hours += hours or 0.0
-        self.reworked += row["rework_count"] > 0
-        self.extended += row["extension_count"] > 0
-        if row["rating"] in RATING_POINTS:
-            self.rated += 1
-            self.satisfied += row["rating"] in SATISFIED
-            self.rating_points += RATING_POINTS[row["rating"]]
+            if a.rating in RATING_POINTS:
+                self.rated += 1
+                self.satisfied += a.rating in SATISFIED
+                self.rating_points += RATING_POINTS[a.rating]
+        self.reworked += a.reworked
+        self.extended += a.extended
 
     @property
     def closing_rate(self):
@@ -256,16 +259,85 @@ def _in(code: str, prefixes) -> bool:
     return prefixes is None or any(code.startswith(p) for p in prefixes)
 
 
+@dataclass
+class Assignment:
+    """One lead assignment (主办): from a dispatch to the unit until the case is closed, sent back,
+    escalated (also as overdue) or re-dispatched — or still running."""
+
+    case_id: int
+    unit_id: int
+    area_code: str
+    registered_by_id: int | None
+    dispatched_at: dt.datetime
+    deadline: dt.datetime | None  # the last deadline it had (extensions and pauses included)
+    end_kind: str  # closed, sent_back, escalated, overdue, dispatched (re-dispatched) or "" (running)
+    closed_at: dt.datetime | None
+    reworked: bool
+    extended: bool
+    rating: int | None
+
+    def is_due(self, period: Period) -> bool:
+        """Closed in the period, or not closed before it and its deadline falls in it."""
+        if self.closed_at is not None and period.start <= self.closed_at < period.end:
+            return True
+        if self.closed_at is not None and self.closed_at < period.start:
+            return False
+        return self.deadline is not None and period.start <= self.deadline < period.end
+
+    def closed_in(self, period: Period) -> bool:
+        return self.closed_at is not None and self.closed_at < period.end
+
+    @property
+    def on_time(self) -> bool:
+        return self.closed_at is not None and self.deadline is not None and self.closed_at <= self.deadline
+
+
+# Events that end a lead assignment; an OVERDUE event ends it only where it escalated the case
+# (at the district centre it puts the case under supervision and the unit keeps it).
+_ENDS = {CaseEvent.Kind.DISPATCHED, CaseEvent.Kind.SENT_BACK, CaseEvent.Kind.ESCALATED, CaseEvent.Kind.CLOSED}
+LOOKBACK = dt.timedelta(days=400)  # dispatches older than this before the period are not looked at
+
+
+def assignments(period: Period, prefixes=None, *, case_filter: Q | None = None) -> list[Assignment]:
+    """Lead assignments due in the period (see ``Assignment.is_due``) of cases inside the prefixes."""
+    cases = Case.objects.filter(_prefix_q(prefixes)).filter(pk__in=CaseEvent.objects.filter(
+        kind=CaseEvent.Kind.DISPATCHED, at__lt=period.end, at__gte=period.start - LOOKBACK).values("case_id"))
+    if case_filter is not None:
+        cases = cases.filter(case_filter)
+    info = {row[0]: row[1:] for row in cases.values_list("id", "area_code", "registered_by_id", "rating")}
+    events = defaultdict(list)
+    for row in (CaseEvent.objects.filter(case_id__in=cases.values("id"))
+                .values_list("case_id", "kind", "at", "unit_id", "deadline", "to_status").order_by("case_id", "at", "id")):
+        events[row[0]].append(row[1:])
+    out = []
+    for case_id, history in events.items():
+        area_code, registered_by, rating = info[case_id]
+        current = None
+        for kind, at, unit_id, deadline, to_status in history:
+            ends = kind in _ENDS or (kind == CaseEvent.Kind.OVERDUE and to_status == Case.Status.REGISTERED)
+            if current is not None:
+                if deadline is not None and not ends or kind == CaseEvent.Kind.CLOSED:
+                    current["deadline"] = deadline or current["deadline"]
+                current["reworked"] |= kind == CaseEvent.Kind.REWORK
+                current["extended"] |= kind == CaseEvent.Kind.EXTENSION_GRANTED
+                if ends:
+                    current["end_kind"] = kind
+                    if kind == CaseEvent.Kind.CLOSED:
+                        current["closed_at"], current["rating"] = at, rating
+                    out.append(Assignment(**current))
+                    current = None
+            if kind == CaseEvent.Kind.DISPATCHED:
+                current = {"case_id": case_id, "unit_id": unit_id, "area_code": area_code,
+                           "registered_by_id": registered_by, "dispatched_at": at, "deadline": deadline,
+                           "end_kind": "", "closed_at": None, "reworked": False, "extended": False, "rating": None}
+        if current is not None:
+            out.append(Assignment(**current))
+    return [a for a in out if a.is_due(period)]
+
+
 def due_cases(period: Period, prefixes=None):
-    """The cases due in the period inside the prefixes (see the module docstring)."""
-    in_period = (Q(deadline__gte=period.start, deadline__lt=period.end)
-                 | Q(closed_at__gte=period.start, closed_at__lt=period.end))
-    return (Case.objects.filter(_prefix_q(prefixes), in_period, lead_unit__isnull=False)
-            .exclude(status__in=NOT_DUE))
-
-
-_DUE_FIELDS = ("id", "area_code", "lead_unit_id", "registered_by_id", "status", "closed_at", "closed_on_time",
-               "dispatched_at", "rework_count", "extension_count", "rating")
+    """The cases with a lead assignment due in the period."""
+    return Case.objects.filter(pk__in={a.case_id for a in assignments(period, prefixes)})
 
 
 def handling_hours(dispatched_at, closed_at) -> float | None:
@@ -275,13 +347,13 @@ def handling_hours(dispatched_at, closed_at) -> float | None:
 
 
 def _figures_by(period: Period, prefixes, key_of_case, key_of_event) -> dict:
-    """CaseFigures per key; ``key_of_case(row)`` / ``key_of_event(row)`` give the keys a row counts
-    for (an iterable; a case counts for its street, its community and its grid)."""
+    """CaseFigures per key; ``key_of_case(assignment)`` / ``key_of_event(row)`` give the keys a row
+    counts for (an iterable: a case counts for its street, its community and its grid)."""
     out: dict = defaultdict(CaseFigures)
-    for row in due_cases(period, prefixes).values(*_DUE_FIELDS):
-        hours = handling_hours(row["dispatched_at"], row["closed_at"])
-        for key in key_of_case(row):
-            out[key].add_case(row, period.end, hours)
+    for a in assignments(period, prefixes):
+        hours = handling_hours(a.dispatched_at, a.closed_at) if a.closed_in(period) else None
+        for key in key_of_case(a):
+            out[key].add(a, period, hours)
     events = CaseEvent.objects.filter(_prefix_q(prefixes), kind__in=[CaseEvent.Kind.DISPATCHED,
                                                                      CaseEvent.Kind.SENT_BACK],
                                       at__gte=period.start, at__lt=period.end).values("kind", "unit_id", "area_code")
@@ -349,7 +421,7 @@ class Row:
 
 def by_unit(period: Period, prefixes=None) -> list[Row]:
     """Lead units (主办单位) with cases due or dispatches in the period, with the unit score."""
-    figures = _figures_by(period, prefixes, lambda r: [r["lead_unit_id"]],
+    figures = _figures_by(period, prefixes, lambda a: [a.unit_id],
                           lambda e: [e["unit_id"]] if e["unit_id"] else [])
     units = OrgUnit.objects.filter(pk__in=[k for k in figures if k]).order_by("area_code", "code")
     rows = []
@@ -367,7 +439,7 @@ def by_area(period: Period, prefixes=None, *, levels=("street", "community")) ->
     """Streets and communities (or grids) inside the prefixes: the figures of the cases located there."""
     lengths = {"street": 9, "community": 12, "grid": 15}
     wanted = [lengths[lv] for lv in levels]
-    figures = _figures_by(period, prefixes, lambda r: [r["area_code"][:n] for n in wanted],
+    figures = _figures_by(period, prefixes, lambda a: [a.area_code[:n] for n in wanted],
                           lambda e: [e["area_code"][:n] for n in wanted])
     reported = defaultdict(int)
     for code in Case.objects.filter(_prefix_q(prefixes), reported_at__gte=period.start,
@@ -469,10 +541,9 @@ def shift_leaders(period: Period, prefixes=None) -> list[Row]:
             corrected = reclassified or any(at > registered_at for at in reclass_after.get(pk, ()))
             accurate += status not in NOT_DUE and not corrected
         due = closed_ok = 0
-        for status, closed_at, closed_on_time in due_cases(period).filter(registered_by=user).values_list(
-                "status", "closed_at", "closed_on_time"):
+        for a in assignments(period, case_filter=Q(registered_by=user)):
             due += 1
-            closed_ok += status == Case.Status.CLOSED and closed_at < period.end and bool(closed_on_time)
+            closed_ok += a.closed_in(period) and a.on_time
         values = {
             "register_on_time_rate": ratio(on_time, n),
             "register_accuracy_rate": ratio(accurate, n),
@@ -575,3 +646,107 @@ def public_scores(period: Period) -> dict:
     streets = by_area(period, None, levels=("street",))
     units = [r for r in by_unit(period, None) if r.kind in PUBLIC_UNIT_KINDS]
     return {"period": period, "streets": streets, "units": units, "totals": totals(period, None)}
+
+
+# --- who sees what --------------------------------------------------------------------------------
+def scope_for(user, area: str = "") -> tuple[str, ...] | None:
+    """The area prefixes ``user`` evaluates (``cases.evaluate``: district and street administrators,
+    the centre's shift leaders), optionally narrowed to ``area`` inside them. No capability → 403;
+    an area outside the jurisdiction (or not there) → 404, audited, like any other object."""
+    from django.http import Http404
+
+    from civicgrid.accounts.roles import CASES_EVALUATE
+    from civicgrid.core.access import require_capability
+    from civicgrid.core.scoping import scope_codes
+
+    if not getattr(user, "is_superuser", False):
+        require_capability(user, CASES_EVALUATE)
+    prefixes = None if getattr(user, "is_superuser", False) else scope_codes(user, CASES_EVALUATE)
+    area = (area or "").strip()
+    if not area:
+        return prefixes
+    if not area.isdigit() or len(area) not in (6, 9, 12, 15) or not _in(area, prefixes) \
+            or not Area.objects.filter(code=area).exists():
+        from civicgrid.core import audit
+
+        audit.record("access.denied", actor=user, object_type="areas.area", object_repr=area[:15], outcome="denied")
+        raise Http404
+    return (area,)
+
+
+# --- tables for pages and exports -----------------------------------------------------------------
+CASE_COLUMNS = [  # (key, label, kind) of a CaseFigures row
+    ("reported", gettext_lazy("reported"), "n"), ("due", gettext_lazy("due"), "n"),
+    ("closed", gettext_lazy("closed"), "n"), ("closing_rate", INDICATORS["closing_rate"], "%"),
+    ("on_time_rate", INDICATORS["on_time_rate"], "%"), ("rework_rate", INDICATORS["rework_rate"], "%"),
+    ("extension_rate", INDICATORS["extension_rate"], "%"), ("sendback_rate", INDICATORS["sendback_rate"], "%"),
+    ("satisfaction_rate", INDICATORS["satisfaction_rate"], "%"),
+    ("satisfaction_score", gettext_lazy("satisfaction score"), "1"),
+    ("mean_handling_hours", gettext_lazy("mean handling time (working hours)"), "1"),
+]
+
+
+def fmt(value, kind: str) -> str:
+    if value is None:
+        return "—"
+    if kind == "%":
+        return f"{100 * value:.1f}%"
+    if kind == "1":
+        return f"{value:.1f}"
+    return str(value)
+
+
+def post_tables(rows: list[Row]) -> list[dict]:
+    """The post rows grouped by post, with the post's indicator columns in the ScoreRule order."""
+    out = []
+    for post in ScoreRule.Post:
+        rules = _rules(post)
+        mine = sorted((r for r in rows if r.kind == post), key=lambda r: (-(r.score or -1), r.key))
+        out.append({
+            "post": post.value, "label": post.label,
+            "columns": [{"key": i, "label": INDICATORS.get(i, i), "weight": f"{w:g}", "invert": inv}
+                        for i, w, inv in rules],
+            "rows": [{"key": r.key, "name": r.name, "score": fmt(r.score, "1"), "grade": r.grade,
+                      "cells": [fmt(r.values.get(i), "%") for i, _w, _inv in rules]} for r in mine],
+        })
+    return out
+
+
+def export_xlsx(result: Evaluation, *, title: str) -> bytes:
+    """The evaluation as a workbook (openpyxl write-only): summary, units, areas, posts."""
+    import io
+
+    from openpyxl import Workbook
+
+    wb = Workbook(write_only=True)
+    head = [str(label) for _k, label, _kind in CASE_COLUMNS]
+
+    def value(fig: CaseFigures, key: str, kind: str):
+        v = getattr(fig, key)
+        return None if v is None else (round(100 * v, 2) if kind == "%" else round(v, 2) if kind == "1" else v)
+
+    ws = wb.create_sheet(str(_("Summary")))
+    ws.append([title, result.period.label])
+    ws.append([str(_("from")), result.period.first_day.isoformat(), str(_("to")), result.period.last_day.isoformat()])
+    ws.append(head)
+    ws.append([value(result.totals, k, kind) for k, _l, kind in CASE_COLUMNS])
+    ws = wb.create_sheet(str(_("Units")))
+    ws.append([str(_("code")), str(_("unit")), str(_("kind")), *head, str(_("score")), str(_("grade"))])
+    for r in result.units:
+        ws.append([r.key, r.name, r.kind_label, *[value(r.figures, k, kind) for k, _l, kind in CASE_COLUMNS],
+                   r.score, r.grade])
+    ws = wb.create_sheet(str(_("Areas")))
+    ws.append([str(_("code")), str(_("area")), str(_("level")), *head])
+    for r in result.areas:
+        ws.append([r.key, r.name, r.kind_label, *[value(r.figures, k, kind) for k, _l, kind in CASE_COLUMNS]])
+    ws = wb.create_sheet(str(_("Posts")))
+    for table in post_tables(result.posts):
+        ws.append([str(table["label"])])
+        ws.append([str(_("account")), str(_("name")),
+                   *[f"{c['label']} ×{c['weight']}%" for c in table["columns"]], str(_("score")), str(_("grade"))])
+        for r in table["rows"]:
+            ws.append([r["key"], r["name"], *r["cells"], r["score"], r["grade"]])
+        ws.append([])
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
