@@ -455,3 +455,126 @@ def test_demo_figures_match_independent_sql_per_unit_area_and_post():
                 assert row.score == pytest.approx(score), f"{period.key} {username} score"
                 checked += 1
     assert checked >= 50
+
+
+# --- who sees which numbers ---------------------------------------------------------------------------
+def _codes(payload) -> set[str]:
+    return {r["key"] for r in payload if r.get("key", "").isdigit()}
+
+
+@pytest.fixture
+def two_streets(org, garbage):
+    """A closed case in street 001 and another in street 002 (November), reported by named callers."""
+    p = org["people"]
+    with simulated_clock(at(2, "09:00")) as clock:
+        community_loop(clock, org, patrol(clock, org, at(2, "09:00")), dispatch=at(2, "09:10"),
+                       feedback=at(2, "10:00"), close=at(2, "11:00"))
+        clock.set(at(2, "09:00"))
+        lon, lat = centre_of(org["tree"]["330106002001001"])
+        other = actions.do_report_case(actor=p["seat"], channel="hotline", cls=CaseClass.objects.get(code="E0101"),
+                                       title="垃圾", description="堆放", lon=lon, lat=lat, reporter_name="王秀英",
+                                       reporter_phone="13912345678")
+        clock.set(at(2, "09:20"))
+        other = actions.do_register_case(other, actor=p["shift"])
+        other = actions.do_dispatch_case(other, actor=p["dispatcher"], lead_unit=org["units"]["sanitation"])
+        other = actions.do_accept_case(other, actor=p["sanitation"])
+        other = actions.do_feedback_case(other, actor=p["sanitation"], result="已清运")
+        clock.set(at(2, "10:00"))
+        actions.do_verify_case(other, actor=SYSTEM, passed=True)
+    return org
+
+
+def test_street_admin_sees_only_their_street_on_page_api_and_export(two_streets, client_for):
+    from tests.test_jurisdiction_matrix import _record
+
+    p = two_streets["people"]
+    failures: list[str] = []
+    street = client_for(p["street"])
+    q = "period=month&month=2026-11"
+    areas = street.get(f"/api/cases/evaluation/areas?{q}&levels=street,community,grid").json()
+    outside = {c for c in _codes(areas) if not c.startswith("330106001")}
+    _record("evaluation api areas · street · own", bool(outside), failures, str(sorted(outside)))
+    assert {r["key"]: r["due"] for r in areas}["330106001"] == 1
+    units = street.get(f"/api/cases/evaluation/units?{q}").json()
+    _record("evaluation api units · street · other street's case", any(r["key"] == "HW" for r in units), failures)
+    assert [r["key"] for r in units] == ["JW1"]
+    posts = street.get(f"/api/cases/evaluation/posts?{q}").json()
+    _record("evaluation api posts · street · centre staff", any(r["kind"] != "supervisor" for r in posts), failures)
+    assert [r["key"] for r in posts] == ["c_sup"]
+    for area in ("330106002", "330106", "330108001", "999"):
+        status = street.get(f"/api/cases/evaluation/?{q}&area={area}").status_code
+        _record(f"evaluation api area={area} · street", status != 404, failures, f"got {status}")
+        page_status = street.get(f"/cases/evaluation/?{q}&area={area}").status_code
+        _record(f"evaluation page area={area} · street", page_status != 404, failures, f"got {page_status}")
+    page = street.get(f"/cases/evaluation/?{q}").content.decode()
+    _record("evaluation page · street · other street", "街道330106002" in page, failures)
+    assert "街道330106001" in page and "社区居委会" in page
+    export = street.get(f"/cases/evaluation/export.xlsx?{q}")
+    assert export.status_code == 200
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    book = load_workbook(BytesIO(export.content), read_only=True)
+    cells = {str(c) for ws in book.worksheets for row in ws.iter_rows(values_only=True) for c in row if c}
+    _record("evaluation export · street · other street", any(c.startswith("330106002") for c in cells), failures)
+    assert "330106001001" in cells and "区环卫中心" not in cells
+    assert not failures, failures
+
+
+def test_district_admin_and_shift_leader_see_the_district_including_the_centre(two_streets, client_for):
+    p = two_streets["people"]
+    for who in ("district", "shift"):
+        body = client_for(p[who]).get("/api/cases/evaluation/?period=month&month=2026-11").json()
+        assert body["totals"]["due"] == 2
+        assert {"330106001", "330106002"} <= _codes(body["areas"])
+        assert "330108001" not in _codes(body["areas"])  # not the other district
+        assert {r["key"] for r in body["posts"]} >= {"c_sup", "c_shift", "c_disp"}
+
+
+def test_posts_without_cases_evaluate_are_refused_and_refusal_writes_nothing(two_streets, client_for, client):
+    from tests.test_jurisdiction_matrix import _record
+
+    p = two_streets["people"]
+    failures: list[str] = []
+    for who in ("supervisor", "grid", "seat", "dispatcher", "sanitation", "community"):
+        c = client_for(p[who])
+        for url, expected in (("/cases/evaluation/", 403), ("/api/cases/evaluation/", 403),
+                              ("/cases/evaluation/export.xlsx", 403), ("/api/cases/evaluation/posts", 403)):
+            status = c.get(url).status_code
+            _record(f"evaluation {url} · {who}", status == 200, failures, f"got {status}")
+            assert status == expected, (who, url, status)
+    assert client.get("/cases/evaluation/").status_code == 302  # to the login page
+    assert client.get("/api/cases/evaluation/units").status_code == 401
+    assert not failures
+
+
+def test_export_is_audited_with_period_and_scope(two_streets, client_for):
+    from civicgrid.core.models import AuditLog
+
+    client_for(two_streets["people"]["street"]).get("/cases/evaluation/export.xlsx?period=quarter&quarter=2026-Q4")
+    row = AuditLog.objects.get(action="cases.evaluation.export")
+    assert row.detail == {"period": "2026-Q4", "scope": ["330106001"]}
+
+
+def test_public_scoreboard_needs_no_account_and_shows_no_personal_data(two_streets, client):
+    from tests.test_jurisdiction_matrix import _record
+
+    from civicgrid.accounts.models import User
+
+    failures: list[str] = []
+    page = client.get("/cases/evaluation/public/?month=2026-11")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "区环卫中心" in html and "街道330106001" in html  # units and streets, with their figures
+    api = client.get("/api/cases/evaluation/public?month=2026-11")
+    assert api.status_code == 200 and api.json()["totals"]["due"] == 2
+    text = html + api.content.decode("unicode_escape")
+    secrets = ["王秀英", "13912345678", "139****5678", "5678"]
+    for user in User.objects.all():
+        secrets += [user.username] + ([user.display_name] if user.display_name else [])
+    leaked = [s for s in secrets if s in text]
+    _record("public scoreboard · anonymous · personal data", bool(leaked), failures, str(leaked))
+    assert not leaked
+    assert "社区居委会" not in html  # community committees are not on the board; departments and street offices are
+    assert not failures
