@@ -743,7 +743,8 @@ def export_xlsx(result: Evaluation, *, title: str) -> bytes:
     for table in post_tables(result.posts):
         ws.append([str(table["label"])])
         ws.append([str(_("account")), str(_("name")),
-                   *[f"{c['label']} ×{c['weight']}%" for c in table["columns"]], str(_("score")), str(_("grade"))])
+                   *[f"{c['label']} ×{c['weight']}%" + (f" ({_('inverted')})" if c["invert"] else "")
+                     for c in table["columns"]], str(_("score")), str(_("grade"))])
         for r in table["rows"]:
             ws.append([r["key"], r["name"], *r["cells"], r["score"], r["grade"]])
         ws.append([])

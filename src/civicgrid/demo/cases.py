@@ -355,7 +355,8 @@ class Generator:
             return
         case = actions.do_accept_case(case, actor=handler)
         limit = workcalendar.working_time_between(clock.at, case.deadline).total_seconds() / 60
-        share = rng.choices([rng.uniform(0.15, 0.7), rng.uniform(1.05, 1.8)], weights=[92, 8])[0]
+        share = rng.choices([rng.uniform(0.15, 0.7), rng.uniform(1.05, 1.8), rng.uniform(4, 15)],
+                            weights=[90, 7, 3])[0]  # on time, late, stuck for days
         if share > 1 and rng.random() < 0.5:  # ask for more time, usually granted
             if self._stop(clock, limit * 0.6):
                 return
