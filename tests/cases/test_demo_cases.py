@@ -67,7 +67,7 @@ def test_every_history_is_in_order_and_ends_in_the_cases_status(demo):
     for case in Case.objects.prefetch_related("events"):
         events = list(case.events.all())
         assert events[0].kind == "reported" and events[0].at == case.reported_at
-        assert all(a.at <= b.at for a, b in zip(events, events[1:])), case.number
+        assert all(a.at <= b.at for a, b in zip(events, events[1:], strict=False)), case.number
         assert [e.to_status for e in events if e.to_status][-1] == case.status, case.number
         if case.status == "closed":
             assert case.reported_at <= case.registered_at <= case.dispatched_at <= case.closed_at

@@ -558,9 +558,8 @@ def test_export_is_audited_with_period_and_scope(two_streets, client_for):
 
 
 def test_public_scoreboard_needs_no_account_and_shows_no_personal_data(two_streets, client):
-    from tests.test_jurisdiction_matrix import _record
-
     from civicgrid.accounts.models import User
+    from tests.test_jurisdiction_matrix import _record
 
     failures: list[str] = []
     page = client.get("/cases/evaluation/public/?month=2026-11")
@@ -578,3 +577,11 @@ def test_public_scoreboard_needs_no_account_and_shows_no_personal_data(two_stree
     assert not leaked
     assert "社区居委会" not in html  # community committees are not on the board; departments and street offices are
     assert not failures
+
+
+def test_the_cached_scoreboard_changes_as_soon_as_a_case_does(two_streets):
+    assert evaluation.public_scores(NOV)["totals"].due == 2
+    with simulated_clock(at(5, "09:00")) as clock:
+        community_loop(clock, two_streets, patrol(clock, two_streets, at(5, "09:00")), dispatch=at(5, "09:10"),
+                       feedback=at(5, "10:00"), close=at(5, "11:00"))
+    assert evaluation.public_scores(NOV)["totals"].due == 3

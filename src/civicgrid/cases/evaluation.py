@@ -642,7 +642,23 @@ PUBLIC_UNIT_KINDS = (OrgUnit.Kind.DEPARTMENT, OrgUnit.Kind.STREET_OFFICE)
 
 def public_scores(period: Period) -> dict:
     """What the public scoreboard shows (定期发布): per street the case counts, closing rates and
-    satisfaction; per department and street office its figures and unit score. No people."""
+    satisfaction; per department and street office its figures and unit score. No people.
+    Cached (anyone may ask): the key holds the newest case event, so any change shows at once."""
+    from django.core.cache import cache
+    from django.db.models import Max
+    from django.utils.translation import get_language
+
+    newest = CaseEvent.objects.aggregate(n=Max("id"), at=Max("at"))
+    key = (f"cases:public-scores:{period.key}:{get_language()}:{newest['n']}:{newest['at']}:"
+           f"{Case.objects.count()}").replace(" ", "_")
+    found = cache.get(key)
+    if found is None:
+        found = _public_scores(period)
+        cache.set(key, found, 600)
+    return found
+
+
+def _public_scores(period: Period) -> dict:
     streets = by_area(period, None, levels=("street",))
     units = [r for r in by_unit(period, None) if r.kind in PUBLIC_UNIT_KINDS]
     return {"period": period, "streets": streets, "units": units, "totals": totals(period, None)}
