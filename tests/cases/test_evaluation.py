@@ -585,3 +585,11 @@ def test_the_cached_scoreboard_changes_as_soon_as_a_case_does(two_streets):
         community_loop(clock, two_streets, patrol(clock, two_streets, at(5, "09:00")), dispatch=at(5, "09:10"),
                        feedback=at(5, "10:00"), close=at(5, "11:00"))
     assert evaluation.public_scores(NOV)["totals"].due == 3
+
+
+def test_narrowing_to_a_community_lists_its_grids(two_streets, client_for):
+    body = client_for(two_streets["people"]["street"]).get(
+        "/api/cases/evaluation/?period=month&month=2026-11&area=330106001001").json()
+    assert [(r["key"], r["due"]) for r in body["areas"]] == [
+        ("330106001001", 1), ("330106001001001", 1), ("330106001001002", 0)]
+    assert body["totals"]["due"] == 1 and [r["key"] for r in body["units"]] == ["JW1"]

@@ -632,8 +632,10 @@ class Evaluation:
 
 
 def evaluate(period: Period, prefixes=None) -> Evaluation:
-    return Evaluation(period, totals(period, prefixes), by_unit(period, prefixes), by_area(period, prefixes),
-                      by_post(period, prefixes))
+    """Everything of the page: streets and communities, or communities and grids inside a community."""
+    levels = ("community", "grid") if prefixes and all(len(p) >= 12 for p in prefixes) else ("street", "community")
+    return Evaluation(period, totals(period, prefixes), by_unit(period, prefixes),
+                      by_area(period, prefixes, levels=levels), by_post(period, prefixes))
 
 
 # --- public scoreboard ----------------------------------------------------------------------------
