@@ -98,12 +98,14 @@ from civicgrid.accounts.api import router as accounts_router  # noqa: E402
 from civicgrid.areas.api import router as areas_router  # noqa: E402
 from civicgrid.cases.api import public_router as cases_public_router  # noqa: E402
 from civicgrid.cases.api import router as cases_router  # noqa: E402
+from civicgrid.cases.evaluation_api import router as cases_evaluation_router  # noqa: E402
 from civicgrid.registry.api import router as registry_router  # noqa: E402
 from civicgrid.registry.ledger_api import router as ledger_router  # noqa: E402
 
 api.add_router("/areas/", areas_router)
 api.add_router("/registry/", registry_router)
 api.add_router("/registry/", ledger_router)
+api.add_router("/cases/evaluation/", cases_evaluation_router)  # before /cases/{id}
 api.add_router("/cases/", cases_router)
 api.add_router("/public/", cases_public_router)
 api.add_router("/", accounts_router)
