@@ -114,3 +114,47 @@ def test_bad_input_names_the_field(org, client_for, garbage):
     r = post(grid, "/api/cases/", {"cls": "E0101", "title": "t", "description": "d", "lon": lon, "lat": lat})
     assert r.status_code == 403
     assert Case.objects.count() == 0
+
+
+def test_malformed_api_input_is_explained_in_chinese(org, client_for, garbage):
+    grid = client_for(org["people"]["grid"])
+    r = grid.get("/api/cases/?limit=abc", HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert r.status_code == 422
+    body = r.json()
+    assert body["field"] == "limit" and "整数" in body["detail"]
+    r = post(grid, "/api/cases/", {"cls": "E0101", "description": "d", "lon": "东经", "lat": 30.2},
+             HTTP_ACCEPT_LANGUAGE="zh-hans")
+    fields = {e["field"] for e in r.json()["errors"]}
+    assert r.status_code == 422 and fields == {"title", "lon"}
+
+
+def test_one_case_through_every_step_with_escalation_and_rework(org, client_for, garbage, client):
+    """Collect → register → dispatch → handle (escalated twice on the way) → feedback → verify
+    (rework once) → close → the reporter rates with the query code."""
+    p, tree = org["people"], org["tree"]
+    lon, lat = centre_of(tree[GRID])
+    grid, comm, street = client_for(p["grid"]), client_for(p["community"]), client_for(p["street"])
+    dispatcher, hw, sup = client_for(p["dispatcher"]), client_for(p["sanitation"]), client_for(p["supervisor"])
+    r = post(grid, "/api/cases/", {"cls": "E0101", "title": "河边垃圾", "description": "大量建筑垃圾",
+                                   "lon": lon, "lat": lat}, HTTP_IDEMPOTENCY_KEY="form-9")
+    cid = r.json()["id"]
+    assert post(comm, f"/api/cases/{cid}/register").json()["status"] == "registered"
+    assert post(comm, f"/api/cases/{cid}/dispatch", {"lead_unit": "JW1"}).json()["lead_unit"] == "JW1"
+    assert post(comm, f"/api/cases/{cid}/accept").json()["status"] == "handling"
+    r = post(comm, f"/api/cases/{cid}/escalate", {"note": "社区清运不了"})
+    assert r.json()["tier"] == "street" and r.json()["status"] == "registered"
+    assert post(street, f"/api/cases/{cid}/escalate", {"note": "需区环卫"}).json()["tier"] == "district"
+    assert post(dispatcher, f"/api/cases/{cid}/dispatch", {"lead_unit": "HW"}).json()["status"] == "dispatched"
+    post(hw, f"/api/cases/{cid}/accept")
+    post(hw, f"/api/cases/{cid}/feedback", {"result": "已清运一半"})
+    assert post(sup, f"/api/cases/{cid}/verify", {"passed": False, "note": "未清完"}).json()["rework_count"] == 1
+    post(hw, f"/api/cases/{cid}/feedback", {"result": "已全部清运"})
+    closed = post(sup, f"/api/cases/{cid}/verify", {"passed": True}).json()
+    assert closed["status"] == "closed"
+    code = Case.objects.get(pk=cid).query_code
+    r = client.post(f"/api/public/cases/{code}/rate", data=json.dumps({"rating": 1, "note": "很及时"}),
+                    content_type="application/json")
+    assert r.status_code == 200 and r.json()["rating"] == 1
+    kinds = [e["kind"] for e in grid.get(f"/api/cases/{cid}/events").json()]
+    assert kinds == ["reported", "registered", "dispatched", "accepted", "escalated", "escalated", "dispatched",
+                     "accepted", "feedback", "rework", "feedback", "check_ok", "closed", "notified", "rated"]

@@ -108,9 +108,16 @@ def do_revoke_token(token: ApiToken, *, actor) -> None:
         audit.record("accounts.token.revoke", actor=actor, obj=token)
 
 
+TOKEN_TOUCH_SECONDS = 60
+
+
 def touch_token(token: ApiToken) -> None:
-    """Record the token's last use (not audited: every API call would write twice)."""
-    ApiToken.objects.filter(pk=token.pk).update(last_used_at=timezone.now())
+    """Record the token's last use (not audited: every API call would write twice), at most once a
+    minute: a busy client's every request would otherwise queue on the same row."""
+    now = timezone.now()
+    if token.last_used_at is None or (now - token.last_used_at).total_seconds() >= TOKEN_TOUCH_SECONDS:
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+        token.last_used_at = now
 
 
 def _clean(obj, exclude=None) -> None:

@@ -2,7 +2,7 @@
 
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
-from ninja.errors import AuthenticationError
+from ninja.errors import AuthenticationError, ValidationError
 from ninja.security import HttpBearer, django_auth
 
 from civicgrid.accounts.actions import touch_token
@@ -27,7 +27,9 @@ api = NinjaAPI(
     title="CivicGrid API",
     version="1",
     description="社区网格综合服务平台 API. Every list and object is limited to the caller's jurisdiction.",
-    auth=[django_auth, TokenAuth()],
+    # The bearer token first: the session check refuses a POST without a CSRF token before the
+    # next method is tried, which would block every token client (gunicorn, curl, other systems).
+    auth=[TokenAuth(), django_auth],
     urls_namespace="api",
 )
 
@@ -36,6 +38,54 @@ api = NinjaAPI(
 def user_error(request, exc: UserError):
     return api.create_response(
         request, {"detail": exc.message, "field": exc.field, "code": exc.code}, status=exc.status
+    )
+
+
+def _field_of(loc) -> str:
+    """``("body", "payload", "lon")`` → ``lon``; ``("query", "limit")`` → ``limit``."""
+    parts = [str(p) for p in loc if p not in ("body", "query", "path", "form", "header", "payload", "cookie")]
+    return ".".join(parts) or "body"
+
+
+def _validation_message(error: dict) -> str:
+    """One pydantic error as a sentence in the user's language, naming the field and the rule."""
+    field = _field_of(error.get("loc", ()))
+    kind = error.get("type", "")
+    ctx = error.get("ctx") or {}
+    if kind == "missing":
+        return _("%(field)s is required.") % {"field": field}
+    if kind in ("int_parsing", "int_type", "int_from_float"):
+        return _("%(field)s must be a whole number.") % {"field": field}
+    if kind in ("float_parsing", "float_type", "decimal_parsing"):
+        return _("%(field)s must be a number.") % {"field": field}
+    if kind in ("bool_parsing", "bool_type"):
+        return _("%(field)s must be true or false.") % {"field": field}
+    if kind in ("string_type",):
+        return _("%(field)s must be text.") % {"field": field}
+    if kind in ("string_too_long",):
+        return _("%(field)s has at most %(n)s characters.") % {"field": field, "n": ctx.get("max_length", "")}
+    if kind in ("enum", "literal_error"):
+        return _("%(field)s must be one of: %(choices)s.") % {"field": field, "choices": ctx.get("expected", "")}
+    if kind in ("date_parsing", "date_from_datetime_parsing", "date_type"):
+        return _("%(field)s must be a date (YYYY-MM-DD).") % {"field": field}
+    if kind in ("datetime_parsing", "datetime_type", "datetime_from_date_parsing"):
+        return _("%(field)s must be a date and time (ISO 8601).") % {"field": field}
+    if kind in ("list_type",):
+        return _("%(field)s must be a list.") % {"field": field}
+    if kind in ("json_invalid", "model_attributes_type", "dict_type"):
+        return _("The request body is not valid JSON of the expected shape.")
+    return _("%(field)s is not valid.") % {"field": field}
+
+
+@api.exception_handler(ValidationError)
+def validation_error(request, exc: ValidationError):
+    """django-ninja's 422, with each problem named and explained in the user's language."""
+    errors = [{"field": _field_of(e.get("loc", ())), "message": _validation_message(e), "type": e.get("type", "")}
+              for e in exc.errors]
+    first = errors[0] if errors else {"field": None, "message": _("The request is not valid.")}
+    return api.create_response(
+        request, {"detail": first["message"], "field": first["field"], "code": "invalid", "errors": errors},
+        status=422,
     )
 
 
@@ -48,12 +98,14 @@ from civicgrid.accounts.api import router as accounts_router  # noqa: E402
 from civicgrid.areas.api import router as areas_router  # noqa: E402
 from civicgrid.cases.api import public_router as cases_public_router  # noqa: E402
 from civicgrid.cases.api import router as cases_router  # noqa: E402
+from civicgrid.cases.evaluation_api import router as cases_evaluation_router  # noqa: E402
 from civicgrid.registry.api import router as registry_router  # noqa: E402
 from civicgrid.registry.ledger_api import router as ledger_router  # noqa: E402
 
 api.add_router("/areas/", areas_router)
 api.add_router("/registry/", registry_router)
 api.add_router("/registry/", ledger_router)
+api.add_router("/cases/evaluation/", cases_evaluation_router)  # before /cases/{id}
 api.add_router("/cases/", cases_router)
 api.add_router("/public/", cases_public_router)
 api.add_router("/", accounts_router)

@@ -222,6 +222,7 @@ def do_report_case(
     if key:
         existing = Case.objects.filter(idempotency_key=key).first()
         if existing is not None:
+            existing.replayed = True
             return existing
     now = timezone.now()
     tier, tier_code = _tier_for(channel, grid_code)
@@ -255,6 +256,7 @@ def do_report_case(
         if key:
             existing = Case.objects.filter(idempotency_key=key).first()
             if existing is not None:
+                existing.replayed = True
                 return existing
         raise
     return case
@@ -766,6 +768,14 @@ def do_revoke_open311_key(row: Open311Key, *, actor) -> None:
     with transaction.atomic():
         Open311Key.objects.filter(pk=row.pk).update(active=False)
         audit.record("cases.open311.revoke_key", actor=actor, obj=row)
+
+
+def touch_open311_key(row: Open311Key, *, min_interval: int = 0) -> None:
+    """Record the key's last use (not audited; written at most once per ``min_interval`` seconds)."""
+    now = timezone.now()
+    if row.last_used_at is None or (now - row.last_used_at).total_seconds() >= min_interval:
+        Open311Key.objects.filter(pk=row.pk).update(last_used_at=now)
+        row.last_used_at = now
 
 
 def case_classes():

@@ -1,3 +1,127 @@
 """Evaluation pages (综合评价): units, areas and posts over a period; the public scoreboard."""
 
-urlpatterns: list = []
+from __future__ import annotations
+
+from django.http import HttpResponse
+from django.shortcuts import render
+from django.urls import path
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from civicgrid.accounts import roles
+from civicgrid.areas.models import Area
+from civicgrid.core import audit
+from civicgrid.core.decorators import capability_required
+from civicgrid.core.errors import UserError
+
+from . import evaluation as ev
+
+
+def _period(request) -> tuple[ev.Period, str]:
+    try:
+        return ev.parse_period(request.GET), ""
+    except UserError as exc:
+        return ev.last_full_month(), exc.message
+
+
+def _recent_months(n: int = 12) -> list[ev.Period]:
+    today = timezone.localtime().date()
+    out, year, month = [], today.year, today.month
+    for _i in range(n):
+        out.append(ev.month_period(year, month))
+        year, month = (year - 1, 12) if month == 1 else (year, month - 1)
+    return out
+
+
+NARROW = ["reported", "extension_rate", "sendback_rate", "satisfaction_score"]  # hidden on small screens
+
+
+def _columns(skip=()) -> list[dict]:
+    return [{"key": k, "label": label, "kind": kind, "narrow": k in NARROW} for k, label, kind in ev.CASE_COLUMNS
+            if k not in skip]
+
+
+def _case_rows(rows: list[ev.Row], columns: list[dict]) -> list[dict]:
+    return [{"key": r.key, "name": r.name, "kind": r.kind_label, "score": ev.fmt(r.score, "1"), "grade": r.grade,
+             "cells": [{"value": ev.fmt(getattr(r.figures, c["key"]), c["kind"]), "narrow": c["narrow"]}
+                       for c in columns]} for r in rows]
+
+
+def _jurisdiction_label(prefixes) -> str:
+    if prefixes is None:
+        return _("all areas")
+    names = dict(Area.objects.filter(code__in=prefixes).values_list("code", "name"))
+    return "、".join(names.get(p, p) for p in prefixes)
+
+
+@capability_required(roles.CASES_EVALUATE)
+def evaluation_page(request):
+    prefixes = ev.scope_for(request.user, request.GET.get("area", ""))
+    period, error = _period(request)
+    result = ev.evaluate(period, prefixes)
+    query = request.GET.copy()
+    return render(request, "cases/evaluation.html", {
+        "period": period, "error": error, "months": _recent_months(), "quarters": _recent_quarters(),
+        "unit_columns": _columns(skip=("reported",)), "area_columns": _columns(),
+        "totals": [(label, ev.fmt(getattr(result.totals, k), kind)) for k, label, kind in ev.CASE_COLUMNS],
+        "units": _case_rows(result.units, _columns(skip=("reported",))),
+        "areas": _case_rows(result.areas, _columns()),
+        "posts": ev.post_tables(result.posts), "jurisdiction": _jurisdiction_label(prefixes),
+        "area": request.GET.get("area", ""), "query": query.urlencode(),
+        "grades": ev.GRADES,
+    })
+
+
+def _recent_quarters(n: int = 6) -> list[ev.Period]:
+    today = timezone.localtime().date()
+    year, q = today.year, (today.month - 1) // 3 + 1
+    out = []
+    for _i in range(n):
+        out.append(ev.quarter_period(year, q))
+        year, q = (year - 1, 4) if q == 1 else (year, q - 1)
+    return out
+
+
+@capability_required(roles.CASES_EVALUATE)
+def evaluation_export(request):
+    prefixes = ev.scope_for(request.user, request.GET.get("area", ""))
+    try:
+        period = ev.parse_period(request.GET)
+    except UserError as exc:
+        return HttpResponse(exc.message, status=400, content_type="text/plain; charset=utf-8")
+    result = ev.evaluate(period, prefixes)
+    data = ev.export_xlsx(result, title=_("Evaluation of %(where)s") % {"where": _jurisdiction_label(prefixes)})
+    audit.record("cases.evaluation.export", actor=request.user, object_type="cases.evaluation",
+                 object_repr=period.key, detail={"period": period.key, "scope": list(prefixes or ["*"])})
+    response = HttpResponse(data, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response["Content-Disposition"] = f'attachment; filename="evaluation-{period.key}.xlsx"'
+    return response
+
+
+def public_scores(request):
+    """The public scoreboard (定期发布, 接受社会监督): no account, no personal data — street figures
+    and the scores of departments and street offices, by month."""
+    key = request.GET.get("month", "")
+    try:
+        period = ev.parse_period({"period": "month", "month": key}) if key else ev.last_full_month()
+    except UserError:
+        period = ev.last_full_month()
+    today = timezone.localtime().date()
+    if period.first_day > today:
+        period = ev.last_full_month()
+    board = ev.public_scores(period)
+    return render(request, "cases/public_scores.html", {
+        "period": period, "months": _recent_months(),
+        "unit_columns": _columns(skip=("reported",)), "area_columns": _columns(),
+        "streets": _case_rows(board["streets"], _columns()),
+        "units": _case_rows(board["units"], _columns(skip=("reported",))),
+        "totals": [(label, ev.fmt(getattr(board["totals"], k), kind)) for k, label, kind in ev.CASE_COLUMNS],
+        "published": timezone.localdate(), "grades": ev.GRADES,
+    })
+
+
+urlpatterns = [
+    path("", evaluation_page, name="evaluation"),
+    path("export.xlsx", evaluation_export, name="evaluation_export"),
+    path("public/", public_scores, name="public_scores"),
+]

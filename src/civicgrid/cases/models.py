@@ -53,8 +53,7 @@ class CaseClass(models.Model):
     def limit_label(self) -> str:
         if self.limit_unit == self.LimitUnit.SAME_DAY:
             return str(self.get_limit_unit_display())
-        value = f"{self.limit_value:g}" if hasattr(self.limit_value, "__format__") else str(self.limit_value)
-        return f"{value} {self.get_limit_unit_display()}"
+        return f"{float(self.limit_value):g} {self.get_limit_unit_display()}"
 
 
 class StepLimit(models.Model):
@@ -189,6 +188,9 @@ class Case(models.Model):
             models.Index(fields=["tier_code", "status"]),
             models.Index(fields=["status", "deadline"]),
         ]
+
+    # Set by actions.do_report_case on the case it returns for a replayed idempotency key.
+    replayed = False
 
     def __str__(self) -> str:
         return f"{self.number} {self.title}"

@@ -54,7 +54,7 @@ def event_label(event: CaseEvent) -> str:
 
 def status_labels() -> dict[str, str]:
     labels = {value: str(label) for value, label in Case.Status.choices}
-    labels[Case.Status.REGISTERED] = _("filed")
+    labels[Case.Status.REGISTERED] = _("filed as a case")
     return labels
 
 

@@ -18,6 +18,7 @@ from civicgrid.core.errors import UserError
 from civicgrid.core.scoping import SYSTEM
 from civicgrid.registry.actions import do_bulk_create_buildings, do_bulk_create_roads
 
+from .cases import load_cases
 from .facilities import load_components, load_organisations
 from .layout import DISTRICT_CODE, build_layout, buildings_for
 from .names import person_name
@@ -47,10 +48,11 @@ def _first(level: str, n: int = 0) -> Area:
     return Area.objects.filter(level=level).order_by("code")[n]
 
 
-def load_demo(seed: int = 1, scale: int = 1, *, people: int | None = None, progress=print) -> list[DemoAccount]:
+def load_demo(seed: int = 1, scale: int = 1, *, people: int | None = None, cases: int | None = None,
+              progress=print) -> list[DemoAccount]:
     """Areas, roads, buildings, their population (``people`` residents; by default as many as
-    the buildings hold, about 44,000 per scale step; 0 for none), staff, components and
-    organisations."""
+    the buildings hold, about 44,000 per scale step; 0 for none), staff, components,
+    organisations and about 8 weeks of event cases (``cases``; by default 300 per scale step)."""
     layout = build_layout(seed, scale)
     progress(f"areas: {len(layout.areas)} ({len(layout.grids)} grids)")
     report = do_import_areas(layout.feature_collection(), actor=SYSTEM, source=f"demo seed={seed} scale={scale}")
@@ -73,6 +75,7 @@ def load_demo(seed: int = 1, scale: int = 1, *, people: int | None = None, progr
     progress(f"staff accounts: {User.objects.count()}")
     load_components(seed, root_code=district.code, progress=progress)
     load_organisations(seed, root_code=district.code, progress=progress)
+    load_cases(seed, root_code=district.code, scale=scale, count=cases, progress=progress)
     return accounts
 
 

@@ -23,9 +23,11 @@ class Command(BaseCommand):
         parser.add_argument("--people", type=int, default=None,
                             help="residents to generate (default: as many as the buildings hold; 0 for none; "
                                  "e.g. 1000000 for benchmarks)")
+        parser.add_argument("--cases", type=int, default=None,
+                            help="event cases over the past 8 weeks (default 300 per scale step; 0 for none)")
         parser.add_argument("--if-empty", action="store_true", help="do nothing if areas exist already")
 
-    def handle(self, *args, seed, scale=None, if_empty=False, people=None, **options):
+    def handle(self, *args, seed, scale=None, if_empty=False, people=None, cases=None, **options):
         if Area.objects.exists():
             if not if_empty:
                 raise CommandError("the database already has areas; use a fresh database (or --if-empty)")
@@ -38,7 +40,7 @@ class Command(BaseCommand):
             if scale < 1:
                 raise CommandError("--scale must be at least 1")
             try:
-                load_demo(seed, scale, people=people, progress=lambda line: self.stdout.write(f"  {line}"))
+                load_demo(seed, scale, people=people, cases=cases, progress=lambda line: self.stdout.write(f"  {line}"))
             except UserError as exc:
                 raise CommandError(str(exc))
         self.print_accounts()

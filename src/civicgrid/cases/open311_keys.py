@@ -1,0 +1,58 @@
+"""The administrators' page for Open311 API keys (/open311/keys/): issue a key (shown once) and
+revoke one. Needs ``cases.manage``; keys are stored as SHA-256 hashes only."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import messages
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from civicgrid.accounts import roles
+from civicgrid.core.decorators import capability_required
+from civicgrid.core.errors import UserError
+from civicgrid.core.forms import StyledFormMixin
+
+from . import actions
+from .models import Open311Key
+
+
+class KeyForm(StyledFormMixin, forms.Form):
+    name = forms.CharField(label=gettext_lazy("Client name"), max_length=100,
+                           help_text=gettext_lazy("Who uses the key, e.g. the city app or a partner hotline."))
+
+
+@never_cache
+@capability_required(roles.CASES_MANAGE)
+def keys_page(request):
+    """List the keys; a POST issues one and shows it on this answer only (never stored, never
+    put in a message cookie or the session)."""
+    form = KeyForm(request.POST or None)
+    issued = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            row, key = actions.do_issue_open311_key(actor=request.user, name=form.cleaned_data["name"])
+        except UserError as exc:
+            form.add_error("name", exc.message)
+        else:
+            issued = {"row": row, "key": key}
+            form = KeyForm()
+    keys = Open311Key.objects.select_related("created_by").order_by("-active", "-created_at")
+    return render(request, "cases/open311_keys.html", {
+        "form": form, "issued": issued, "keys": keys,
+        "endpoint": request.build_absolute_uri("/open311/v2/"),
+    })
+
+
+@require_POST
+@capability_required(roles.CASES_MANAGE)
+def revoke_key(request, pk: int):
+    row = get_object_or_404(Open311Key, pk=pk)
+    if row.active:
+        actions.do_revoke_open311_key(row, actor=request.user)
+        messages.success(request, _("Key %(name)s (%(prefix)s…) revoked; clients using it now get 403.")
+                         % {"name": row.name, "prefix": row.prefix})
+    return redirect("open311:keys")
