@@ -339,7 +339,10 @@ def run(args, url: str, workdir: Path) -> int:
             before = ({p: proc_cpu(p) for p in workers}, {p: proc_cpu(p) for p in backends}, children_cpu())
             part = fire(port, token, sites, share, args.clients, max(1.0, deadline - time.time()))
             cpu["server"] += sum(proc_cpu(p) - c for p, c in before[0].items())
-            cpu["postgres"] += sum(proc_cpu(p) - c for p, c in before[1].items())
+            # Backends opened during the phase (a gthread worker's thread connects on its first
+            # request) count whole; those that were there count their difference.
+            backends = set(backend_pids(url)) | set(before[1])
+            cpu["postgres"] += sum(proc_cpu(p) - before[1].get(p, 0.0) for p in backends)
             cpu["clients"] += children_cpu() - before[2]
             platform_run["latencies"] += part["latencies"]
             platform_run["wall"] += part["wall"]
