@@ -28,7 +28,8 @@ What it does:
    from pgbench's transaction log (-l). The two alternate in ``--rounds`` rounds (platform
    share, then pgbench share), so a machine shared with other work loads both alike.
    CPU seconds are read from /proc: the gunicorn workers', the PostgreSQL backends serving
-   them, and the clients' (per filing), a figure that depends less on the machine's load.
+   each side (polled every 0.2 s), and the clients' — per filing, a figure that depends less on
+   the machine's load than the rates do.
 5. Checks the outcome: the database holds exactly the filed cases (one ``reported`` event and one
    audit row each) and pgbench's rows; stops gunicorn (SIGTERM, then SIGKILL after 10 s).
 
@@ -244,13 +245,47 @@ def children_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def backend_pids(url: str) -> list[int]:
-    import psycopg
+class BackendSampler:
+    """CPU of the PostgreSQL backends serving the benchmark database during a phase. Django
+    recycles a connection after CONN_MAX_AGE (60 s), so backends come and go: they are polled
+    every 0.2 s; one first seen during the phase counts from zero."""
 
-    name = urlsplit(url).path.lstrip("/")
-    with psycopg.connect(url, autocommit=True) as con:
-        return [r[0] for r in con.execute(
-            "SELECT pid FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()", [name])]
+    def __init__(self, url: str):
+        import threading
+
+        self.url, self.stop_flag = url, threading.Event()
+        self.start: dict[int, float] = {}
+        self.last: dict[int, float] = {}
+        self.thread = threading.Thread(target=self._poll, daemon=True)
+
+    def _poll(self):
+        import psycopg
+
+        name = urlsplit(self.url).path.lstrip("/")
+        with psycopg.connect(self.url, autocommit=True) as con:
+            first = True
+            while True:
+                pids = [r[0] for r in con.execute(
+                    "SELECT pid FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()", [name])]
+                for pid in pids:
+                    cpu = proc_cpu(pid)
+                    self.start.setdefault(pid, cpu if first else 0.0)
+                    self.last[pid] = max(cpu, self.last.get(pid, 0.0))
+                first = False
+                if self.stop_flag.wait(0.2):
+                    break
+
+    def __enter__(self):
+        self.thread.start()
+        time.sleep(0.3)  # the first poll sets the starting values of the backends already there
+        return self
+
+    def __exit__(self, *exc):
+        self.stop_flag.set()
+        self.thread.join()
+
+    def seconds(self) -> float:
+        return sum(self.last[p] - self.start[p] for p in self.last)
 
 
 # --- the run -----------------------------------------------------------------------------------------
@@ -322,7 +357,7 @@ def run(args, url: str, workdir: Path) -> int:
     rounds = max(1, args.rounds)
     share = args.count // rounds
     platform_run = {"latencies": [], "statuses": {}, "wall": 0.0}
-    ref = {"latencies": [], "transactions": 0, "seconds": 0.0, "client_cpu": 0.0}
+    ref = {"latencies": [], "transactions": 0, "seconds": 0.0, "client_cpu": 0.0, "postgres_cpu": 0.0}
     cpu = {"server": 0.0, "clients": 0.0, "postgres": 0.0}
     params = {"lon0": lon0, "lat0": lat0, "cls_id": cls_id, "seat_id": seat_id, "grid": grid,
               "district": grid[:6], "address": address.replace("'", "''")}
@@ -335,18 +370,20 @@ def run(args, url: str, workdir: Path) -> int:
             f"in {rounds} rounds, each followed by pgbench")
         deadline = time.time() + args.duration
         for r in range(rounds):
-            backends = backend_pids(url)
-            before = ({p: proc_cpu(p) for p in workers}, {p: proc_cpu(p) for p in backends}, children_cpu())
-            part = fire(port, token, sites, share, args.clients, max(1.0, deadline - time.time()))
-            cpu["server"] += sum(proc_cpu(p) - c for p, c in before[0].items())
-            cpu["postgres"] += sum(proc_cpu(p) - c for p, c in before[1].items())
-            cpu["clients"] += children_cpu() - before[2]
+            with BackendSampler(url) as sampler:
+                before = ({p: proc_cpu(p) for p in workers}, children_cpu())
+                part = fire(port, token, sites, share, args.clients, max(1.0, deadline - time.time()))
+                cpu["server"] += sum(proc_cpu(p) - c for p, c in before[0].items())
+                cpu["clients"] += children_cpu() - before[1]
+            cpu["postgres"] += sampler.seconds()
             platform_run["latencies"] += part["latencies"]
             platform_run["wall"] += part["wall"]
             for k, v in part["statuses"].items():
                 platform_run["statuses"][k] = platform_run["statuses"].get(k, 0) + v
-            done = run_pgbench(args, url, workdir, params, share, str(r))
-            for k in ("latencies", "transactions", "seconds", "client_cpu"):
+            with BackendSampler(url) as sampler:
+                done = run_pgbench(args, url, workdir, params, share, str(r))
+            done["postgres_cpu"] = sampler.seconds()
+            for k in ("latencies", "transactions", "seconds", "client_cpu", "postgres_cpu"):
                 ref[k] += done[k]
             log(f"round {r + 1}: platform {sum(part['statuses'].values()) / part['wall']:.1f} cases/s, "
                 f"pgbench {done['tps']:.1f} TPS")
@@ -385,7 +422,8 @@ def run(args, url: str, workdir: Path) -> int:
     per_case = {k: v / filed * 1000 if filed else float("nan") for k, v in cpu.items()}
     print(f"{'CPU per filing (ms)':28}{'':>22}{'':>22}")
     print(f"{'  web server (gunicorn)':28}{per_case['server']:>22.2f}{'—':>22}")
-    print(f"{'  PostgreSQL backends':28}{per_case['postgres']:>22.2f}{'(not measured)':>22}")
+    print(f"{'  PostgreSQL backends':28}{per_case['postgres']:>22.2f}"
+          f"{ref['postgres_cpu'] / ref['transactions'] * 1000 if ref['transactions'] else float('nan'):>22.2f}")
     print(f"{'  clients':28}{per_case['clients']:>22.2f}"
           f"{ref['client_cpu'] / ref['transactions'] * 1000 if ref['transactions'] else float('nan'):>22.2f}")
     print(f"ratio platform/pgbench: {ratio:.3f} (target ≥ {TARGET_RATIO}); p95 {p95:.1f} ms (target < "
@@ -399,6 +437,7 @@ def run(args, url: str, workdir: Path) -> int:
               "p95_ms": round(p95, 1), "p99_ms": round(p99, 1), "pgbench_tps": round(ref["tps"], 1),
               "pgbench_p95_ms": round(percentile(ref_ms, 95), 2), "ratio": round(ratio, 3),
               "server_cpu_ms": round(per_case["server"], 2), "postgres_cpu_ms": round(per_case["postgres"], 2),
+              "pgbench_postgres_cpu_ms": round(ref["postgres_cpu"] / max(1, ref["transactions"]) * 1000, 2),
               "load_before": round(load[0], 2), "rounds": rounds, "outcome_ok": ok}
     print("RESULT " + json.dumps(result))
     if not ok:

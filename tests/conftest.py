@@ -117,3 +117,28 @@ def pytest_terminal_summary(terminalreporter):
     if MATRIX_RESULTS:
         leaks = sum(1 for _, leaked in MATRIX_RESULTS if leaked)
         terminalreporter.write_line(f"jurisdiction matrix: {len(MATRIX_RESULTS)} cases, {leaks} leaks")
+
+
+@pytest.fixture(scope="session")
+def live_server(request):
+    """pytest-django's live server, with signed-cookie sessions fixed when it starts.
+
+    The server builds its middleware once, at start, so the session engine in force then holds
+    for every later test that uses it. Browser pages send parallel requests that each save the
+    session; with database sessions SQLite's in-memory test database (shared cache) answers
+    "table is locked" / "cannot start a transaction within a transaction". Cookie sessions write
+    nothing to the database."""
+    import os
+
+    from django.conf import settings as django_settings
+    from pytest_django.live_server_helper import LiveServer
+
+    addr = request.config.getvalue("liveserver") or os.getenv("DJANGO_LIVE_TEST_SERVER_ADDRESS") or "localhost"
+    previous = django_settings.SESSION_ENGINE
+    django_settings.SESSION_ENGINE = "django.contrib.sessions.backends.signed_cookies"
+    try:
+        server = LiveServer(addr)
+    finally:
+        django_settings.SESSION_ENGINE = previous
+    yield server
+    server.stop()

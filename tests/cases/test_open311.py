@@ -322,6 +322,19 @@ def test_token_gives_the_request_id(client, org, key, where):
     assert_spec_error(client.get(f"{V2}/tokens/1:forged.json"), 404)
 
 
+def test_hostile_input_gets_a_spec_error_never_a_server_error(client, org, key, where):
+    lon, lat = where
+    fields = report(key, lon, lat)
+    assert_spec_error(post_form(client, f"{V2}/requests.json", {**fields, "description": "垃圾\x00堆"}), 400)
+    assert_spec_error(post_form(client, f"{V2}/requests.json", {**fields, "address_id": "9" * 40}), 400)
+    assert_spec_error(post_form(client, f"{V2}/requests.json", {**fields, "lat": "nan"}), 400)
+    assert_spec_error(post_form(client, f"{V2}/requests.json", {**fields, "description": "长" * 5000}), 400)
+    assert_spec_error(client.get(f"{V2}/requests.json?service_request_id=%00"), 400)
+    assert_spec_error(client.get(f"{V2}/tokens/{'9' * 40}:x.json"), 404)
+    assert client.get(f"{V2}/requests.json?service_request_id={'1' * 5000}").json() == []
+    assert Case.objects.count() == 0
+
+
 def test_wrong_method_is_refused_in_the_spec_shape(client, org):
     assert_spec_error(client.post(f"{V2}/services.json"), 405)
 

@@ -41,8 +41,8 @@ def test_translations_keep_their_placeholders(zh_po):
 def test_compiled_catalogue_matches_the_source(zh_po):
     """`make messages` was run: the .mo holds exactly what the .po says."""
     mo = polib.mofile(str(LOCALE / "zh_Hans" / "LC_MESSAGES" / "django.mo"))
-    compiled = {e.msgid: (e.msgstr or dict(e.msgstr_plural)) for e in mo}
-    source = {e.msgid: (e.msgstr or dict(e.msgstr_plural)) for e in zh_po if e.translated()}
+    compiled = {(e.msgctxt, e.msgid): (e.msgstr or dict(e.msgstr_plural)) for e in mo}
+    source = {(e.msgctxt, e.msgid): (e.msgstr or dict(e.msgstr_plural)) for e in zh_po if e.translated()}
     assert compiled == source
 
 
@@ -77,5 +77,6 @@ def test_catalogue_holds_every_string_marked_in_the_source(tmp_path, zh_po):
     )
     assert result.returncode == 0, result.stderr
     fresh = polib.pofile(str(copy / "locale" / "zh_Hans" / "LC_MESSAGES" / "django.po"))
-    missing = sorted({e.msgid for e in fresh} - {e.msgid for e in zh_po if e.translated()})
+    missing = sorted({(e.msgctxt or "", e.msgid) for e in fresh}
+                     - {(e.msgctxt or "", e.msgid) for e in zh_po if e.translated()})
     assert missing == [], f"run `make messages` and translate: {missing[:10]}"

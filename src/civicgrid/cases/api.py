@@ -13,7 +13,7 @@ import datetime as dt
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Router, Schema
 
 from civicgrid.accounts import roles
 from civicgrid.accounts.models import OrgUnit

@@ -30,7 +30,7 @@ from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from civicgrid.accounts.models import Membership, OrgUnit
 from civicgrid.accounts.roles import Role
@@ -694,8 +694,8 @@ def scope_for(user, area: str = "") -> tuple[str, ...] | None:
 
 # --- tables for pages and exports -----------------------------------------------------------------
 CASE_COLUMNS = [  # (key, label, kind) of a CaseFigures row
-    ("reported", gettext_lazy("reported"), "n"), ("due", gettext_lazy("due"), "n"),
-    ("closed", gettext_lazy("closed"), "n"), ("closing_rate", INDICATORS["closing_rate"], "%"),
+    ("reported", pgettext_lazy("count", "reported"), "n"), ("due", pgettext_lazy("count", "due"), "n"),
+    ("closed", pgettext_lazy("count", "closed"), "n"), ("closing_rate", INDICATORS["closing_rate"], "%"),
     ("on_time_rate", INDICATORS["on_time_rate"], "%"), ("rework_rate", INDICATORS["rework_rate"], "%"),
     ("extension_rate", INDICATORS["extension_rate"], "%"), ("sendback_rate", INDICATORS["sendback_rate"], "%"),
     ("satisfaction_rate", INDICATORS["satisfaction_rate"], "%"),

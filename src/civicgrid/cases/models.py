@@ -13,6 +13,7 @@ import secrets
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class CaseClass(models.Model):
@@ -100,12 +101,12 @@ class Case(models.Model):
 
     class Status(models.TextChoices):
         REPORTED = "reported", _("reported")  # 信息收集: waiting for registration at its tier
-        REGISTERED = "registered", _("registered")  # 案卷建立: filed, waiting for dispatch
+        REGISTERED = "registered", pgettext_lazy("case", "registered")  # 案卷建立: filed, waiting for dispatch
         DISPATCHED = "dispatched", _("dispatched")  # 任务派遣: sent, waiting for the lead unit to accept
         HANDLING = "handling", _("being handled")  # 任务处理: the lead unit works on it; the clock runs
         PAUSED = "paused", _("paused")  # waiting for the reporter; the clock stops
         FEEDBACK = "feedback", _("result reported")  # 处理反馈: waiting for the on-site check
-        CLOSED = "closed", _("closed")  # 核查结案: checked and closed
+        CLOSED = "closed", pgettext_lazy("case", "closed")  # 核查结案: checked and closed
         INVALID = "invalid", _("not registered")  # 不予立案: not a case (with the reason)
         DUPLICATE = "duplicate", _("merged")  # merged into another case (``merged_into``)
 
@@ -259,12 +260,12 @@ class CaseEvent(models.Model):
 
     class Kind(models.TextChoices):
         REPORTED = "reported", _("reported")  # 上报/受理
-        REGISTERED = "registered", _("registered")  # 立案
+        REGISTERED = "registered", pgettext_lazy("case", "registered")  # 立案
         REJECTED = "rejected", _("not registered")  # 不予立案
         MERGED = "merged", _("merged as duplicate")  # 合并
         LINKED = "linked", _("linked as a repeat complaint")  # 重复诉求关联
         DISPATCHED = "dispatched", _("dispatched")  # 派遣
-        ACCEPTED = "accepted", _("accepted")  # 签收
+        ACCEPTED = "accepted", pgettext_lazy("case", "accepted")  # 签收
         SENT_BACK = "sent_back", _("sent back as not ours")  # 退回
         ESCALATED = "escalated", _("escalated")  # 上报上级
         EXTENSION_ASKED = "ext_asked", _("extension requested")  # 申请延期
@@ -276,7 +277,7 @@ class CaseEvent(models.Model):
         CONFIRMED = "confirmed", _("confirmed on site")  # 核实
         CHECK_PASSED = "check_ok", _("check passed")  # 核查通过
         REWORK = "rework", _("sent back for rework")  # 核查不通过 → 返工
-        CLOSED = "closed", _("closed")  # 结案
+        CLOSED = "closed", pgettext_lazy("case", "closed")  # 结案
         RATED = "rated", _("rated by the reporter")  # 评价
         CALLBACK = "callback", _("callback done")  # 回访
         WARNED = "warned", _("deadline warning")  # 预警
@@ -326,7 +327,7 @@ class CaseTask(models.Model):
     class Outcome(models.TextChoices):
         OPEN = "", _("open")
         PASSED = "passed", _("passed")
-        FAILED = "failed", _("failed")
+        FAILED = "failed", pgettext_lazy("case check", "failed")
         DONE = "done", _("done")
         CANCELLED = "cancelled", _("cancelled")
 

@@ -129,6 +129,7 @@ def _spec_errors(view):
 
     def wrapped(request, *args, fmt: str, **kwargs):
         try:
+            _refuse_nul(request, kwargs)
             return view(request, *args, fmt=fmt, **kwargs)
         except Open311Error as exc:
             return error_response(fmt, exc.code, exc.description)
@@ -140,6 +141,18 @@ def _spec_errors(view):
     wrapped.__name__ = view.__name__
     wrapped.__doc__ = view.__doc__
     return csrf_exempt(wrapped)
+
+
+def _refuse_nul(request, path_args: dict) -> None:
+    """PostgreSQL text cannot hold NUL; refuse it up front rather than fail in the database."""
+    values = [*path_args.values(), *request.GET.values()]
+    if request.method == "POST":
+        values += request.POST.values()
+    if any("\x00" in str(v) for v in values):
+        raise Open311Error(400, _("Parameters must not contain NUL characters."))
+
+
+MAX_ID = 2**63 - 1  # PostgreSQL bigint
 
 
 def _methods(request, *allowed: str) -> None:
@@ -294,6 +307,8 @@ def case_for_token(token: str) -> Case | None:
     try:
         pk = int(signing.Signer(salt=TOKEN_SALT).unsign(token))
     except (signing.BadSignature, ValueError):
+        return None
+    if not 0 < pk <= MAX_ID:
         return None
     return feed().filter(pk=pk).first()
 
@@ -509,7 +524,8 @@ def _post_request(request, fmt: str) -> HttpResponse:
     if address_id:
         from civicgrid.registry.models import Building
 
-        building = Building.objects.filter(pk=int(address_id)).first() if address_id.isdigit() else None
+        building = Building.objects.filter(pk=int(address_id)).first() \
+            if address_id.isdigit() and int(address_id) <= MAX_ID else None
         if building is None:
             raise Open311Error(400, _("address_id: no registered building has this id."))
     elif attributes.get("building"):

@@ -20,7 +20,7 @@ from civicgrid.core.errors import UserError
 from . import actions, queries
 from .forms import PublicReportForm, RateForm, TrackForm, read_photos
 from .models import Attachment, Case, CaseClass
-from .views import event_label, field_error
+from .views import field_error
 
 PUBLIC_IDENTITY = "public-web"
 
@@ -66,8 +66,6 @@ def _track_context(case: Case | None, **extra) -> dict:
            "rate_form": RateForm(), "error": None}
     if case is not None:
         ctx["events"] = queries.public_history(case)
-        for e in ctx["events"]:
-            e.label = event_label(e)
         ctx["photos"] = list(case.attachments.filter(stage__in=[Attachment.Stage.REPORT, Attachment.Stage.FEEDBACK])
                              .only("id", "stage"))
     ctx.update(extra)

@@ -20,7 +20,6 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from civicgrid.accounts import roles
@@ -32,7 +31,7 @@ from civicgrid.core.scoping import in_scope
 
 from . import actions, queries, sla
 from .forms import IntakeForm, ReasonForm, ReportForm, class_choices, read_photos
-from .models import Case, CaseClass, CaseEvent, CaseTask
+from .models import Case, CaseClass, CaseTask
 
 QUEUE_LIMIT = 200
 DECISION_QUEUE_LIMIT = 50  # register/dispatch rows each carry suggestions or duplicate lookups
@@ -40,24 +39,6 @@ MAP_LIMIT = 2000
 
 
 # --- helpers -------------------------------------------------------------------------------------
-# Labels whose plain msgid is shared with the register ("accepted" rows of an import = 通过,
-# a "registered" person = 已登记); in a case they mean 签收 and 立案.
-EVENT_LABELS = {
-    CaseEvent.Kind.ACCEPTED: gettext_lazy("accepted by the unit"),  # 签收
-    CaseEvent.Kind.REGISTERED: gettext_lazy("filed as a case"),  # 立案
-}
-
-
-def event_label(event: CaseEvent) -> str:
-    return str(EVENT_LABELS.get(event.kind) or event.get_kind_display())
-
-
-def status_labels() -> dict[str, str]:
-    labels = {value: str(label) for value, label in Case.Status.choices}
-    labels[Case.Status.REGISTERED] = _("filed as a case")
-    return labels
-
-
 def _minutes_label(minutes: float) -> str:
     sign = "−" if minutes < 0 else ""
     minutes = abs(int(minutes))
@@ -178,10 +159,9 @@ def _case_context(request, case: Case, **extra) -> dict:
         or (case.channel in actions.STAFF_CHANNELS and user.has_capability(roles.CASES_INTAKE)
             and can["reveal_phone"]),
     }
-    labels = status_labels()
+    labels = dict(Case.Status.choices)
     for e in ctx["events"]:
         e.from_label, e.to_label = labels.get(e.from_status, e.from_status), labels.get(e.to_status, e.to_status)
-        e.label = event_label(e)
     if can["register"]:
         ctx["class_choices"] = class_choices()
         ctx["duplicates"] = queries.duplicate_candidates(user, case)
@@ -546,9 +526,8 @@ def case_list(request):
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
     now = timezone.now()
     rows = _annotate(page.object_list, now)
-    labels = status_labels()
     points = [
-        {"id": c.id, "n": c.number, "t": c.title, "s": c.status, "l": labels[c.status], "lon": c.lon,
+        {"id": c.id, "n": c.number, "t": c.title, "s": c.status, "l": str(c.get_status_display()), "lon": c.lon,
          "lat": c.lat, "o": bool(c.deadline and c.is_open() and c.status != Case.Status.FEEDBACK
                                  and (c.paused_at or now) > c.deadline),
          "u": reverse("cases:case", args=[c.id])}
@@ -558,7 +537,7 @@ def case_list(request):
     filters.pop("page", None)
     return render(request, "cases/list.html", {
         "page": page, "rows": rows, "points": points, "params": params, "filters": filters.urlencode(),
-        "statuses": list(status_labels().items()), "class_choices": class_choices(), "colours": STATUS_COLOURS,
+        "statuses": Case.Status.choices, "class_choices": class_choices(), "colours": STATUS_COLOURS,
         "colours_json": json.dumps(STATUS_COLOURS),
         "total": page.paginator.count, "map_limit": MAP_LIMIT,
     })
