@@ -40,9 +40,9 @@ def png_file(path, colour):
 class Session:
     """A logged-in browser context for one account; every request must stay on the live server."""
 
-    def __init__(self, chromium, live_server, username, viewport=DESKTOP):
+    def __init__(self, chromium, live_server, username, viewport=DESKTOP, **options):
         self.base = live_server.url
-        self.context = chromium.new_context(viewport=viewport, locale="zh-CN")
+        self.context = chromium.new_context(viewport=viewport, locale="zh-CN", **options)
         self.page = self.context.new_page()
         self.hosts = set()
         self.page.on("request", lambda r: self.hosts.add(urlparse(r.url).netloc))
@@ -162,6 +162,7 @@ def test_one_case_walks_all_seven_steps_through_the_web_pages(live_server, brows
     page.fill("#id_address", "文三街六号 枫丹新村一栋")
     submit(page, "button[name=action][value=match]")
     assert "文三街6号枫丹新村1幢" in page.inner_text("#candidates")
+    page.wait_for_selector(f"#map[data-selected='0'][data-grid='{GRID}']", timeout=10_000)  # building and grid drawn
     assert case.number in page.inner_text("#duplicates")
     page.check(f'input[name=repeat_of][value="{case.number}"]')
     shot(page, "cases-intake", tmp_path)
@@ -232,12 +233,22 @@ def test_one_case_walks_all_seven_steps_through_the_web_pages(live_server, brows
     page.mouse.click(box["x"] + box["width"] * 0.3, box["y"] + box["height"] * 0.6)
     page.wait_for_function("document.getElementById('pick-map').dataset.grid.length === 15")
     grid = page.get_attribute("#pick-map", "data-grid")
+    assert page.get_attribute("#pick-map", "data-source") == "map"
     shot(page, "public-report", tmp_path)
     submit(page, "#public-report-form button[type=submit]")
     resident_case = Case.objects.get(channel="resident")
     assert page.inner_text("#query-code").strip() == resident_case.query_code
     assert resident_case.area_code == grid  # the grid shown before submitting is the one derived
     public.close()
+    lon, lat = centre_of(org["tree"]["330106001002002"])
+    located = Session(browser, live_server, None, PHONE, geolocation={"longitude": lon, "latitude": lat},
+                      permissions=["geolocation"])
+    page = located.go("/public/report/")
+    page.wait_for_selector("#pick-map[data-loaded='1']", timeout=15_000)
+    page.click("#locate")
+    page.wait_for_selector("#pick-map[data-source='gps'][data-grid='330106001002002']", timeout=10_000)
+    assert float(page.input_value("#id_lon")) == pytest.approx(lon, abs=1e-6)
+    located.close()
 
     # The history, as the district's staff see it on the case page.
     kinds = list(CaseEvent.objects.filter(case=case).values_list("kind", flat=True))

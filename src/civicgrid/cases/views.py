@@ -158,8 +158,6 @@ def _case_context(request, case: Case, **extra) -> dict:
         "show_query_code": case.reporter_id == user.pk or case.intake_by_id == user.pk
         or (case.channel in actions.STAFF_CHANNELS and user.has_capability(roles.CASES_INTAKE)
             and can["reveal_phone"]),
-        "extensions": list(case.extensions.select_related("unit").order_by("-requested_at")[:20]),
-        "ratings": list(Case.RATINGS.items()),
     }
     labels = dict(Case.Status.choices)
     for e in ctx["events"]:
