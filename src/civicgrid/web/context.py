@@ -2,6 +2,7 @@
 
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from civicgrid.accounts import roles
 
@@ -10,25 +11,25 @@ _QUEUES = (roles.CASES_REGISTER, roles.CASES_DISPATCH, roles.CASES_HANDLE, roles
 # (menu label or None for a top-level link, [(label, url name, capability — or a tuple: any of them)])
 NAV = [
     (None, [(_("Home"), "home", roles.VIEW)]),
-    (_("Areas"), [
+    (pgettext_lazy("menu", "Areas"), [
         (_("Area tree"), "areas:tree", roles.VIEW),
         (_("Map"), "areas:map", roles.VIEW),
         (_("Grid lookup"), "areas:lookup", roles.LOOKUP),
         (_("Import boundaries"), "areas:import", roles.AREAS_IMPORT),
     ]),
-    (_("Cases"), [
+    (pgettext_lazy("menu", "Cases"), [
         (_("Report an event"), "cases:report", roles.CASES_REPORT),
         (_("Hotline intake"), "cases:intake", roles.CASES_INTAKE),
         (_("Work queues"), "cases:queues", _QUEUES),
         (_("Cases"), "cases:list", roles.CASES_VIEW),
         (_("Evaluation"), "cases:evaluation", roles.CASES_EVALUATE),
     ]),
-    (_("Register"), [
+    (pgettext_lazy("menu", "Register"), [
         (_("People"), "registry:people", roles.REGISTRY_VIEW),
         (_("Address match"), "registry:address_match", roles.ADDRESS_MATCH),
         (_("Import ledgers"), "registry:imports", roles.REGISTRY_IMPORT),
     ]),
-    (_("Administration"), [
+    (pgettext_lazy("menu", "Administration"), [
         (_("Units"), "units", roles.VIEW),
         (_("Staff"), "staff", roles.ACCOUNTS_MANAGE),
         (_("Open311 keys"), "open311:keys", roles.CASES_MANAGE),
