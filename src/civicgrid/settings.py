@@ -111,6 +111,7 @@ INSTALLED_APPS = [
     "civicgrid.areas",
     "civicgrid.accounts",
     "civicgrid.registry",
+    "civicgrid.circle",
     "civicgrid.demo",
     "civicgrid.web",
 ]

@@ -15,6 +15,7 @@ urlpatterns = [
     path("areas/", include("civicgrid.areas.urls")),
     path("audit/", include("civicgrid.core.urls")),
     path("registry/", include("civicgrid.registry.urls")),
+    path("circle/", include("civicgrid.circle.urls")),
     path("api/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

@@ -61,27 +61,36 @@ REGISTRY_EXPORT = "registry.export"  # export ledgers (masked unless also REGIST
 # register's roles, and the hotline centre's seats, shift leaders and dispatchers taking a complaint.
 ADDRESS_MATCH = "registry.match"
 
+# The 15-minute community service circle (一刻钟社区服务圈).
+CIRCLE_EDIT = "circle.edit"  # keep the facility inventory of the jurisdiction
+CIRCLE_NETWORK = "circle.network"  # import the walking network (OSM extracts), rerun accessibility
+CIRCLE_PROVIDERS = "circle.providers"  # record council approval, sign and publish service providers
+CIRCLE_SUPERVISE = "circle.supervise"  # review providers, issue rectification notices, revoke
+CIRCLE_RATE = "circle.rate"  # residents rate published providers of their community
+
 _REGISTRY_ALL = {REGISTRY_VIEW, REGISTRY_EDIT, REGISTRY_REVEAL, REGISTRY_IMPORT, REGISTRY_EXPORT, ADDRESS_MATCH}
 
 CAPABILITIES: dict[str, frozenset[str]] = {
     Role.DISTRICT_ADMIN: frozenset(
         {VIEW, AREAS_MANAGE, AREAS_IMPORT, ACCOUNTS_MANAGE, AUDIT_VIEW, LOOKUP, REGISTRY_SPECIAL} | _REGISTRY_ALL
+        | {CIRCLE_EDIT, CIRCLE_NETWORK, CIRCLE_PROVIDERS, CIRCLE_SUPERVISE}
     ),
     Role.STREET_ADMIN: frozenset(
         {VIEW, AREAS_MANAGE, ACCOUNTS_MANAGE, AUDIT_VIEW, LOOKUP, REGISTRY_SPECIAL} | _REGISTRY_ALL
+        | {CIRCLE_EDIT, CIRCLE_PROVIDERS, CIRCLE_SUPERVISE}
     ),
-    Role.COMMUNITY_WORKER: frozenset({VIEW, LOOKUP, REGISTRY_SPECIAL} | _REGISTRY_ALL),
+    Role.COMMUNITY_WORKER: frozenset({VIEW, LOOKUP, REGISTRY_SPECIAL, CIRCLE_EDIT, CIRCLE_PROVIDERS} | _REGISTRY_ALL),
     # Grid workers collect and keep the register of their grid; special groups are for
     # the grid head and the community's comprehensive-governance staff.
     Role.GRID_WORKER: frozenset({VIEW, LOOKUP, REGISTRY_VIEW, REGISTRY_EDIT, REGISTRY_REVEAL, ADDRESS_MATCH}),
     Role.GRID_HEAD: frozenset(
         {VIEW, LOOKUP, REGISTRY_VIEW, REGISTRY_EDIT, REGISTRY_REVEAL, REGISTRY_SPECIAL, ADDRESS_MATCH}
     ),
-    Role.SUPERVISOR: frozenset({VIEW, LOOKUP}),
+    Role.SUPERVISOR: frozenset({VIEW, LOOKUP, CIRCLE_SUPERVISE}),
     Role.ACCEPTANCE_SEAT: frozenset({VIEW, LOOKUP, ADDRESS_MATCH}),
     Role.SHIFT_LEADER: frozenset({VIEW, LOOKUP, ADDRESS_MATCH}),
     Role.DISPATCHER: frozenset({VIEW, LOOKUP, ADDRESS_MATCH}),
     Role.DEPT_HANDLER: frozenset({VIEW, LOOKUP}),
     Role.FAMILY_DOCTOR: frozenset({VIEW, LOOKUP, REGISTRY_VIEW, ADDRESS_MATCH}),
-    Role.RESIDENT: frozenset(),
+    Role.RESIDENT: frozenset({CIRCLE_RATE}),
 }

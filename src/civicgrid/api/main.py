@@ -46,10 +46,12 @@ def auth_error(request, exc):
 
 from civicgrid.accounts.api import router as accounts_router  # noqa: E402
 from civicgrid.areas.api import router as areas_router  # noqa: E402
+from civicgrid.circle.api import router as circle_router  # noqa: E402
 from civicgrid.registry.api import router as registry_router  # noqa: E402
 from civicgrid.registry.ledger_api import router as ledger_router  # noqa: E402
 
 api.add_router("/areas/", areas_router)
 api.add_router("/registry/", registry_router)
 api.add_router("/registry/", ledger_router)
+api.add_router("/circle/", circle_router)
 api.add_router("/", accounts_router)

@@ -94,10 +94,21 @@ class WalkGraph:
         return cls(lon, lat, indptr, dst[order].astype(np.int32), np.ascontiguousarray(w[order], dtype=np.float64))
 
     @classmethod
-    def from_lines(cls, lines, *, max_segment_m: float | None = None) -> WalkGraph:
+    def from_lines(cls, lines, *, max_segment_m: float | None = None, node_crossings: bool = False) -> WalkGraph:
         """Graph from polylines [(lon, lat), ...]: points with equal coordinates (to 1e-7°)
-        are one node, so lines crossing at a shared vertex connect. ``max_segment_m`` splits
-        longer segments by interpolation, so that points near a road snap onto it."""
+        are one node, so lines crossing at a shared vertex connect. ``node_crossings`` also
+        connects lines where they cross without a shared vertex (registered roads drawn
+        end to end; not for OSM, where such crossings are bridges). ``max_segment_m``
+        splits longer segments by interpolation, so that points near a road snap onto it."""
+        if node_crossings:
+            import shapely
+
+            lines = [list(line) for line in lines if len(line) >= 2]
+            if lines:
+                noded = shapely.union_all(shapely.linestrings(lines) if len({len(x) for x in lines}) == 1
+                                          else [shapely.LineString(x) for x in lines])
+                parts = getattr(noded, "geoms", [noded])
+                lines = [list(part.coords) for part in parts if part.geom_type == "LineString"]
         pts: list[tuple[float, float]] = []
         us: list[int] = []
         vs: list[int] = []
@@ -277,6 +288,7 @@ def best_new_site(
     weights: np.ndarray,
     uncovered: np.ndarray,
     limit_m: float,
+    candidate_snap: np.ndarray | None = None,
 ) -> tuple[int, float, np.ndarray]:
     """The candidate node that would bring the most weight (households) of uncovered points
     within ``limit_m`` (exact for one site: every candidate is evaluated). Returns (index into
@@ -286,10 +298,9 @@ def best_new_site(
     point), so each uncovered point's reach is searched once, bounded by its remaining
     budget, and credited to every candidate inside it."""
     candidate_nodes = np.asarray(candidate_nodes, np.int64)
+    c_snap = np.zeros(len(candidate_nodes)) if candidate_snap is None else np.asarray(candidate_snap, np.float64)
     if len(candidate_nodes) == 0:
         return -1, 0.0, np.zeros(len(point_nodes), dtype=bool)
-    pos = np.full(graph.n_nodes, -1, dtype=np.int64)
-    pos[candidate_nodes] = np.arange(len(candidate_nodes))
     gain = np.zeros(len(candidate_nodes))
     idx = np.flatnonzero(uncovered & (point_snap <= limit_m))
     covers: dict[int, list[int]] = {}
@@ -302,7 +313,7 @@ def best_new_site(
         budget = limit_m - float(point_snap[members].min())
         dist = dijkstra(csr, directed=True, indices=node, limit=budget)[candidate_nodes]
         for i in members:
-            reached = np.flatnonzero(dist + point_snap[i] <= limit_m)
+            reached = np.flatnonzero(dist + c_snap + point_snap[i] <= limit_m)
             gain[reached] += weights[i]
             for c in reached:
                 covers.setdefault(int(c), []).append(i)

@@ -18,6 +18,7 @@ from civicgrid.core.errors import UserError
 from civicgrid.core.scoping import SYSTEM
 from civicgrid.registry.actions import do_bulk_create_buildings, do_bulk_create_roads
 
+from .circle import load_circle
 from .facilities import load_components, load_organisations
 from .layout import DISTRICT_CODE, build_layout, buildings_for
 from .names import person_name
@@ -73,6 +74,7 @@ def load_demo(seed: int = 1, scale: int = 1, *, people: int | None = None, progr
     progress(f"staff accounts: {User.objects.count()}")
     load_components(seed, root_code=district.code, progress=progress)
     load_organisations(seed, root_code=district.code, progress=progress)
+    load_circle(seed, root_code=district.code, progress=progress)
     return accounts
 
 

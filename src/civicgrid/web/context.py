@@ -14,6 +14,8 @@ NAV = [
     (_("People"), "registry:people", roles.REGISTRY_VIEW),
     (_("Address match"), "registry:address_match", roles.ADDRESS_MATCH),
     (_("Import ledgers"), "registry:imports", roles.REGISTRY_IMPORT),
+    (_("Service circle"), "circle:coverage", roles.VIEW),
+    (_("My service circle"), "circle:resident", roles.CIRCLE_RATE),
     (_("Units"), "units", roles.VIEW),
     (_("Staff"), "staff", roles.ACCOUNTS_MANAGE),
     (_("Import boundaries"), "areas:import", roles.AREAS_IMPORT),
