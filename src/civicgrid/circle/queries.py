@@ -130,12 +130,13 @@ def coverage(user, *, level: str = "community", minutes: int = 15, kinds=None) -
             "target": conf.COVERAGE_TARGET}
 
 
-def buildings_outside(user, kind: str, *, minutes: int = 15, limit: int = 500):
+def buildings_outside(user, kind: str, *, minutes: int = 15, limit: int | None = 500):
     """Residential buildings beyond ``minutes`` of the nearest ``kind`` (most households first)."""
     kind = _check_kind(kind)
     minutes = _check_minutes(minutes)
     qs = restrict(BuildingAccess.objects.filter(kind=kind), user, capability=VIEW).filter(Q(band__isnull=True) | Q(band__gt=minutes))
-    return qs.select_related("building").order_by("-households", "building__address")[:limit]
+    qs = qs.select_related("building").order_by("-households", "building__address")
+    return qs if limit is None else qs[:limit]
 
 
 def coverage_points(user, kind: str, *, minutes: int = 15) -> dict:

@@ -41,9 +41,14 @@ def coverage(request):
     minutes = _int(request.GET.get("minutes"), 15)
     minutes = minutes if minutes in MINUTES else 15
     kind = _kind(request.GET.get("kind"))
-    table = queries.coverage(request.user, level=level, minutes=minutes)
+    # The table shows the kinds with a facility in the user's jurisdiction; ?all=1 all 27.
+    present = set(queries.visible_facilities(request.user).filter(active=True).values_list("kind", flat=True))
+    show_all = bool(request.GET.get("all")) or not present
+    shown = [k for k in FacilityKind.values if show_all or k in present]
+    table = queries.coverage(request.user, level=level, minutes=minutes, kinds=shown)
     return render(request, "circle/coverage.html", {
         "table": table, "level": level, "minutes": minutes, "kind": kind, "kinds": FacilityKind.choices,
+        "show_all": show_all, "absent": [FacilityKind(k).label for k in FacilityKind.values if k not in present],
         "minutes_choices": MINUTES, "levels": [("street", _("street")), ("community", _("community")),
                                               ("grid", _("grid"))],
         "kind_labels": dict(FacilityKind.choices), "run": queries.latest_run(request.user),
@@ -117,12 +122,14 @@ def outside(request):
     kind = _kind(request.GET.get("kind"))
     minutes = _int(request.GET.get("minutes"), 15)
     minutes = minutes if minutes in MINUTES else 15
-    rows = queries.buildings_outside(request.user, kind, minutes=minutes)
+    qs = queries.buildings_outside(request.user, kind, minutes=minutes, limit=None)
+    total = qs.count()
+    rows = qs[:100]
     suggestion = None
     if request.method == "POST":
         suggestion = queries.suggest_site(request.user, kind, minutes=minutes)
     return render(request, "circle/outside.html", {
-        "rows": rows, "kind": kind, "minutes": minutes, "kinds": FacilityKind.choices, "minutes_choices": MINUTES,
+        "rows": rows, "total": total, "kind": kind, "minutes": minutes, "kinds": FacilityKind.choices, "minutes_choices": MINUTES,
         "suggestion": suggestion, "kind_label": FacilityKind(kind).label,
     })
 
