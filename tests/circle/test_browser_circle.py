@@ -58,7 +58,7 @@ def test_demo_gaps_next_site_and_standards(live_server, browser, tmp_path):  # n
     call_command("demo", "--seed", "1", "--people", "2000")
     page = browser.new_page(viewport={"width": 1400, "height": 900}, locale="zh-CN")
     _login(page, live_server.url, "jd_admin", "civicgrid2026")
-    page.goto(f"{live_server.url}/circle/?kind=post&minutes=15")
+    page.goto(f"{live_server.url}/circle/?kind=pharmacy&minutes=10")
     page.wait_for_selector("#coverage-map[data-loaded='1']", timeout=20_000)
     page.wait_for_timeout(300)
     shot(page, "circle-coverage-demo", tmp_path)

@@ -191,3 +191,23 @@ def test_facility_form_creates_and_edits(circle, tree, people, client_for):
     api = client.patch(f"/api/circle/facilities/{f.pk}", data=json.dumps({"version": 1, "name": "旧版本"}),
                        content_type="application/json")
     assert api.status_code == 409
+
+
+def test_district_admin_imports_an_osm_extract_on_the_page(tree, people, client_for):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from .test_engine import EXTRACTS
+
+    path = next(p for p in EXTRACTS if p.name == "spo_osm.pbf")
+    client = client_for(people["district"])
+    upload = SimpleUploadedFile("spo_osm.pbf", path.read_bytes())
+    response = client.post("/circle/network/", {"district": "330106", "file": upload, "facilities": "on"})
+    assert response.status_code == 200, response.content[:500]
+    summary = response.context["summary"]
+    assert summary["nodes"] == 20267 and summary["created"] == 0 and summary["outside"] == summary["tagged"] > 0
+    assert WalkNetwork.objects.get(area_code="330106").source == "osm"
+    assert AuditLog.objects.filter(action="circle.network.store").exists()
+    junk = client.post("/circle/network/", {"district": "330106", "file": SimpleUploadedFile("x.osm.pbf", b"junk")})
+    assert junk.status_code == 200 and junk.context["form"].errors
+    street = client_for(people["street"])
+    assert street.post("/circle/network/", {"district": "330106"}).status_code == 403

@@ -148,6 +148,11 @@ def test_resident_page_lists_providers_and_offpeak_unit_facilities(tree, people,
     assert home.post(f"/circle/providers/{p.pk}/rate/", {"score": "4"}).status_code == 302
     p.refresh_from_db()
     assert p.rating == 4.0
+    api = home.post(f"/api/circle/providers/{p.pk}/rate", data=json.dumps({"score": 2}),
+                    content_type="application/json")
+    assert api.status_code == 201
+    p.refresh_from_db()
+    assert (p.rating, p.rating_count) == (2.0, 1)  # the resident's new rating replaced the old one
     assert client_for(residents["other"]).post(f"/circle/providers/{p.pk}/rate/", {"score": "1"}).status_code == 404
     assert home.get("/circle/").status_code == 403  # staff pages stay closed to residents
     assert home.get(f"/api/circle/providers/{p.pk}").status_code == 404

@@ -24,6 +24,12 @@
     fetchJSON(el.dataset.areas).then(function (fc) {
       L.geoJSON(fc, { style: { color: "#2e7d32", weight: 1.5, fillOpacity: 0.03 }, interactive: false }).addTo(map);
     }).catch(function () { /* outlines are optional */ });
+    if (el.dataset.roads) {
+      fetchJSON(el.dataset.roads).then(function (fc) {
+        L.geoJSON(fc, { style: { color: "#9e9e9e", weight: 1.2, opacity: 0.9 }, interactive: false }).addTo(map)
+          .bringToBack();
+      }).catch(function () { /* registered roads are optional */ });
+    }
     fetchJSON(el.dataset.points).then(function (fc) {
       var layer = L.geoJSON(fc, {
         pointToLayer: function (f, latlng) {
@@ -33,7 +39,9 @@
               .bindTooltip(p.name);
           }
           var m = L.circleMarker(latlng, { radius: 4, stroke: false, fillColor: colour(p), fillOpacity: 0.9 });
-          var t = p.address + " · " + (p.minutes === null ? (p.unreachable ? "—" : "> limit") : p.minutes.toFixed(1) + " min");
+          var d = el.dataset;  // labels come translated from the page
+          var t = p.address + " · " + (p.minutes === null ? (p.unreachable ? d.labelUnreachable : d.labelBeyond)
+            : p.minutes.toFixed(1) + " " + d.labelMin);
           return m.bindTooltip(t);
         }
       }).addTo(map);
