@@ -336,21 +336,10 @@ def do_compute_access(district_code: str, *, actor=SYSTEM, reason: str = "", spe
         result = accessibility(graph, [b[1] for b in buildings], [b[2] for b in buildings],
                                {k: (np.array(v[0]), np.array(v[1])) for k, v in fac.items()}, limit_m=limit_m)
         t1 = time.perf_counter()
-        rows = []
-        minutes = result.minutes(speed)
-        for i, (bid, _lon, _lat, households, code) in enumerate(buildings):
-            for k, kind in enumerate(kinds):
-                d = result.distance_m[i, k]
-                finite = bool(np.isfinite(d))
-                m = float(minutes[i, k]) if finite else None
-                band = next((t for t in THRESHOLDS_MIN if finite and m <= t + 1e-9), None)
-                rows.append(BuildingAccess(building_id=bid, kind=kind, distance_m=round(float(d), 2) if finite else None,
-                                           minutes=round(m, 2) if finite else None, band=band,
-                                           unreachable=bool(result.unreachable[i, k]), households=households,
-                                           area_code=code, run=run))
+        rows = _access_rows(buildings, kinds, result, speed, run.pk)
         with transaction.atomic():
             BuildingAccess.objects.filter(area_code__startswith=district_code).delete()
-            BuildingAccess.objects.bulk_create(rows, batch_size=5000)
+            _insert_access(rows)
             run.status = AccessRun.Status.DONE
             run.finished_at = timezone.now()
             run.stats = {**result.stats, "facilities": {k: len(v[0]) for k, v in fac.items()},
@@ -364,6 +353,48 @@ def do_compute_access(district_code: str, *, actor=SYSTEM, reason: str = "", spe
                                                    finished_at=timezone.now())
         raise
     return run
+
+
+_ACCESS_COLUMNS = ("building_id", "kind", "distance_m", "minutes", "band", "unreachable", "households", "area_code",
+                   "run_id")
+
+
+def _access_rows(buildings, kinds, result, speed: float, run_id: int) -> list[tuple]:
+    """One tuple per building × kind, vectorised: distances rounded to 1 cm, minutes to 0.01."""
+    dist = result.distance_m
+    finite = np.isfinite(dist)
+    minutes = np.where(finite, dist / speed / 60.0, np.nan)
+    band = np.full(dist.shape, 0, dtype=np.int64)
+    for t in sorted(THRESHOLDS_MIN, reverse=True):
+        band[finite & (minutes <= t + 1e-9)] = t
+    d_r = np.round(dist, 2)
+    m_r = np.round(minutes, 2)
+    rows = []
+    for i, (bid, _lon, _lat, households, code) in enumerate(buildings):
+        fin, dr, mr, bd, un = finite[i].tolist(), d_r[i].tolist(), m_r[i].tolist(), band[i].tolist(), \
+            result.unreachable[i].tolist()
+        for k, kind in enumerate(kinds):
+            ok = fin[k]
+            rows.append((bid, kind, dr[k] if ok else None, mr[k] if ok else None, bd[k] or None, un[k], households,
+                         code, run_id))
+    return rows
+
+
+def _insert_access(rows: list[tuple]) -> None:
+    """Plain INSERTs (COPY on PostgreSQL): hundreds of thousands of rows per district."""
+    from django.db import connection
+
+    table = BuildingAccess._meta.db_table
+    columns = ", ".join(_ACCESS_COLUMNS)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+        else:
+            marks = ", ".join(["%s"] * len(_ACCESS_COLUMNS))
+            for start in range(0, len(rows), 20_000):
+                cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({marks})", rows[start:start + 20_000])
 
 
 # --- service providers (R-CIR-4) ------------------------------------------------------------------
