@@ -180,14 +180,28 @@ def test_pages_render_for_staff(circle, people, client_for):
 def test_facility_form_creates_and_edits(circle, tree, people, client_for):
     client = client_for(people["community"])
     lon, lat = grid_centre(tree, "330106001001001")
+    from civicgrid.registry.actions import do_create_organisation
+
+    school = do_create_organisation(actor=SYSTEM, kind="resident_unit", name="实验中学", lon=lon, lat=lat)
+    shop = do_create_organisation(actor=SYSTEM, kind="enterprise", name="某公司", lon=lon, lat=lat)
+    response = client.post("/circle/facilities/new/", {"kind": "sports_centre", "name": "实验中学操场",
+                                                      "level": "community", "lon": lon, "lat": lat, "unit": shop.pk,
+                                                      "active": "on", "offpeak_hours": "周末"})
+    assert response.status_code == 200 and "unit" in response.context["form"].errors
+    response = client.post("/circle/facilities/new/", {"kind": "sports_centre", "name": "实验中学操场",
+                                                      "level": "community", "lon": lon, "lat": lat, "unit": school.pk,
+                                                      "active": "on", "offpeak_hours": "周末"})
+    assert response.status_code == 302
+    assert Facility.objects.get(name="实验中学操场").unit == school
     response = client.post("/circle/facilities/new/", {"kind": "barber", "name": "理发店", "level": "community",
-                                                      "lon": lon, "lat": lat, "area_m2": "35"})
+                                                      "lon": lon, "lat": lat, "area_m2": "35", "active": "on"})
     assert response.status_code == 302
     f = Facility.objects.get(name="理发店")
-    assert f.area_code == "330106001001001"
+    assert f.area_code == "330106001001001" and f.active
     response = client.post(f"/circle/facilities/{f.pk}/", {"kind": "barber", "name": "理发店二", "level": "community",
                                                           "lon": lon, "lat": lat, "version": f.version})
     assert response.status_code == 302 and Facility.objects.get(pk=f.pk).name == "理发店二"
+    assert not Facility.objects.get(pk=f.pk).active  # the box left unticked takes it out of service
     api = client.patch(f"/api/circle/facilities/{f.pk}", data=json.dumps({"version": 1, "name": "旧版本"}),
                        content_type="application/json")
     assert api.status_code == 409

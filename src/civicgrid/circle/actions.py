@@ -130,7 +130,10 @@ def do_create_facility(*, actor, services=None, unit: Organisation | None = None
     return facility
 
 
-def do_update_facility(facility: Facility, *, actor, expected_version: int | None, services=None,
+_KEEP = object()
+
+
+def do_update_facility(facility: Facility, *, actor, expected_version: int | None, services=None, unit=_KEEP,
                        **changes) -> Facility:
     unknown = set(changes) - FACILITY_FIELDS
     if unknown:
@@ -149,6 +152,8 @@ def do_update_facility(facility: Facility, *, actor, expected_version: int | Non
             setattr(locked, key, value)
         if "lon" in changes:
             locked.area_code = _grid_for(locked.lon, locked.lat)
+        if unit is not _KEEP:
+            locked.unit = unit
         locked.version += 1
         locked.save()
         if services is not None:

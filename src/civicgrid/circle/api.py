@@ -61,6 +61,7 @@ class FacilityIn(Schema):
     lon: float
     lat: float
     offpeak_hours: str = ""
+    unit_id: int | None = None
     services: list[str] = []
 
 
@@ -109,7 +110,15 @@ def create_facility(request, payload: FacilityIn):
     require_capability(request.user, CIRCLE_EDIT)
     data = payload.dict()
     services = _services(data.pop("services"))
-    return 201, actions.do_create_facility(actor=request.user, services=services, **data)
+    unit_id = data.pop("unit_id")
+    unit = None
+    if unit_id is not None:
+        from civicgrid.registry.queries import access_organisation
+
+        unit = access_organisation(request.user, unit_id)
+        if unit.kind != "resident_unit":
+            raise UserError(_("unit: the organisation is not a resident unit."), field="unit_id")
+    return 201, actions.do_create_facility(actor=request.user, services=services, unit=unit, **data)
 
 
 @router.patch("/facilities/{int:pk}", response=FacilityOut, summary="Change a facility")

@@ -20,6 +20,8 @@ class FacilityForm(StyledFormMixin, forms.Form):
                                     help_text=_("For a resident unit's facility opened at off-peak times."))
     services = forms.ModelMultipleChoiceField(label=_("services offered"), queryset=ServiceItem.objects.all(),
                                               required=False, widget=forms.SelectMultiple(attrs={"size": 8}))
+    unit = forms.IntegerField(label=_("resident unit (organisation number)"), required=False, min_value=1)
+    active = forms.BooleanField(label=_("in service"), required=False, initial=True)
 
 
 class ApplyForm(StyledFormMixin, forms.Form):

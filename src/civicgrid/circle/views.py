@@ -72,8 +72,20 @@ def facilities(request):
 
 def _facility_data(cleaned: dict) -> dict:
     data = {k: cleaned[k] for k in ("kind", "name", "level", "lon", "lat", "area_m2", "capacity", "opening_hours",
-                                     "operator", "offpeak_hours")}
+                                     "operator", "offpeak_hours", "active")}
     return data
+
+
+def _unit(user, number):
+    """A resident unit of the register the user may see (its facilities open off-peak, R-CIR-5)."""
+    from civicgrid.registry.queries import access_organisation
+
+    if not number:
+        return None
+    unit = access_organisation(user, number)
+    if unit.kind != "resident_unit":
+        raise UserError(_("unit: the organisation is not a resident unit."), field="unit")
+    return unit
 
 
 @capability_required(roles.CIRCLE_EDIT)
@@ -82,7 +94,8 @@ def facility_new(request):
     if request.method == "POST" and form.is_valid():
         data = _facility_data(form.cleaned_data)
         try:
-            created = actions.do_create_facility(actor=request.user, services=form.cleaned_data["services"], **data)
+            created = actions.do_create_facility(actor=request.user, services=form.cleaned_data["services"],
+                                                 unit=_unit(request.user, form.cleaned_data["unit"]), **data)
         except UserError as exc:
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)
         else:
@@ -98,14 +111,16 @@ def facility(request, pk):
     form = None
     if can_edit:
         initial = {f: getattr(obj, f) for f in ("kind", "name", "level", "lon", "lat", "area_m2", "capacity",
-                                                 "opening_hours", "operator", "offpeak_hours")}
+                                                 "opening_hours", "operator", "offpeak_hours", "active")}
         initial["services"] = list(obj.services.all())
+        initial["unit"] = obj.unit_id
         form = FacilityForm(request.POST or None, initial=initial)
         if request.method == "POST" and form.is_valid():
             try:
                 actions.do_update_facility(obj, actor=request.user,
                                            expected_version=_int(request.POST.get("version"), 0),
                                            services=form.cleaned_data["services"],
+                                           unit=_unit(request.user, form.cleaned_data["unit"]),
                                            **_facility_data(form.cleaned_data))
             except UserError as exc:
                 form.add_error(exc.field if exc.field in form.fields else None, exc.message)
