@@ -225,3 +225,18 @@ def test_district_admin_imports_an_osm_extract_on_the_page(tree, people, client_
     assert junk.status_code == 200 and junk.context["form"].errors
     street = client_for(people["street"])
     assert street.post("/circle/network/", {"district": "330106"}).status_code == 403
+
+
+def test_suggest_api_and_openapi_schema(circle, people, client_for):
+    client = client_for(people["street"])
+    response = client.post("/api/circle/suggest", data=json.dumps({"kind": "pharmacy", "minutes": 10}),
+                           content_type="application/json")
+    assert response.status_code == 200 and response.json()["found"]
+    given = client.post("/api/circle/suggest", data=json.dumps(
+        {"kind": "pharmacy", "minutes": 10, "candidates": [[response.json()["lon"], response.json()["lat"]]]}),
+        content_type="application/json").json()
+    assert given["candidates"] == 1 and given["households"] == pytest.approx(response.json()["households"])
+    assert client.post("/api/circle/suggest", data=json.dumps({"kind": "moon"}),
+                       content_type="application/json").status_code == 400
+    schema = client.get("/api/openapi.json")
+    assert schema.status_code == 200 and "/api/circle/facilities" in schema.json()["paths"]
