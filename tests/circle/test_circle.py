@@ -240,3 +240,12 @@ def test_suggest_api_and_openapi_schema(circle, people, client_for):
                        content_type="application/json").status_code == 400
     schema = client.get("/api/openapi.json")
     assert schema.status_code == 200 and "/api/circle/facilities" in schema.json()["paths"]
+
+
+def test_an_osm_import_queues_one_recomputation(tree, django_capture_on_commit_callbacks):
+    from .test_engine import EXTRACTS
+
+    path = next(p for p in EXTRACTS if p.name == "Helsinki.osm.pbf")
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        summary = actions.do_import_osm(path, actor=SYSTEM, district_code="330106")
+    assert len(callbacks) == 1 and summary["nodes"] == 6568 and summary["outside"] == summary["tagged"]

@@ -166,7 +166,8 @@ def do_update_facility(facility: Facility, *, actor, expected_version: int | Non
     return locked
 
 
-def do_bulk_create_facilities(rows: list[dict], *, actor, source: str, district_code: str) -> dict:
+def do_bulk_create_facilities(rows: list[dict], *, actor, source: str, district_code: str,
+                              recompute: bool = True) -> dict:
     """Facilities from dicts (kind, name, lon, lat, …) in one transaction; rows outside every
     grid (or outside the actor's jurisdiction) are skipped and counted, OSM ids already
     present are skipped. One audit row."""
@@ -190,7 +191,8 @@ def do_bulk_create_facilities(rows: list[dict], *, actor, source: str, district_
         audit.record("circle.facility.bulk_create", actor=actor, object_type="circle.facility",
                      area_code=district_code, detail={"created": len(objs), "outside": outside, "existing": dup,
                                                       "source": source})
-        request_recompute(district_code, f"{source} facilities")
+        if recompute:
+            request_recompute(district_code, f"{source} facilities")
     return {"created": len(objs), "outside": outside, "existing": dup}
 
 
@@ -282,7 +284,7 @@ def do_import_osm(path, *, actor, district_code: str, facilities: bool = True) -
     name = getattr(path, "name", str(path)).rsplit("/", 1)[-1]
     with transaction.atomic():
         network = do_store_network(extract.graph, actor=actor, district_code=district_code,
-                                   source=WalkNetwork.Source.OSM, source_name=name)
+                                   source=WalkNetwork.Source.OSM, source_name=name, recompute=False)
         summary = {"nodes": network.nodes, "edges": network.edges, "components": network.components,
                    "ways": extract.ways, "tagged": len(extract.facilities), "created": 0, "outside": 0,
                    "existing": 0}
@@ -291,7 +293,8 @@ def do_import_osm(path, *, actor, district_code: str, facilities: bool = True) -
                      "lat": f.lat, "osm_id": f.osm_id,
                      "opening_hours": f.tags.get("opening_hours", "")[:100]} for f in extract.facilities]
             summary.update(do_bulk_create_facilities(rows, actor=actor, source=Facility.Source.OSM,
-                                                     district_code=district_code))
+                                                     district_code=district_code, recompute=False))
+        request_recompute(district_code, "network")  # once, for the network and its facilities
     return summary
 
 
@@ -343,6 +346,8 @@ def do_compute_access(district_code: str, *, actor=SYSTEM, reason: str = "", spe
         t1 = time.perf_counter()
         rows = _access_rows(buildings, kinds, result, speed, run.pk)
         with transaction.atomic():
+            # One writer per district at a time: a second run waits here, then replaces these rows.
+            WalkNetwork.objects.select_for_update().filter(pk=network.pk).first()
             BuildingAccess.objects.filter(area_code__startswith=district_code).delete()
             _insert_access(rows)
             run.status = AccessRun.Status.DONE
