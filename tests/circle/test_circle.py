@@ -172,6 +172,8 @@ def test_pages_render_for_staff(circle, people, client_for):
         assert response.status_code == 200, url
     page = client.post("/circle/outside/?kind=pharmacy&minutes=10")
     assert page.status_code == 200 and page.context["suggestion"]["found"]
+    partial = client.post("/circle/outside/?kind=pharmacy&minutes=10", HTTP_HX_REQUEST="true")
+    assert partial.status_code == 200 and b'id="suggestion"' in partial.content and b"<html" not in partial.content
     assert client.get("/circle/network/").status_code == 403  # street admins import no networks
     district = client_for(people["district"])
     assert district.get("/circle/network/").status_code == 200

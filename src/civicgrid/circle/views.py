@@ -143,6 +143,9 @@ def outside(request):
     suggestion = None
     if request.method == "POST":
         suggestion = queries.suggest_site(request.user, kind, minutes=minutes)
+        if request.htmx:  # the button asks with htmx: only the answer is swapped in
+            return render(request, "circle/_suggestion.html", {"suggestion": suggestion,
+                                                                "kind_label": FacilityKind(kind).label})
     return render(request, "circle/outside.html", {
         "rows": rows, "total": total, "kind": kind, "minutes": minutes, "kinds": FacilityKind.choices, "minutes_choices": MINUTES,
         "suggestion": suggestion, "kind_label": FacilityKind(kind).label,
