@@ -59,3 +59,9 @@ def test_porto_alegre_extract_coverage_for_ten_kinds(db):
     lines = out.getvalue().strip().splitlines()
     assert lines[0].split("\t")[3:] == data["kinds"] and len(lines) == 4  # header, 2 streets, total
     assert elapsed < 60
+    # Where to put the next pharmacy, over every network node of the district's grids.
+    t1 = time.perf_counter()
+    best = queries.suggest_site(SYSTEM, "pharmacy", minutes=15)
+    print(f"next pharmacy: {best['households']:.0f} households from {best['candidates']} candidates in "
+          f"{time.perf_counter() - t1:.2f} s")
+    assert best["found"] and best["candidates"] > 30_000 and 0 < best["households"] <= best["uncovered_households"]
