@@ -112,6 +112,7 @@ INSTALLED_APPS = [
     "civicgrid.accounts",
     "civicgrid.registry",
     "civicgrid.cases",
+    "civicgrid.circle",
     "civicgrid.demo",
     "civicgrid.web",
 ]

@@ -18,6 +18,7 @@ urlpatterns = [
     path("cases/", include("civicgrid.cases.urls")),
     path("public/", include(("civicgrid.cases.public_views", "public"), namespace="public")),
     path("open311/", include("civicgrid.cases.open311_urls")),
+    path("circle/", include("civicgrid.circle.urls")),
     path("api/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

@@ -74,20 +74,30 @@ CASES_EXTEND = "cases.extend"  # approve extensions; follow up callbacks (延期
 CASES_EVALUATE = "cases.evaluate"  # evaluation of units, areas and posts (综合评价)
 CASES_MANAGE = "cases.manage"  # event classes, time limits, Open311 keys
 
+# The 15-minute community service circle (一刻钟社区服务圈).
+CIRCLE_EDIT = "circle.edit"  # keep the facility inventory of the jurisdiction
+CIRCLE_NETWORK = "circle.network"  # import the walking network (OSM extracts), rerun accessibility
+CIRCLE_PROVIDERS = "circle.providers"  # record council approval, sign and publish service providers
+CIRCLE_SUPERVISE = "circle.supervise"  # review providers, issue rectification notices, revoke
+CIRCLE_RATE = "circle.rate"  # residents rate published providers of their community
+
 _REGISTRY_ALL = {REGISTRY_VIEW, REGISTRY_EDIT, REGISTRY_REVEAL, REGISTRY_IMPORT, REGISTRY_EXPORT, ADDRESS_MATCH}
 
 CAPABILITIES: dict[str, frozenset[str]] = {
     Role.DISTRICT_ADMIN: frozenset(
         {VIEW, AREAS_MANAGE, AREAS_IMPORT, ACCOUNTS_MANAGE, AUDIT_VIEW, LOOKUP, REGISTRY_SPECIAL} | _REGISTRY_ALL
         | {CASES_VIEW, CASES_REGISTER, CASES_DISPATCH, CASES_EXTEND, CASES_EVALUATE, CASES_MANAGE}
+        | {CIRCLE_EDIT, CIRCLE_NETWORK, CIRCLE_PROVIDERS, CIRCLE_SUPERVISE}
     ),
     Role.STREET_ADMIN: frozenset(
         {VIEW, AREAS_MANAGE, ACCOUNTS_MANAGE, AUDIT_VIEW, LOOKUP, REGISTRY_SPECIAL} | _REGISTRY_ALL
         | {CASES_VIEW, CASES_REPORT, CASES_REGISTER, CASES_DISPATCH, CASES_HANDLE, CASES_EXTEND, CASES_EVALUATE}
+        | {CIRCLE_EDIT, CIRCLE_PROVIDERS, CIRCLE_SUPERVISE}
     ),
     Role.COMMUNITY_WORKER: frozenset(
         {VIEW, LOOKUP, REGISTRY_SPECIAL} | _REGISTRY_ALL
         | {CASES_VIEW, CASES_REPORT, CASES_REGISTER, CASES_DISPATCH, CASES_HANDLE, CASES_VERIFY}
+        | {CIRCLE_EDIT, CIRCLE_PROVIDERS}
     ),
     # Grid workers collect and keep the register of their grid; special groups are for
     # the grid head and the community's comprehensive-governance staff.
@@ -97,7 +107,7 @@ CAPABILITIES: dict[str, frozenset[str]] = {
         {VIEW, LOOKUP, REGISTRY_VIEW, REGISTRY_EDIT, REGISTRY_REVEAL, REGISTRY_SPECIAL, ADDRESS_MATCH,
          CASES_VIEW, CASES_REPORT}
     ),
-    Role.SUPERVISOR: frozenset({VIEW, LOOKUP, CASES_VIEW, CASES_REPORT, CASES_VERIFY}),
+    Role.SUPERVISOR: frozenset({VIEW, LOOKUP, CASES_VIEW, CASES_REPORT, CASES_VERIFY, CIRCLE_SUPERVISE}),
     Role.ACCEPTANCE_SEAT: frozenset({VIEW, LOOKUP, ADDRESS_MATCH, CASES_VIEW, CASES_INTAKE}),
     Role.SHIFT_LEADER: frozenset({VIEW, LOOKUP, ADDRESS_MATCH, CASES_VIEW, CASES_INTAKE, CASES_REGISTER,
                                   CASES_EXTEND, CASES_EVALUATE}),
@@ -105,5 +115,5 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     # Departments see the cases sent to their unit only (through CASES_HANDLE), not the district's.
     Role.DEPT_HANDLER: frozenset({VIEW, LOOKUP, CASES_HANDLE}),
     Role.FAMILY_DOCTOR: frozenset({VIEW, LOOKUP, REGISTRY_VIEW, ADDRESS_MATCH}),
-    Role.RESIDENT: frozenset(),
+    Role.RESIDENT: frozenset({CIRCLE_RATE}),
 }

@@ -99,6 +99,7 @@ from civicgrid.areas.api import router as areas_router  # noqa: E402
 from civicgrid.cases.api import public_router as cases_public_router  # noqa: E402
 from civicgrid.cases.api import router as cases_router  # noqa: E402
 from civicgrid.cases.evaluation_api import router as cases_evaluation_router  # noqa: E402
+from civicgrid.circle.api import router as circle_router  # noqa: E402
 from civicgrid.registry.api import router as registry_router  # noqa: E402
 from civicgrid.registry.ledger_api import router as ledger_router  # noqa: E402
 
@@ -108,4 +109,5 @@ api.add_router("/registry/", ledger_router)
 api.add_router("/cases/evaluation/", cases_evaluation_router)  # before /cases/{id}
 api.add_router("/cases/", cases_router)
 api.add_router("/public/", cases_public_router)
+api.add_router("/circle/", circle_router)
 api.add_router("/", accounts_router)

@@ -19,6 +19,7 @@ from civicgrid.core.scoping import SYSTEM
 from civicgrid.registry.actions import do_bulk_create_buildings, do_bulk_create_roads
 
 from .cases import load_cases
+from .circle import load_circle
 from .facilities import load_components, load_organisations
 from .layout import DISTRICT_CODE, build_layout, buildings_for
 from .names import person_name
@@ -76,6 +77,7 @@ def load_demo(seed: int = 1, scale: int = 1, *, people: int | None = None, cases
     load_components(seed, root_code=district.code, progress=progress)
     load_organisations(seed, root_code=district.code, progress=progress)
     load_cases(seed, root_code=district.code, scale=scale, count=cases, progress=progress)
+    load_circle(seed, root_code=district.code, progress=progress)
     return accounts
 
 

@@ -29,6 +29,10 @@ NAV = [
         (_("Address match"), "registry:address_match", roles.ADDRESS_MATCH),
         (_("Import ledgers"), "registry:imports", roles.REGISTRY_IMPORT),
     ]),
+    (pgettext_lazy("menu", "Service circle"), [
+        (_("Service circle"), "circle:coverage", roles.VIEW),
+        (_("My service circle"), "circle:resident", roles.CIRCLE_RATE),
+    ]),
     (pgettext_lazy("menu", "Administration"), [
         (_("Units"), "units", roles.VIEW),
         (_("Staff"), "staff", roles.ACCOUNTS_MANAGE),
