@@ -260,6 +260,19 @@ CIVICGRID_ADDRESS_MATCHER_RECHECK_SECONDS = 0.0 if TESTING else float(
     os.environ.get("CIVICGRID_ADDRESS_MATCHER_RECHECK_SECONDS", "1.0")
 )
 
+# API bearer tokens: how long (seconds) a process reuses a token it has read, with its user and
+# memberships, before reading them again. A token revoked, a user deactivated or a membership
+# changed in another process takes effect within this delay (in this process at once when done
+# through accounts.actions). 0 = read them on every request.
+CIVICGRID_TOKEN_CACHE_SECONDS = 0.0 if TESTING else float(os.environ.get("CIVICGRID_TOKEN_CACHE_SECONDS", "5.0"))
+
+# Event classes: how long (seconds) a process trusts its cached active classes before asking the
+# database whether they changed (the counter ``case_classes``); changes made by this process
+# apply at once. 0 = one query per lookup.
+CIVICGRID_CATALOGUE_RECHECK_SECONDS = 0.0 if TESTING else float(
+    os.environ.get("CIVICGRID_CATALOGUE_RECHECK_SECONDS", "1.0")
+)
+
 NINJA_PAGINATION_PER_PAGE = 100
 
 if PRODUCTION:
