@@ -162,6 +162,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
     }
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env_bool(
+        "CIVICGRID_DB_SERVER_SIDE_BINDING", True):
+    # psycopg 3 binds parameters on the server, and a statement run 5 times on a connection is
+    # prepared there (psycopg's prepare_threshold): no SQL text built in Python, no re-planning.
+    # Turn off (0) behind a pgbouncer in transaction mode older than 1.21 (no prepared statements).
+    DATABASES["default"].setdefault("OPTIONS", {})["server_side_binding"] = True
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
