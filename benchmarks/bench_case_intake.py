@@ -337,7 +337,7 @@ def run(args, url: str, workdir: Path) -> int:
     env.pop("CIVICGRID_DEBUG", None)
     t0 = time.perf_counter()
     civicgrid(env, "migrate", "--noinput", "-v", "0")
-    civicgrid(env, "demo", "--people", "0")
+    civicgrid(env, "demo", "--people", "0", "--cases", "0")
     token = civicgrid(env, "token", "create", "seat", "--name", "bench").strip()
     log(f"database ready in {time.perf_counter() - t0:.1f} s")
     with psycopg.connect(url, autocommit=True) as con:

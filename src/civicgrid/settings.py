@@ -163,6 +163,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
     }
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env_bool(
+        "CIVICGRID_DB_SERVER_SIDE_BINDING", True):
+    # psycopg 3 binds parameters on the server, and a statement run 5 times on a connection is
+    # prepared there (psycopg's prepare_threshold): no SQL text built in Python, no re-planning.
+    # Turn off (0) behind a pgbouncer in transaction mode older than 1.21 (no prepared statements).
+    DATABASES["default"].setdefault("OPTIONS", {})["server_side_binding"] = True
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
@@ -259,6 +265,19 @@ CIVICGRID_GRID_INDEX_RECHECK_SECONDS = 0.0 if TESTING else float(
 # over all buildings (≈ 10 ms at 20,000). 0 = ask on every match.
 CIVICGRID_ADDRESS_MATCHER_RECHECK_SECONDS = 0.0 if TESTING else float(
     os.environ.get("CIVICGRID_ADDRESS_MATCHER_RECHECK_SECONDS", "1.0")
+)
+
+# API bearer tokens: how long (seconds) a process reuses a token it has read, with its user and
+# memberships, before reading them again. A token revoked, a user deactivated or a membership
+# changed in another process takes effect within this delay (in this process at once when done
+# through accounts.actions). 0 = read them on every request.
+CIVICGRID_TOKEN_CACHE_SECONDS = 0.0 if TESTING else float(os.environ.get("CIVICGRID_TOKEN_CACHE_SECONDS", "5.0"))
+
+# Event classes: how long (seconds) a process trusts its cached active classes before asking the
+# database whether they changed (the counter ``case_classes``); changes made by this process
+# apply at once. 0 = one query per lookup.
+CIVICGRID_CATALOGUE_RECHECK_SECONDS = 0.0 if TESTING else float(
+    os.environ.get("CIVICGRID_CATALOGUE_RECHECK_SECONDS", "1.0")
 )
 
 NINJA_PAGINATION_PER_PAGE = 100

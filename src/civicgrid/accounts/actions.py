@@ -15,6 +15,7 @@ from civicgrid.core.models import AuditLog
 from civicgrid.core.scoping import ensure_in_scope
 
 from .models import ApiToken, Membership, OrgUnit, User
+from .queries import forget_tokens
 from .roles import ACCOUNTS_MANAGE
 
 
@@ -87,8 +88,15 @@ def do_grant_membership(*, actor, user: User, role: str, area: Area | None = Non
         membership.save()
         audit.record("accounts.membership.grant", actor=actor, obj=membership,
                      detail={"user": user.username, "role": role})
+        _forget_tokens_now_and_at_commit()
     user.forget_memberships()
     return membership
+
+
+def _forget_tokens_now_and_at_commit() -> None:
+    # Now, for this request; at commit again, in case another thread read the old rows meanwhile.
+    forget_tokens()
+    transaction.on_commit(forget_tokens)
 
 
 def do_issue_token(*, actor, user: User, name: str) -> tuple[ApiToken, str]:
@@ -106,6 +114,7 @@ def do_revoke_token(token: ApiToken, *, actor) -> None:
     with transaction.atomic():
         ApiToken.objects.filter(pk=token.pk).update(revoked=True)
         audit.record("accounts.token.revoke", actor=actor, obj=token)
+        _forget_tokens_now_and_at_commit()
 
 
 TOKEN_TOUCH_SECONDS = 60

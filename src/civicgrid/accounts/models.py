@@ -32,7 +32,10 @@ class User(AbstractUser):
     def active_memberships(self) -> list[Membership]:
         cached = getattr(self, "_cg_memberships", None)
         if cached is None:
-            cached = list(self.memberships.filter(active=True).select_related("area", "unit"))
+            # Not the area's boundary: a district's GeoJSON is large, and no reader of
+            # memberships needs it (it would be read and parsed on every request).
+            cached = list(self.memberships.filter(active=True).select_related("area", "unit")
+                          .defer("area__boundary"))
             self._cg_memberships = cached
         return cached
 

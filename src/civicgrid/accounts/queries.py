@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import copy
+import threading
+import time
+
+from django.conf import settings
 from django.db.models import QuerySet
 from django.utils import timezone
 
@@ -31,12 +36,62 @@ def visible_staff(user) -> QuerySet[User]:
     return User.objects.filter(scope_q(user, "memberships__area_code"), memberships__active=True).distinct()
 
 
+# Per-process cache of bearer tokens: SHA-256 of the key → (when read, token, user, active
+# memberships). A machine client (the 12345 hotline system) sends one token many times a second;
+# without the cache every request reads the token, its user and the memberships again. An entry
+# lives CIVICGRID_TOKEN_CACHE_SECONDS (0 = no cache): a token revoked, a user deactivated or a
+# membership changed in another process takes effect within that time; in this process
+# do_revoke_token and do_grant_membership empty the cache at once. Expiry is checked on every request.
+_token_cache: dict[str, tuple[float, ApiToken, User, list[Membership]]] = {}
+_token_lock = threading.Lock()
+TOKEN_CACHE_MAX = 1000
+
+
+def forget_tokens() -> None:
+    """Drop every cached token of this process (after a change to tokens, users or memberships)."""
+    with _token_lock:
+        _token_cache.clear()
+
+
+def _expired(token: ApiToken) -> bool:
+    return bool(token.expires_at and token.expires_at < timezone.now())
+
+
+def _request_user(user: User, memberships: list[Membership]) -> User:
+    """A copy of the cached user for one request, so that requests in other threads never share
+    what a request sets on its user; the memberships are shared and only read."""
+    fresh = copy.copy(user)
+    fresh._cg_memberships = list(memberships)
+    return fresh
+
+
 def user_for_token(key: str) -> tuple[User, ApiToken] | None:
+    digest = ApiToken.hash(key)
+    ttl = settings.CIVICGRID_TOKEN_CACHE_SECONDS
+    if ttl > 0:
+        hit = _token_cache.get(digest)
+        if hit is not None and time.monotonic() - hit[0] < ttl:
+            _, token, user, memberships = hit
+            if _expired(token):
+                return None
+            return _request_user(user, memberships), token
+    read_at = time.monotonic()
     token = (
         ApiToken.objects.select_related("user")
-        .filter(key_hash=ApiToken.hash(key), revoked=False, user__is_active=True)
+        .filter(key_hash=digest, revoked=False, user__is_active=True)
         .first()
     )
-    if token is None or (token.expires_at and token.expires_at < timezone.now()):
+    if token is None or _expired(token):
+        if ttl > 0:
+            with _token_lock:
+                _token_cache.pop(digest, None)
         return None
-    return token.user, token
+    user = token.user
+    if ttl <= 0:
+        return user, token
+    memberships = user.active_memberships()
+    with _token_lock:
+        if len(_token_cache) >= TOKEN_CACHE_MAX:
+            _token_cache.clear()
+        _token_cache[digest] = (read_at, token, user, memberships)
+    return _request_user(user, memberships), token

@@ -21,6 +21,7 @@ from civicgrid.core.access import require_capability
 from civicgrid.core.errors import UserError
 
 from . import actions, queries, sla
+from .catalogue import active_class
 from .models import Case, CaseClass
 from .photos import prepare_photos
 
@@ -226,7 +227,7 @@ def _photos(items: list[str]):
 
 
 def _cls(code: str) -> CaseClass:
-    cls = CaseClass.objects.filter(code=str(code)[:12], active=True).first()
+    cls = active_class(str(code)[:12])
     if cls is None:
         actions.case_classes()  # seeds the catalogue if a fresh (or flushed) database lacks it
         cls = CaseClass.objects.filter(code=str(code)[:12], active=True).first()

@@ -4,6 +4,11 @@ class lists) and the 12345 hotline's tiers; all of it is data an administrator c
 
 from __future__ import annotations
 
+import copy
+import secrets
+import threading
+import time
+
 # (code, kind, major class, name, department, limit, unit, component class, keywords, standard)
 CLASSES = [
     # 事件 · 市容环境
@@ -108,3 +113,61 @@ def ensure_catalogue() -> None:
 
     if not CaseClass.objects.exists() or not StepLimit.objects.exists() or not ScoreRule.objects.exists():
         seed_case_catalogue(CaseClass, StepLimit, ScoreRule)
+        bump_classes_version()
+
+
+# --- the active classes, cached per process ------------------------------------------------------------
+# Every filing names its class; rather than a query per filing, a process keeps the active classes
+# by code, rebuilt when the counter ``case_classes`` differs from the value they were read at. Every
+# save or delete of a class bumps it (signals in apps.py: the admin, scripts), and so does seeding.
+# A process reads the counter at most once per CIVICGRID_CATALOGUE_RECHECK_SECONDS, so a class
+# changed in another process applies there within that delay (in this one at once);
+# 0 = no cache, one query per lookup. A ``QuerySet.update()`` of classes does not bump the counter:
+# call ``bump_classes_version()`` after one.
+CLASSES_COUNTER = "case_classes"
+_lock = threading.Lock()
+_state: dict = {"version": None, "classes": None, "checked_at": float("-inf")}
+
+
+def classes_version() -> int:
+    from civicgrid.core.models import Counter
+
+    return Counter.objects.filter(name=CLASSES_COUNTER).values_list("value", flat=True).first() or 0
+
+
+def bump_classes_version(**_signal_kwargs) -> None:
+    """Call inside the transaction that changes a class (random, as for the grid boundaries: a
+    restored database or a rolled-back test never matches a stale cache by accident)."""
+    from civicgrid.core.models import Counter
+
+    Counter.objects.update_or_create(name=CLASSES_COUNTER, defaults={"value": secrets.randbits(62)})
+    forget_classes()
+
+
+def forget_classes() -> None:
+    _state["classes"] = None
+
+
+def active_class(code: str):
+    """The active class with this code, or None (a copy: callers may not change the cached one)."""
+    from django.conf import settings
+
+    from .models import CaseClass
+
+    recheck = settings.CIVICGRID_CATALOGUE_RECHECK_SECONDS
+    if recheck <= 0:
+        return CaseClass.objects.filter(code=code, active=True).first()
+    now = time.monotonic()
+    classes = _state["classes"]
+    if classes is None or now - _state["checked_at"] >= recheck:
+        version = classes_version()
+        with _lock:
+            if _state["classes"] is None or _state["version"] != version:
+                _state["classes"] = {c.code: c for c in CaseClass.objects.filter(active=True)}
+                _state["version"] = version
+            _state["checked_at"] = now
+            classes = _state["classes"]
+    found = classes.get(code)
+    if found is None:  # created since (in another process, within the delay): ask the database
+        return CaseClass.objects.filter(code=code, active=True).first()
+    return copy.copy(found)
