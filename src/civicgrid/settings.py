@@ -164,10 +164,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 20,
     }
 elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env_bool(
-        "CIVICGRID_DB_SERVER_SIDE_BINDING", True):
+        "CIVICGRID_DB_SERVER_SIDE_BINDING", False):
     # psycopg 3 binds parameters on the server, and a statement run 5 times on a connection is
     # prepared there (psycopg's prepare_threshold): no SQL text built in Python, no re-planning.
-    # Turn off (0) behind a pgbouncer in transaction mode older than 1.21 (no prepared statements).
+    # Off by default: on a fresh database without statistics a prepared statement's generic plan
+    # can be far worse than a custom one (seen: minutes for an evaluation query). Behind a
+    # pgbouncer in transaction mode older than 1.21 it must stay off (no prepared statements).
     DATABASES["default"].setdefault("OPTIONS", {})["server_side_binding"] = True
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

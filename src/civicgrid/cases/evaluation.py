@@ -306,7 +306,9 @@ def assignments(period: Period, prefixes=None, *, case_filter: Q | None = None) 
         cases = cases.filter(case_filter)
     info = {row[0]: row[1:] for row in cases.values_list("id", "area_code", "registered_by_id", "rating")}
     events = defaultdict(list)
-    for row in (CaseEvent.objects.filter(case_id__in=cases.values("id"))
+    # The ids already read, not a nested subquery: PostgreSQL's generic plan for IN (… IN (…))
+    # can turn into a nested loop over every event.
+    for row in (CaseEvent.objects.filter(case_id__in=list(info))
                 .values_list("case_id", "kind", "at", "unit_id", "deadline", "to_status").order_by("case_id", "at", "id")):
         events[row[0]].append(row[1:])
     out = []
