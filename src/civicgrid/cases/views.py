@@ -60,6 +60,8 @@ def time_state(case: Case, now: dt.datetime | None = None) -> dict:
         left = sla.remaining(case, now)
         running = case.status in (Case.Status.DISPATCHED, Case.Status.HANDLING, Case.Status.PAUSED)
         warn = sla.step_minutes("warn")
+        due = case.deadline
+        now = case.paused_at or now
     elif case.status == Case.Status.REPORTED and case.reported_at:
         step, start = "register", case.reported_at
     elif case.status == Case.Status.REGISTERED and case.registered_at:
@@ -67,10 +69,12 @@ def time_state(case: Case, now: dt.datetime | None = None) -> dict:
     else:
         return {"state": "", "label": "", "minutes": None, "step": ""}
     if step:
-        left = workcalendar.working_time_between(now, sla.step_due(step, start))
+        due = sla.step_due(step, start)
+        left = workcalendar.working_time_between(now, due)
         running, warn = True, STEP_WARN_MINUTES
     minutes = left.total_seconds() / 60
-    if running and minutes < 0:
+    # Past the deadline is overdue even outside working hours, when no working time separates them.
+    if running and (minutes < 0 or now > due):
         state = "overdue"
     elif running and ((not step and case.warned_at is not None) or minutes <= warn):
         state = "warn"
