@@ -78,7 +78,18 @@ def load_demo(seed: int = 1, scale: int = 1, *, people: int | None = None, cases
     load_organisations(seed, root_code=district.code, progress=progress)
     load_cases(seed, root_code=district.code, scale=scale, count=cases, progress=progress)
     load_circle(seed, root_code=district.code, progress=progress)
+    _analyze()
     return accounts
+
+
+def _analyze() -> None:
+    """Fresh statistics after the bulk load: without them PostgreSQL plans the register's joins
+    as if the tables were empty (nested loops over tens of thousands of rows take minutes)."""
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
 
 
 @transaction.atomic
