@@ -8,7 +8,14 @@ from .context import current_ip
 from .models import AuditLog
 
 
-def record(
+def record(action: str, **kwargs) -> AuditLog:
+    """Append one audit row (see :func:`entry` for the arguments)."""
+    row = entry(action, **kwargs)
+    row.save(force_insert=True)
+    return row
+
+
+def entry(
     action: str,
     *,
     actor=None,
@@ -21,7 +28,8 @@ def record(
     object_id: str = "",
     object_repr: str = "",
 ) -> AuditLog:
-    """Append one audit row. ``obj`` fills type, id, label and area code when given."""
+    """An audit row, not yet saved (for ``core.linked_insert`` with the row it is about).
+    ``obj`` fills type, id, label and area code when given."""
     if obj is not None:
         object_type = object_type or obj._meta.label_lower
         object_id = object_id or str(obj.pk)
@@ -31,7 +39,7 @@ def record(
         actor_name = actor_name or actor.get_username()
     if actor is None or actor.pk is None or not getattr(actor, "is_authenticated", False):
         actor = None  # anonymous visitors and the SYSTEM actor have no user row
-    return AuditLog.objects.create(
+    return AuditLog(
         actor=actor,
         actor_name=actor_name[:150],
         action=action,
