@@ -10,6 +10,9 @@ def healthz(request):
 
 
 urlpatterns = [
+    # The API first: machine clients (the 12345 system, Open311) call it most, and the resolver
+    # tries patterns in order.
+    path("api/", api.urls),
     path("", include("civicgrid.web.urls")),
     path("", include("civicgrid.accounts.urls")),
     path("areas/", include("civicgrid.areas.urls")),
@@ -19,7 +22,6 @@ urlpatterns = [
     path("public/", include(("civicgrid.cases.public_views", "public"), namespace="public")),
     path("open311/", include("civicgrid.cases.open311_urls")),
     path("circle/", include("civicgrid.circle.urls")),
-    path("api/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("healthz", healthz),
