@@ -596,3 +596,39 @@ def test_an_oversized_photo_is_refused_before_it_is_read(org, client_for, settin
     r = client_for(org["people"]["grid"]).post("/cases/report/", report_data(org["tree"], photos=[big]))
     assert r.status_code == 400 and "1 MB" in r.content.decode()
     assert Case.objects.count() == 0
+
+
+def test_list_filter_map_api_and_time_state_agree_on_overdue(org, client_for):
+    """One rule (``Case.is_overdue``) for the list filter, the map, the API and the queues' time
+    state: a case paused after its deadline is overdue, one paused before is not, and a case whose
+    clock does not run (back at registration with an old deadline) is not."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from civicgrid.cases.views import time_state
+
+    now = timezone.now()
+    past = now - dt.timedelta(days=2)
+    running = dispatched(org)
+    paused_after = handling(org)
+    paused_before = handling(org)
+    stale = dispatched(org)
+    Case.objects.filter(pk=running.pk).update(deadline=past)
+    Case.objects.filter(pk=paused_after.pk).update(status=Case.Status.PAUSED, deadline=past,
+                                                   paused_at=past + dt.timedelta(hours=1))
+    Case.objects.filter(pk=paused_before.pk).update(status=Case.Status.PAUSED, deadline=past,
+                                                    paused_at=past - dt.timedelta(hours=1))
+    Case.objects.filter(pk=stale.pk).update(status=Case.Status.REGISTERED, deadline=past)
+    expected = {running.pk: True, paused_after.pk: True, paused_before.pk: False, stale.pk: False}
+    cases = {c.pk: c for c in Case.objects.filter(pk__in=expected)}
+    assert {pk: c.is_overdue(now) for pk, c in cases.items()} == expected
+    assert {pk: time_state(c, now)["state"] == "overdue" for pk, c in cases.items()} == expected
+    assert set(Case.objects.filter(Case.overdue_q(now)).values_list("pk", flat=True)) == {running.pk,
+                                                                                         paused_after.pk}
+    shift = client_for(org["people"]["shift"])
+    api = {c["id"]: c["overdue"] for c in shift.get("/api/cases/?limit=50").json()}
+    assert {pk: api[pk] for pk in expected} == expected
+    body = shift.get("/cases/?status=all&overdue=1").content.decode()
+    assert running.number in body and paused_after.number in body
+    assert paused_before.number not in body and stale.number not in body

@@ -82,8 +82,7 @@ class CaseOut(Schema):
 
     @staticmethod
     def resolve_overdue(obj):
-        return bool(obj.deadline and obj.is_open() and obj.status != Case.Status.FEEDBACK
-                    and (obj.paused_at or timezone.now()) > obj.deadline)
+        return obj.is_overdue(timezone.now())
 
     @staticmethod
     def resolve_merged_into(obj):

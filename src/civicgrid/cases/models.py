@@ -8,10 +8,12 @@ collect (信息收集) → register (案卷建立) → dispatch (任务派遣) �
 
 from __future__ import annotations
 
+import datetime as dt
 import secrets
 
 from django.conf import settings
 from django.db import models
+from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -200,8 +202,22 @@ class Case(models.Model):
     OPEN = frozenset({Status.REPORTED, Status.REGISTERED, Status.DISPATCHED, Status.HANDLING, Status.PAUSED,
                       Status.FEEDBACK})
 
+    # The disposal clock applies from dispatch until the result is reported; it stops while paused.
+    RUNNING = frozenset({Status.DISPATCHED, Status.HANDLING, Status.PAUSED})
+
     def is_open(self) -> bool:
         return self.status in self.OPEN
+
+    def is_overdue(self, now: dt.datetime) -> bool:
+        """Past its disposal deadline while the clock applies — even outside working hours, when no
+        working time lies between; a paused case only if it was paused after the deadline."""
+        return self.deadline is not None and self.status in self.RUNNING and (self.paused_at or now) > self.deadline
+
+    @classmethod
+    def overdue_q(cls, now: dt.datetime) -> Q:
+        """:meth:`is_overdue` as a filter."""
+        return (Q(status__in=[cls.Status.DISPATCHED, cls.Status.HANDLING], deadline__lt=now)
+                | Q(status=cls.Status.PAUSED, paused_at__gt=F("deadline")))
 
     def can_register(self) -> bool:
         return self.status == self.Status.REPORTED

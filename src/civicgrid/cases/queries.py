@@ -124,7 +124,7 @@ def filter_cases(user, params) -> QuerySet[Case]:
     overdue = params.get("overdue")
     now = timezone.now()
     if overdue in ("1", "true", True):
-        qs = qs.filter(status__in=[Case.Status.DISPATCHED, Case.Status.HANDLING], deadline__lt=now)
+        qs = qs.filter(Case.overdue_q(now))
     elif overdue == "soon":
         qs = qs.filter(status__in=[Case.Status.DISPATCHED, Case.Status.HANDLING], warned_at__isnull=False,
                        deadline__gte=now)

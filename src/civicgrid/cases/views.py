@@ -58,10 +58,10 @@ def time_state(case: Case, now: dt.datetime | None = None) -> dict:
     step = ""
     if case.deadline and case.is_open():
         left = sla.remaining(case, now)
-        running = case.status in (Case.Status.DISPATCHED, Case.Status.HANDLING, Case.Status.PAUSED)
+        running = case.status in Case.RUNNING
         warn = sla.step_minutes("warn")
         due = case.deadline
-        now = case.paused_at or now
+        overdue = case.is_overdue(now)
     elif case.status == Case.Status.REPORTED and case.reported_at:
         step, start = "register", case.reported_at
     elif case.status == Case.Status.REGISTERED and case.registered_at:
@@ -72,9 +72,10 @@ def time_state(case: Case, now: dt.datetime | None = None) -> dict:
         due = sla.step_due(step, start)
         left = workcalendar.working_time_between(now, due)
         running, warn = True, STEP_WARN_MINUTES
+        # Past the time limit is overdue even outside working hours, when no working time lies between.
+        overdue = now > due
     minutes = left.total_seconds() / 60
-    # Past the deadline is overdue even outside working hours, when no working time separates them.
-    if running and (minutes < 0 or now > due):
+    if running and (minutes < 0 or overdue):
         state = "overdue"
     elif running and ((not step and case.warned_at is not None) or minutes <= warn):
         state = "warn"
@@ -532,8 +533,7 @@ def case_list(request):
     rows = _annotate(page.object_list, now)
     points = [
         {"id": c.id, "n": c.number, "t": c.title, "s": c.status, "l": str(c.get_status_display()), "lon": c.lon,
-         "lat": c.lat, "o": bool(c.deadline and c.is_open() and c.status != Case.Status.FEEDBACK
-                                 and (c.paused_at or now) > c.deadline),
+         "lat": c.lat, "o": c.is_overdue(now),
          "u": reverse("cases:case", args=[c.id])}
         for c in qs.select_related(None).only("id", "number", "title", "status", "lon", "lat", "deadline", "paused_at")[:MAP_LIMIT]
     ]
