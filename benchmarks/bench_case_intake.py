@@ -19,6 +19,8 @@ What it does:
    realistic body: an event class, title, description, the position and address of a demo
    building jittered by a few metres, the caller's name and mobile number, and a distinct
    ``Idempotency-Key``), each stopping early at ``--duration`` seconds. Every answer must be 201.
+   Each client builds its requests before the start and reads answers by their Content-Length
+   on a raw socket, so its own CPU per filing is near pgbench's.
    Rate = filed cases / wall time of the phase; latency per request as the client sees it.
 4. Reference, in the same run: ``pgbench -c <clients> -j <clients>`` with a custom script (-f)
    doing, per transaction, what a filing writes: one ``cases_case`` row (same columns, indexes
