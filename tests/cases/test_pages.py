@@ -530,6 +530,26 @@ def test_callback_after_a_bad_rating_is_done_by_the_shift_leader(org, client_for
     assert task.outcome == "done"
 
 
+def test_a_seat_has_the_callbacks_in_a_queue_of_their_own(org, client_for):
+    case = handling(org)
+    actions.do_feedback_case(case, actor=org["people"]["sanitation"], result="已清运")
+    actions.do_verify_case(case, actor=org["people"]["supervisor"], passed=True)
+    actions.do_rate_case(case, actor=None, rating=4, note="处理太慢", query_code=case.query_code)
+    task = CaseTask.objects.get(case=case, kind="callback")
+    seat = client_for(org["people"]["seat"])
+    assert seat.get("/api/cases/queues").json()["tasks"] == 1
+    body = seat.get("/cases/queues/tasks/").content.decode()
+    assert 'data-task="callback"' in body and case.number in body and "处理太慢" in body
+    assert seat.post(f"/cases/tasks/{task.pk}/callback/", {"note": "已回访，群众表示理解"}).status_code == 302
+    assert seat.get("/api/cases/queues").json()["tasks"] == 0
+    assert 'data-task="callback"' not in seat.get("/cases/queues/tasks/").content.decode()
+    # a seat of another district sees none of it
+    other = client_for(org["people"]["other_seat"])
+    assert other.get("/api/cases/queues").json()["tasks"] == 0
+    # staff without a task of any kind still have no such queue
+    assert client_for(org["people"]["sanitation"]).get("/cases/queues/tasks/").status_code == 403
+
+
 def test_a_report_without_its_form_token_is_refused_with_a_message(org, client_for):
     data = report_data(org["tree"])
     del data["token"]

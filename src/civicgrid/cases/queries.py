@@ -164,6 +164,12 @@ def assisting_queue(user) -> QuerySet[Case]:
     return Case.objects.filter(pk__in=ids, status__in=Case.OPEN).select_related("cls", "lead_unit")
 
 
+def may_see_tasks(user) -> bool:
+    """Supervisors (on-site confirmations and checks), the tiers' approvers and the hotline seats
+    (callbacks to dissatisfied reporters, 回访) have a task queue."""
+    return any(user.has_capability(c) for c in (roles.CASES_VERIFY, roles.CASES_EXTEND, roles.CASES_INTAKE))
+
+
 def task_queue(user, kind: str | None = None) -> QuerySet[CaseTask]:
     """Open on-site confirmations and checks for a supervisor's grids; callbacks for the centre."""
     qs = CaseTask.objects.filter(outcome="").select_related("case", "case__cls").order_by("due_at")
@@ -193,7 +199,7 @@ def queues_for(user) -> dict[str, int]:
         out["dispatch"] = dispatch_queue(user).count()
     if user.has_capability(roles.CASES_HANDLE):
         out["unit"] = unit_queue(user).count()
-    if user.has_capability(roles.CASES_VERIFY) or user.has_capability(roles.CASES_EXTEND):
+    if may_see_tasks(user):
         out["tasks"] = task_queue(user).count()
     if user.has_capability(roles.CASES_EXTEND):
         out["extensions"] = extension_queue(user).count()

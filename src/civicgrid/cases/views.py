@@ -306,8 +306,7 @@ def queue(request, name: str):
         raise Http404
     user = request.user
     title, capability = QUEUES[name]
-    allowed = user.has_capability(capability) if capability else (
-        user.has_capability(roles.CASES_VERIFY) or user.has_capability(roles.CASES_EXTEND))
+    allowed = user.has_capability(capability) if capability else queries.may_see_tasks(user)
     if not allowed:
         audit.record("access.denied", actor=user, object_type="capability", object_repr=f"cases.queue.{name}",
                      outcome="denied", detail={"path": request.path[:200]})
