@@ -176,7 +176,7 @@ def test_weights_are_data_an_administrator_changes(org, garbage):
     ScoreRule.objects.filter(post="dispatcher", indicator="dispatch_count_score").update(weight=0)
     ScoreRule.objects.filter(post="dispatcher").exclude(indicator="dispatch_count_score").update(weight=50)
     assert evaluation.weighted_score({"dispatch_count_score": 0.0, "dispatch_on_time_rate": 1.0,
-                                      "dispatch_accuracy_rate": 0.5}, evaluation._rules("dispatcher")) == 75.0
+                                      "dispatch_accuracy_rate": 0.5}, evaluation.score_rules("dispatcher")) == 75.0
     assert [evaluation.grade(s) for s in (90, 89.99, 75, 60, 40, 39.9, None)] == ["A", "B", "B", "C", "D", "E", ""]
 
 

@@ -13,6 +13,7 @@ verifying to supervisors of the case's grid; extensions to the tier's approvers.
 from __future__ import annotations
 
 import datetime as dt
+import decimal
 import hashlib
 import math
 from contextlib import nullcontext
@@ -33,7 +34,18 @@ from civicgrid.core.scoping import ensure_in_scope, in_scope
 
 from . import sla
 from .catalogue import ensure_catalogue
-from .models import Attachment, Case, CaseAssignment, CaseClass, CaseEvent, CaseTask, Extension, Open311Key
+from .models import (
+    Attachment,
+    Case,
+    CaseAssignment,
+    CaseClass,
+    CaseEvent,
+    CaseTask,
+    Extension,
+    GradeBand,
+    Open311Key,
+    ScoreRule,
+)
 from .photos import Photo
 
 PHONE_CONTEXT = "cases.case.reporter_phone"
@@ -787,6 +799,91 @@ def touch_open311_key(row: Open311Key, *, min_interval: int = 0) -> None:
     if row.last_used_at is None or (now - row.last_used_at).total_seconds() >= min_interval:
         Open311Key.objects.filter(pk=row.pk).update(last_used_at=now)
         row.last_used_at = now
+
+
+# --- evaluation rules (考核规则) -----------------------------------------------------------------
+def _plain(number: decimal.Decimal) -> str:
+    """40.00 → "40", 12.50 → "12.5"."""
+    return format(number.normalize(), "f")
+
+
+def _percent(value, field: str) -> decimal.Decimal:
+    """A weight or a score: a number from 0 to 100 with at most two decimals."""
+    try:
+        number = decimal.Decimal(str(value).strip())
+    except (decimal.InvalidOperation, ValueError):
+        number = None
+    if number is None or not number.is_finite() or not 0 <= number <= 100 or number != number.quantize(
+            decimal.Decimal("0.01")):
+        raise UserError(_("%(field)s: give a number from 0 to 100 with at most two decimals.") % {"field": field},
+                        field=field)
+    return number.quantize(decimal.Decimal("0.01"))
+
+
+def do_set_score_weights(*, actor, post: str, weights: dict) -> list[ScoreRule]:
+    """Change the weights of one score (a lead unit's or a post's): every indicator of the post
+    given, each 0–100, adding up to 100. Audited with the weights before and after."""
+    _require(_is_unlimited(actor) or actor.has_capability(roles.CASES_MANAGE),
+             _("Only the district's administrators change the evaluation rules."))
+    if post not in ScoreRule.Post.values:
+        raise UserError(_("post: unknown post."), field="post")
+    ensure_catalogue()
+    with transaction.atomic():
+        rules = list(ScoreRule.objects.select_for_update().filter(post=post).order_by("pk"))
+        unknown = set(weights) - {r.indicator for r in rules}
+        if unknown:
+            raise UserError(_("%(field)s: not an indicator of this score.") % {"field": sorted(unknown)[0]},
+                            field=sorted(unknown)[0])
+        new = {}
+        for r in rules:
+            if r.indicator not in weights:
+                raise UserError(_("%(field)s is required.") % {"field": r.indicator}, field=r.indicator)
+            new[r.indicator] = _percent(weights[r.indicator], r.indicator)
+        total = sum(new.values())
+        if total != 100:
+            raise UserError(_("weights: the weights of a score add up to 100, these add up to %(total)s.")
+                            % {"total": _plain(total)}, field="weights")
+        before = {r.indicator: _plain(r.weight) for r in rules}
+        for r in rules:
+            r.weight = new[r.indicator]
+            r.save(update_fields=["weight"])
+        audit.record("cases.evaluation.weights", actor=actor, object_type="cases.scorerule", object_id=post,
+                     object_repr=str(ScoreRule.Post(post).label),
+                     detail={"post": post, "before": before, "after": {k: _plain(v) for k, v in new.items()}})
+    return rules
+
+
+def do_set_grade_bands(*, actor, lowest: dict) -> list[GradeBand]:
+    """Change the lowest score of each grade: every grade given, from 0 to 100, each grade below
+    the one before it, and the last grade starting at 0. Audited with the bands before and after."""
+    _require(_is_unlimited(actor) or actor.has_capability(roles.CASES_MANAGE),
+             _("Only the district's administrators change the evaluation rules."))
+    ensure_catalogue()
+    with transaction.atomic():
+        bands = list(GradeBand.objects.select_for_update().order_by("-lowest", "letter"))
+        unknown = set(lowest) - {b.letter for b in bands}
+        if unknown:
+            raise UserError(_("%(field)s: not a grade.") % {"field": sorted(unknown)[0]}, field=sorted(unknown)[0])
+        new = {}
+        for b in bands:
+            if b.letter not in lowest:
+                raise UserError(_("%(field)s is required.") % {"field": b.letter}, field=b.letter)
+            new[b.letter] = _percent(lowest[b.letter], b.letter)
+        for higher, lower in zip(bands, bands[1:], strict=False):
+            if new[lower.letter] >= new[higher.letter]:
+                raise UserError(_("%(field)s: grade %(lower)s starts below grade %(higher)s (%(value)s).")
+                                % {"field": lower.letter, "lower": lower.letter, "higher": higher.letter,
+                                   "value": _plain(new[higher.letter])}, field=lower.letter)
+        if bands and new[bands[-1].letter] != 0:
+            raise UserError(_("%(field)s: the last grade starts at 0.") % {"field": bands[-1].letter},
+                            field=bands[-1].letter)
+        before = {b.letter: _plain(b.lowest) for b in bands}
+        for b in bands:
+            b.lowest = new[b.letter]
+            b.save(update_fields=["lowest"])
+        audit.record("cases.evaluation.grades", actor=actor, object_type="cases.gradeband", object_id="*",
+                     object_repr="A–E", detail={"before": before, "after": {k: _plain(v) for k, v in new.items()}})
+    return bands
 
 
 def case_classes():

@@ -73,8 +73,12 @@ CLASSES = [
 # Step limits in working minutes.
 STEP_LIMITS = {"register": 60, "dispatch": 60, "confirm": 120, "check": 120, "callback": 420, "warn": 60}
 
-# Post scores: (post, indicator, weight %, invert)
+# Scores: (post, indicator, weight %, invert); "unit" is the lead unit's score on the scoreboard.
 SCORE_RULES = [
+    ("unit", "on_time_rate", 40, False),  # 按期结案率 × 40 %
+    ("unit", "closing_rate", 20, False),  # 结案率 × 20 %
+    ("unit", "rework_rate", 20, True),  # (1 − 返工率) × 20 %
+    ("unit", "satisfaction_rate", 20, False),  # 满意率 × 20 %
     ("supervisor", "valid_report_rate", 40, False),  # 有效上报率 × 40 %
     ("supervisor", "missed_report_rate", 20, True),  # (1 − 漏报率) × 20 %
     ("supervisor", "confirm_on_time_rate", 20, False),  # 按时核实率 × 20 %
@@ -89,6 +93,11 @@ SCORE_RULES = [
 
 # Grades: (lowest score, grade)
 GRADES = [(90, "A"), (75, "B"), (60, "C"), (40, "D"), (0, "E")]
+
+
+def seed_grade_bands(GradeBand) -> None:
+    if not GradeBand.objects.exists():
+        GradeBand.objects.bulk_create([GradeBand(letter=letter, lowest=lowest) for lowest, letter in GRADES])
 
 
 def seed_case_catalogue(CaseClass, StepLimit, ScoreRule) -> None:
@@ -109,10 +118,11 @@ def seed_case_catalogue(CaseClass, StepLimit, ScoreRule) -> None:
 
 def ensure_catalogue() -> None:
     """Seed the catalogue if a test flush (or a fresh database without migrations' data) emptied it."""
-    from .models import CaseClass, ScoreRule, StepLimit
+    from .models import CaseClass, GradeBand, ScoreRule, StepLimit
 
     if not CaseClass.objects.exists() or not StepLimit.objects.exists() or not ScoreRule.objects.exists():
         seed_case_catalogue(CaseClass, StepLimit, ScoreRule)
+        seed_grade_bands(GradeBand)
         bump_classes_version()
 
 

@@ -12,8 +12,9 @@ Every indicator is defined in ``docs/cases.md``; the definitions in short:
   dispatches in the period; satisfaction: share of ratings 1–3 among the rated assignments closed
   in the period, and their mean score (非常满意 100 … 非常不满意 0); handling time: working hours
   from the dispatch to closing, mean over the closed ones.
-* **post scores** are weighted sums of the indicators in ``ScoreRule`` (administrators edit the
-  weights), over the indicators that have data; grades from ``catalogue.GRADES``.
+* **scores** of lead units and posts are weighted sums of the indicators in ``ScoreRule``
+  (administrators edit the weights), over the indicators that have data; grades from
+  ``GradeBand`` (seeded from ``catalogue.GRADES``).
 
 Scoped: ``prefixes`` (area-code prefixes of the viewer's jurisdiction, ``None`` = all) limit the
 cases counted for units and areas, and the people listed for posts.
@@ -52,9 +53,9 @@ NOT_DUE = (Case.Status.INVALID, Case.Status.DUPLICATE)
 OUTSIDE_CHANNELS = tuple(c for c in Case.Channel.values if c != Case.Channel.PATROL)
 PATROL_KINDS = (CaseClass.Kind.EVENT, CaseClass.Kind.COMPONENT)
 
-# The unit score published on the scoreboard: (indicator, weight %, invert).
-UNIT_RULES = [("on_time_rate", 40, False), ("closing_rate", 20, False), ("rework_rate", 20, True),
-              ("satisfaction_rate", 20, False)]
+
+# The posts scored per person (the lead unit's score is in the units' table).
+POSTS = (ScoreRule.Post.SUPERVISOR, ScoreRule.Post.SHIFT_LEADER, ScoreRule.Post.DISPATCHER)
 
 INDICATORS = {  # key → label (ScoreRule.indicator refers to these keys)
     "closing_rate": gettext_lazy("closing rate"),  # 结案率
@@ -389,13 +390,22 @@ def weighted_score(values: dict, rules) -> float | None:
     return round(100 * total / weight_sum, 2) if weight_sum else None
 
 
-def grade(score: float | None) -> str:
+def grade_bands() -> list[tuple[float, str]]:
+    """(lowest score, grade), best first, from ``GradeBand`` (the seeded bands if it is empty)."""
+    from .models import GradeBand
+
+    bands = [(float(b.lowest), b.letter) for b in GradeBand.objects.order_by("-lowest")]
+    return bands or [(float(lowest), letter) for lowest, letter in GRADES]
+
+
+def grade(score: float | None, bands: list[tuple[float, str]] | None = None) -> str:
     if score is None:
         return ""
-    for lowest, letter in GRADES:
+    bands = bands if bands is not None else grade_bands()
+    for lowest, letter in bands:
         if score >= lowest:
             return letter
-    return GRADES[-1][1]
+    return bands[-1][1]
 
 
 @dataclass
@@ -426,13 +436,14 @@ def by_unit(period: Period, prefixes=None) -> list[Row]:
     figures = _figures_by(period, prefixes, lambda a: [a.unit_id],
                           lambda e: [e["unit_id"]] if e["unit_id"] else [])
     units = OrgUnit.objects.filter(pk__in=[k for k in figures if k]).order_by("area_code", "code")
+    rules, bands = score_rules(ScoreRule.Post.UNIT), grade_bands()
     rows = []
     for unit in units:
         fig = figures[unit.pk]
-        values = {k: getattr(fig, k) for k, _w, _i in UNIT_RULES}
-        score = weighted_score(values, UNIT_RULES)
+        values = {k: getattr(fig, k) for k, _w, _i in rules}
+        score = weighted_score(values, rules)
         rows.append(Row(key=unit.code, name=unit.name, kind=unit.kind, kind_label=unit.get_kind_display(), figures=fig, score=score,
-                        grade=grade(score)))
+                        grade=grade(score, bands)))
     rows.sort(key=lambda r: (-(r.score if r.score is not None else -1), r.key))
     return rows
 
@@ -458,7 +469,7 @@ def by_area(period: Period, prefixes=None, *, levels=("street", "community")) ->
 
 
 # --- posts ----------------------------------------------------------------------------------------
-def _rules(post: str) -> list[tuple[str, float, bool]]:
+def score_rules(post: str) -> list[tuple[str, float, bool]]:
     ensure_catalogue()
     return [(r.indicator, float(r.weight), r.invert) for r in ScoreRule.objects.filter(post=post)]
 
@@ -475,11 +486,11 @@ def _people(role: str, prefixes) -> dict:
     return out
 
 
-def _person_row(post: str, user, values: dict, counts: dict, rules) -> Row:
+def _person_row(post: str, user, values: dict, counts: dict, rules, bands) -> Row:
     score = weighted_score(values, rules)
     name = user.display_name or user.get_username()
     return Row(key=user.get_username(), name=name, kind=str(post), kind_label=str(ScoreRule.Post(post).label), values=values,
-               counts=counts, score=score, grade=grade(score))
+               counts=counts, score=score, grade=grade(score, bands))
 
 
 def _task_rates(kind: str, period: Period, user, codes) -> tuple[int, int]:
@@ -500,7 +511,7 @@ def _task_rates(kind: str, period: Period, user, codes) -> tuple[int, int]:
 
 def supervisors(period: Period, prefixes=None) -> list[Row]:
     """监督员: valid reports ×40 % + (1 − missed) ×20 % + on-time confirmations ×20 % + checks ×20 %."""
-    rules = _rules(ScoreRule.Post.SUPERVISOR)
+    rules, bands = score_rules(ScoreRule.Post.SUPERVISOR), grade_bands()
     rows = []
     for user, codes, _unit in _people(Role.SUPERVISOR, prefixes).values():
         in_period = Q(reported_at__gte=period.start, reported_at__lt=period.end)
@@ -519,13 +530,13 @@ def supervisors(period: Period, prefixes=None) -> list[Row]:
         }
         counts = {"reports": n_reports, "valid_reports": valid, "missed_reports": missed, "confirms": confirm_n,
                   "confirms_on_time": confirm_ok, "checks": check_n, "checks_on_time": check_ok}
-        rows.append(_person_row(ScoreRule.Post.SUPERVISOR, user, values, counts, rules))
+        rows.append(_person_row(ScoreRule.Post.SUPERVISOR, user, values, counts, rules, bands))
     return rows
 
 
 def shift_leaders(period: Period, prefixes=None) -> list[Row]:
     """值班长: on-time registrations ×25 % + accurate registrations ×40 % + on-time closing ×35 %."""
-    rules = _rules(ScoreRule.Post.SHIFT_LEADER)
+    rules, bands = score_rules(ScoreRule.Post.SHIFT_LEADER), grade_bands()
     limit_hours = sla.step_minutes("register") / 60
     rows = []
     for user, _codes, _unit in _people(Role.SHIFT_LEADER, prefixes).values():
@@ -553,7 +564,7 @@ def shift_leaders(period: Period, prefixes=None) -> list[Row]:
         }
         counts = {"registered": n, "registered_on_time": on_time, "registered_accurately": accurate, "due": due,
                   "closed_on_time": closed_ok}
-        rows.append(_person_row(ScoreRule.Post.SHIFT_LEADER, user, values, counts, rules))
+        rows.append(_person_row(ScoreRule.Post.SHIFT_LEADER, user, values, counts, rules, bands))
     return rows
 
 
@@ -588,7 +599,7 @@ def _dispatch_stats(period: Period, user_ids) -> dict:
 def dispatchers(period: Period, prefixes=None) -> list[Row]:
     """派遣员: dispatch count score ×20 % + on-time dispatches ×40 % + accurate dispatches ×40 %.
     The count score compares with the busiest dispatcher of the same centre (= 100)."""
-    rules = _rules(ScoreRule.Post.DISPATCHER)
+    rules, bands = score_rules(ScoreRule.Post.DISPATCHER), grade_bands()
     listed = _people(Role.DISPATCHER, prefixes)
     everyone = _people(Role.DISPATCHER, None)  # colleagues of the same centre set the maximum
     stats = _dispatch_stats(period, list(everyone))
@@ -606,7 +617,7 @@ def dispatchers(period: Period, prefixes=None) -> list[Row]:
         }
         counts = {"dispatches": s["dispatches"], "dispatched_on_time": s["on_time"],
                   "dispatched_accurately": s["accurate"]}
-        rows.append(_person_row(ScoreRule.Post.DISPATCHER, user, values, counts, rules))
+        rows.append(_person_row(ScoreRule.Post.DISPATCHER, user, values, counts, rules, bands))
     return rows
 
 
@@ -716,11 +727,20 @@ def fmt(value, kind: str) -> str:
     return str(value)
 
 
+def formula(post: str) -> str:
+    """A score's definition in words, from its rules: "按期结案率 × 40% + … + (1 − 返工率) × 20%"."""
+    parts = []
+    for indicator, weight, invert in score_rules(post):
+        label = str(INDICATORS.get(indicator, indicator))
+        parts.append(f"{'(1 − ' + label + ')' if invert else label} × {weight:g}%")
+    return " + ".join(parts)
+
+
 def post_tables(rows: list[Row]) -> list[dict]:
     """The post rows grouped by post, with the post's indicator columns in the ScoreRule order."""
     out = []
-    for post in ScoreRule.Post:
-        rules = _rules(post)
+    for post in POSTS:
+        rules = score_rules(post)
         mine = sorted((r for r in rows if r.kind == post), key=lambda r: (-(r.score or -1), r.key))
         out.append({
             "post": post.value, "label": post.label,

@@ -8,9 +8,14 @@ Rates are fractions (0–1), scores 0–100. ``/public`` needs no account and ho
 
 from __future__ import annotations
 
-from ninja import Router
+from ninja import Router, Schema
 
+from civicgrid.accounts import roles
+from civicgrid.core.access import require_capability
+
+from . import actions
 from . import evaluation as ev
+from .models import ScoreRule
 
 router = Router(tags=["evaluation"])
 
@@ -59,3 +64,39 @@ def public(request, month: str = ""):
         "streets": [r.as_dict() for r in board["streets"]],
         "units": [r.as_dict() for r in board["units"]],
     }
+
+
+def _rules_out() -> dict:
+    return {
+        "scores": [{"post": post.value, "label": str(post.label), "formula": ev.formula(post),
+                    "weights": {i: w for i, w, _inv in ev.score_rules(post)},
+                    "inverted": [i for i, _w, inv in ev.score_rules(post) if inv]}
+                   for post in (ScoreRule.Post.UNIT, *ev.POSTS)],
+        "grades": {letter: lowest for lowest, letter in ev.grade_bands()},
+    }
+
+
+class WeightsIn(Schema):
+    weights: dict[str, str | float]
+
+
+class GradesIn(Schema):
+    lowest: dict[str, str | float]
+
+
+@router.get("/rules", summary="The evaluation rules: each score's weights (%) and the grade bands")
+def rules(request):
+    require_capability(request.user, roles.CASES_EVALUATE)
+    return _rules_out()
+
+
+@router.put("/rules/{post}", summary="Change one score's weights (cases.manage; all of them, adding up to 100)")
+def set_weights(request, post: str, payload: WeightsIn):
+    actions.do_set_score_weights(actor=request.user, post=post, weights=payload.weights)
+    return _rules_out()
+
+
+@router.put("/grades", summary="Change the lowest score of each grade (cases.manage; the last grade from 0)")
+def set_grades(request, payload: GradesIn):
+    actions.do_set_grade_bands(actor=request.user, lowest=payload.lowest)
+    return _rules_out()

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.http import HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -14,7 +15,9 @@ from civicgrid.core import audit
 from civicgrid.core.decorators import capability_required
 from civicgrid.core.errors import UserError
 
+from . import actions
 from . import evaluation as ev
+from .models import GradeBand, ScoreRule
 
 
 def _period(request) -> tuple[ev.Period, str]:
@@ -68,7 +71,7 @@ def evaluation_page(request):
         "areas": _case_rows(result.areas, _columns()),
         "posts": ev.post_tables(result.posts), "jurisdiction": _jurisdiction_label(prefixes),
         "area": request.GET.get("area", ""), "query": query.urlencode(),
-        "grades": ev.GRADES,
+        "grades": ev.grade_bands(), "unit_formula": ev.formula(ScoreRule.Post.UNIT),
     })
 
 
@@ -116,12 +119,63 @@ def public_scores(request):
         "streets": _case_rows(board["streets"], _columns()),
         "units": _case_rows(board["units"], _columns(skip=("reported",))),
         "totals": [(label, ev.fmt(getattr(board["totals"], k), kind)) for k, label, kind in ev.CASE_COLUMNS],
-        "published": timezone.localdate(), "grades": ev.GRADES,
+        "published": timezone.localdate(), "grades": ev.grade_bands(),
+        "unit_formula": ev.formula(ScoreRule.Post.UNIT),
     })
+
+
+SCORES = (ScoreRule.Post.UNIT, *ev.POSTS)
+
+
+@capability_required(roles.CASES_EVALUATE)
+def rules_page(request):
+    """The evaluation rules (考核规则): each score's weights and the grade bands. Everyone who sees
+    the evaluation reads them; the district's administrators (``cases.manage``) change them — a
+    form per score and one for the grades, each saved whole or refused with the field and rule."""
+    user = request.user
+    may_edit = user.is_superuser or user.has_capability(roles.CASES_MANAGE)
+    error, error_form, submitted, status = "", "", {}, 200
+    if request.method == "POST":
+        if not may_edit:
+            audit.record("access.denied", actor=user, object_type="capability", object_repr="cases.manage",
+                         outcome="denied", detail={"path": request.path[:200]})
+            return HttpResponse(_("Only the district's administrators change the evaluation rules."), status=403,
+                                content_type="text/plain; charset=utf-8")
+        form = request.POST.get("form", "")
+        try:
+            if form == "grades":
+                submitted = {b.letter: request.POST.get(f"grade_{b.letter}", "") for b in GradeBand.objects.all()}
+                actions.do_set_grade_bands(actor=user, lowest=submitted)
+                messages.success(request, _("Grades saved."))
+            else:
+                post = form.removeprefix("weights_")
+                submitted = {r.indicator: request.POST.get(f"weight_{r.indicator}", "")
+                             for r in ScoreRule.objects.filter(post=post)}
+                actions.do_set_score_weights(actor=user, post=post, weights=submitted)
+                messages.success(request, _("Weights of %(score)s saved.") % {
+                    "score": ScoreRule.Post(post).label})
+            return redirect("cases:evaluation_rules")
+        except UserError as exc:
+            error, error_form, status = exc.message, form, 400
+    ev.grade_bands()  # seeds the catalogue on a fresh database
+    scores = []
+    for post in SCORES:
+        mine = error_form == f"weights_{post}"
+        rules = [{"indicator": i, "label": ev.INDICATORS.get(i, i), "weight": submitted.get(i) if mine else f"{w:g}",
+                  "invert": inv} for i, w, inv in ev.score_rules(post)]
+        scores.append({"post": post.value, "label": post.label, "rules": rules, "formula": ev.formula(post),
+                       "error": error if mine else ""})
+    bands = [{"letter": b.letter, "lowest": submitted.get(b.letter) if error_form == "grades" else f"{float(b.lowest):g}"}
+             for b in GradeBand.objects.order_by("-lowest")]
+    return render(request, "cases/evaluation_rules.html", {
+        "scores": scores, "bands": bands, "may_edit": may_edit,
+        "grades_error": error if error_form == "grades" else "",
+    }, status=status)
 
 
 urlpatterns = [
     path("", evaluation_page, name="evaluation"),
     path("export.xlsx", evaluation_export, name="evaluation_export"),
     path("public/", public_scores, name="public_scores"),
+    path("rules/", rules_page, name="evaluation_rules"),
 ]

@@ -419,10 +419,13 @@ class Attachment(models.Model):
 
 
 class ScoreRule(models.Model):
-    """One weighted indicator of a post's score (岗位评价), e.g. supervisor · valid report rate × 40 %.
-    Seeded with the standard weights; administrators may change them (documented in docs/cases.md)."""
+    """One weighted indicator of a score: a lead unit's (published on the scoreboard) or a post's
+    (岗位评价), e.g. supervisor · valid report rate × 40 %. Seeded with the standard weights; the
+    district's administrators change them on the page 考核规则 (``actions.do_set_score_weights``;
+    documented in docs/cases.md). The weights of one post add up to 100."""
 
     class Post(models.TextChoices):
+        UNIT = "unit", _("lead unit")  # 主办单位
         SUPERVISOR = "supervisor", _("supervisor")  # 监督员
         SHIFT_LEADER = "shift_leader", _("shift leader")  # 值班长
         DISPATCHER = "dispatcher", _("dispatcher")  # 派遣员
@@ -438,6 +441,20 @@ class ScoreRule(models.Model):
 
     def __str__(self) -> str:
         return f"{self.post}: {self.indicator} × {self.weight}%"
+
+
+class GradeBand(models.Model):
+    """A grade (等级) and the lowest score that earns it: A ≥ 90, B ≥ 75, C ≥ 60, D ≥ 40, E (seeded;
+    changed on the page 考核规则 with ``actions.do_set_grade_bands``). The last grade starts at 0."""
+
+    letter = models.CharField(_("grade"), max_length=1, unique=True)
+    lowest = models.DecimalField(_("lowest score"), max_digits=5, decimal_places=2)
+
+    class Meta:
+        ordering = ["-lowest"]
+
+    def __str__(self) -> str:
+        return f"{self.letter} ≥ {self.lowest}"
 
 
 class Open311Key(models.Model):

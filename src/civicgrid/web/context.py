@@ -6,7 +6,8 @@ from django.utils.translation import pgettext_lazy
 
 from civicgrid.accounts import roles
 
-_QUEUES = (roles.CASES_REGISTER, roles.CASES_DISPATCH, roles.CASES_HANDLE, roles.CASES_VERIFY, roles.CASES_EXTEND)
+_QUEUES = (roles.CASES_REGISTER, roles.CASES_DISPATCH, roles.CASES_HANDLE, roles.CASES_VERIFY, roles.CASES_EXTEND,
+           roles.CASES_INTAKE)
 
 # (menu label or None for a top-level link, [(label, url name, capability — or a tuple: any of them)])
 NAV = [
@@ -36,6 +37,7 @@ NAV = [
     (pgettext_lazy("menu", "Administration"), [
         (_("Units"), "units", roles.VIEW),
         (_("Staff"), "staff", roles.ACCOUNTS_MANAGE),
+        (_("Evaluation rules"), "cases:evaluation_rules", roles.CASES_MANAGE),
         (_("Open311 keys"), "open311:keys", roles.CASES_MANAGE),
         (_("Audit log"), "audit:list", roles.AUDIT_VIEW),
     ]),
