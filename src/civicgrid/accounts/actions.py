@@ -5,12 +5,12 @@ from __future__ import annotations
 from django.contrib.auth import authenticate, login, logout
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from civicgrid.areas.models import Area
 from civicgrid.core import audit
 from civicgrid.core.errors import UserError
+from civicgrid.core.keys import touch_last_used
 from civicgrid.core.models import AuditLog
 from civicgrid.core.scoping import ensure_in_scope
 
@@ -123,10 +123,7 @@ TOKEN_TOUCH_SECONDS = 60
 def touch_token(token: ApiToken) -> None:
     """Record the token's last use (not audited: every API call would write twice), at most once a
     minute: a busy client's every request would otherwise queue on the same row."""
-    now = timezone.now()
-    if token.last_used_at is None or (now - token.last_used_at).total_seconds() >= TOKEN_TOUCH_SECONDS:
-        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
-        token.last_used_at = now
+    touch_last_used(token, min_interval=TOKEN_TOUCH_SECONDS)
 
 
 def _clean(obj, exclude=None) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 
 from django.contrib.auth.models import AbstractUser
@@ -11,6 +10,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from civicgrid.areas.models import Area
+from civicgrid.core.keys import key_hash
 from civicgrid.core.scoping import minimal_prefixes
 
 from .roles import CAPABILITIES, ROLE_AREA_LEVELS, ROLE_UNIT_KINDS, VIEW, Role
@@ -158,10 +158,6 @@ class Membership(models.Model):
         super().save(*args, **kwargs)
 
 
-def _hash_token(key: str) -> str:
-    return hashlib.sha256(key.encode()).hexdigest()
-
-
 class ApiToken(models.Model):
     """A bearer token for the API. Only its SHA-256 is stored; the key is shown once."""
 
@@ -187,4 +183,4 @@ class ApiToken(models.Model):
 
     @staticmethod
     def hash(key: str) -> str:
-        return _hash_token(key)
+        return key_hash(key)

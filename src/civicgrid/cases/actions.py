@@ -29,6 +29,7 @@ from civicgrid.areas.index import locate
 from civicgrid.core import audit, crypto, workcalendar
 from civicgrid.core.errors import Conflict, NotPermitted, UserError
 from civicgrid.core.idnumber import InvalidIdentifier, mask_phone, normalise_phone
+from civicgrid.core.keys import key_hash, touch_last_used
 from civicgrid.core.linked_insert import AS_KEY, AS_TEXT, FromParent, Serial, insert_linked
 from civicgrid.core.scoping import ensure_in_scope, in_scope
 
@@ -779,7 +780,7 @@ def do_issue_open311_key(*, actor, name: str) -> tuple[Open311Key, str]:
         raise NotPermitted(_("Only an administrator can issue Open311 keys."))
     key = "o311_" + secrets.token_urlsafe(24)
     with transaction.atomic():
-        row = Open311Key.objects.create(name=name, prefix=key[5:13], key_hash=hashlib.sha256(key.encode()).hexdigest(),
+        row = Open311Key.objects.create(name=name, prefix=key[5:13], key_hash=key_hash(key),
                                         created_by=_actor_row(actor))
         audit.record("cases.open311.issue_key", actor=actor, obj=row)
     return row, key
@@ -795,10 +796,7 @@ def do_revoke_open311_key(row: Open311Key, *, actor) -> None:
 
 def touch_open311_key(row: Open311Key, *, min_interval: int = 0) -> None:
     """Record the key's last use (not audited; written at most once per ``min_interval`` seconds)."""
-    now = timezone.now()
-    if row.last_used_at is None or (now - row.last_used_at).total_seconds() >= min_interval:
-        Open311Key.objects.filter(pk=row.pk).update(last_used_at=now)
-        row.last_used_at = now
+    touch_last_used(row, min_interval=min_interval)
 
 
 # --- evaluation rules (考核规则) -----------------------------------------------------------------

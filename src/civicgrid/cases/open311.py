@@ -38,7 +38,6 @@ queue) and get an on-site confirmation task for the grid's supervisor, like a re
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 import re
 import xml.etree.ElementTree as ET
@@ -53,6 +52,7 @@ from django.views.decorators.csrf import csrf_exempt
 
 from civicgrid.areas.index import locate
 from civicgrid.core.errors import NotPermitted, UserError
+from civicgrid.core.keys import key_hash
 
 from . import actions, sla
 from .models import Case, CaseClass, Open311Key
@@ -317,7 +317,7 @@ def key_for(api_key: str) -> Open311Key:
     """The active key row for a presented api_key; 403 otherwise."""
     if not api_key:
         raise Open311Error(403, _("api_key: this call needs an API key (ask the platform's administrators)."))
-    row = Open311Key.objects.filter(key_hash=hashlib.sha256(api_key.strip().encode()).hexdigest(),
+    row = Open311Key.objects.filter(key_hash=key_hash(api_key.strip()),
                                     active=True).first()
     if row is None:
         raise Open311Error(403, _("api_key: this key is not valid (unknown or revoked)."))
