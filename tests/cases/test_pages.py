@@ -483,9 +483,11 @@ def test_tracking_shows_the_public_history_without_staff_names_and_rates_once(cl
     actions.do_feedback_case(case, actor=org["people"]["sanitation"], result="已清运完毕")
     actions.do_verify_case(case, actor=org["people"]["supervisor"], passed=True, note="内部备注")
     case.refresh_from_db()
-    r = client.get(f"/public/track/?code={case.query_code.lower()}")
+    r = client.post("/public/track/", {"code": case.query_code.lower()})
+    assert r.status_code == 303 and r["Location"] == f"/public/track/?case={case.number}"
+    r = client.get(r["Location"])
     body = r.content.decode()
-    assert r.status_code == 200 and "已清运完毕" in body
+    assert r.status_code == 200 and "已清运完毕" in body and case.query_code not in r.request["QUERY_STRING"]
     for name in ("c_disp", "c_hw", "c_sup", "c_shift", "内部备注", "138****1234", "13800001234"):
         assert name not in body
     assert 'id="rate-form"' in body
@@ -499,7 +501,23 @@ def test_tracking_shows_the_public_history_without_staff_names_and_rates_once(cl
     assert Case.objects.get(pk=case.pk).rating == 4
 
 
+def test_the_query_code_stays_out_of_addresses(client, org):
+    """The code is posted and kept in the session: the case's address (?case=NUMBER) shows nothing to
+    another browser, and an old link with ?code= redirects to the address without it."""
+    from django.test import Client
+
+    case = file_case(org, channel=Case.Channel.RESIDENT)
+    r = client.get(f"/public/track/?code={case.query_code}")
+    assert r.status_code == 303 and case.query_code not in r["Location"]
+    assert 'id="public-history"' in client.get(r["Location"]).content.decode()
+    stranger = Client().get(f"/public/track/?case={case.number}")
+    assert stranger.status_code == 200 and 'id="public-history"' not in stranger.content.decode()
+    assert 'id="track-form"' in stranger.content.decode()
+    assert client.post("/public/track/", {"code": "x"}).status_code == 400
+
+
 def test_an_unknown_query_code_answers_404(client, org):
+    assert client.post("/public/track/", {"code": "ABCDEFGHJK"}).status_code == 404
     assert client.get("/public/track/?code=ABCDEFGHJK").status_code == 404
     assert client.post("/public/track/rate/", {"code": "ABCDEFGHJK", "rating": "1"}).status_code == 404
 
@@ -513,6 +531,11 @@ def test_public_photos_are_the_stripped_copy_and_need_the_code(client, org):
     assert client.get(f"/public/photos/{att.pk}/?code=WRONGCODE1").status_code == 404
     r = client.get(f"/public/photos/{att.pk}/?code={case.query_code}")
     assert r.status_code == 200 and r.content == bytes(att.public_data) and b"PhoneMaker" not in r.content
+    # a browser that looked the case up by its code sees them without the code in the address
+    client.post("/public/track/", {"code": case.query_code})
+    page = client.get(f"/public/track/?case={case.number}").content.decode()
+    assert f'src="/public/photos/{att.pk}/"' in page
+    assert client.get(f"/public/photos/{att.pk}/").status_code == 200
     assert b"PhoneMaker" in bytes(att.data)
 
 

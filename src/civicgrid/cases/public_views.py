@@ -7,7 +7,7 @@ case's query code.
 
 from __future__ import annotations
 
-from django.http import Http404, HttpResponse, JsonResponse
+from django.http import Http404, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 from django.urls import path
 from django.utils.translation import gettext as _
@@ -62,7 +62,7 @@ def report(request):
 
 
 def _track_context(case: Case | None, **extra) -> dict:
-    ctx = {"case": case, "form": TrackForm(initial={"code": case.query_code} if case else None),
+    ctx = {"case": case, "form": TrackForm(),
            "rate_form": RateForm(), "error": None}
     if case is not None:
         ctx["events"] = queries.public_history(case)
@@ -72,17 +72,47 @@ def _track_context(case: Case | None, **extra) -> dict:
     return ctx
 
 
+SESSION_KEY = "public_cases"  # case number → query code, for the cases this browser looked up
+SESSION_MAX = 10
+
+
+def _remember(request, case: Case) -> None:
+    held = dict(request.session.get(SESSION_KEY) or {})
+    held.pop(case.number, None)
+    held[case.number] = case.query_code
+    request.session[SESSION_KEY] = dict(list(held.items())[-SESSION_MAX:])
+
+
+def _held_code(request, number: str) -> str:
+    return (request.session.get(SESSION_KEY) or {}).get(number, "")
+
+
 def track(request):
-    """Follow a case by its query code: status, public history, result; rate a closed case."""
-    form = TrackForm(request.GET if "code" in request.GET else None)
-    if form.is_bound and form.is_valid():
+    """Follow a case by its query code: status, public history, result; rate a closed case.
+
+    The code is posted, not put in the address: it would stay in the browser's history and in
+    web server logs. A valid code is kept in this browser's session and the page redirects to
+    ``?case=<number>``, which shows the case only to a session holding its code (as do its
+    photos). An old link with ``?code=`` works once and redirects the same way."""
+    data = request.POST if request.method == "POST" else (request.GET if "code" in request.GET else None)
+    form = TrackForm(data)
+    if form.is_bound:
+        if not form.is_valid():
+            return render(request, "cases/public_track.html", {"case": None, "form": form}, status=400)
         case = queries.public_case(form.cleaned_data["code"])
         if case is None:
             return render(request, "cases/public_track.html", {
                 "case": None, "form": form, "error": _("No case has this query code.")}, status=404)
-        return render(request, "cases/public_track.html", _track_context(case, form=form))
-    return render(request, "cases/public_track.html", {"case": None, "form": form},
-                  status=400 if form.is_bound else 200)
+        _remember(request, case)
+        response = HttpResponseRedirect(f"{request.path}?case={case.number}")
+        response.status_code = 303  # See Other: a GET of the case's address, also after a POST
+        return response
+    number = (request.GET.get("case") or "")[:20]
+    code = _held_code(request, number) if number else ""
+    case = queries.public_case(code) if code else None
+    if case is None or case.number != number:
+        return render(request, "cases/public_track.html", {"case": None, "form": TrackForm()})
+    return render(request, "cases/public_track.html", _track_context(case))
 
 
 @require_POST
@@ -100,15 +130,19 @@ def rate(request):
     except UserError as exc:
         return render(request, "cases/public_track.html", _track_context(case, error=exc.message), status=exc.status)
     case.refresh_from_db()
+    _remember(request, case)
     return render(request, "cases/public_track.html", _track_context(case, thanks=True))
 
 
 def photo(request, pk):
-    """The public copy of a report or result photo (metadata stripped), for the holder of the code."""
+    """The public copy of a report or result photo (metadata stripped), for a session that looked
+    the case up by its code (or a request carrying the code)."""
     att = Attachment.objects.select_related("case").filter(
         pk=pk, stage__in=[Attachment.Stage.REPORT, Attachment.Stage.FEEDBACK]).first()
-    code = (request.GET.get("code") or "").strip().upper()
-    if att is None or not code or att.case.query_code != code:
+    if att is None:
+        raise Http404
+    code = _held_code(request, att.case.number) or (request.GET.get("code") or "").strip().upper()
+    if not code or att.case.query_code != code:
         raise Http404
     response = HttpResponse(bytes(att.public_data), content_type=att.content_type)
     response["X-Content-Type-Options"] = "nosniff"
