@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from civicgrid.cases import actions
 from civicgrid.cases.models import Case, CaseClass, CaseEvent, CaseTask, Open311Key
+from civicgrid.core.errors import NotPermitted, UserError
 from civicgrid.core.models import AuditLog
 from civicgrid.core.scoping import SYSTEM
 from civicgrid.registry import actions as registry_actions
@@ -377,8 +378,11 @@ def test_command_issues_lists_and_revokes_keys(org):
     listing = io.StringIO()
     call_command("open311", "list", stdout=listing)
     assert row.prefix in listing.getvalue() and "active" in listing.getvalue() and plain not in listing.getvalue()
+    call_command("open311", "issue-key", "street-app", "--area", "330106001", stdout=io.StringIO(),
+                 stderr=io.StringIO())
+    assert Open311Key.objects.get(name="street-app").area_code == "330106001"
     call_command("open311", "revoke", row.prefix, stdout=io.StringIO())
-    assert not Open311Key.objects.get().active
+    assert not Open311Key.objects.get(pk=row.pk).active
     from django.core.management.base import CommandError
 
     with pytest.raises(CommandError):
@@ -441,3 +445,37 @@ def test_georeport_client_lists_reads_and_a_form_post_reaches_the_staff_queue(li
                          headers={"Authorization": f"Bearer {bearer}"}, timeout=30)
     assert queue.status_code == 200, queue.text
     assert [(c["number"], c["channel"]) for c in queue.json()] == [(srid, "open311")]
+
+
+def test_a_key_files_only_inside_its_area(org, client_for, where):
+    """A district administrator's key is for their district: a request elsewhere is 403 and files
+    nothing; they neither issue keys for another district nor see or revoke its keys."""
+    from .conftest import OTHER_DISTRICT_GRID
+
+    admin = client_for(org["people"]["district"])
+    r = admin.post("/open311/keys/", {"name": "区政务App"})
+    assert r.status_code == 200
+    row = Open311Key.objects.get()
+    assert row.area_code == "330106"
+    text = r.content.decode()
+    start = text.index("o311_", text.index('id="issued-key"'))
+    plain = text[start:start + 37]
+    lon, lat = where
+    assert post_form(Client(), f"{V2}/requests.json", report(plain, lon, lat)).status_code == 201
+    far_lon, far_lat = centre_of(org["tree"][OTHER_DISTRICT_GRID])
+    description = assert_spec_error(post_form(Client(), f"{V2}/requests.json", report(plain, far_lon, far_lat)), 403)
+    assert "330106" in description and Case.objects.count() == 1
+
+    with pytest.raises(NotPermitted):
+        actions.do_issue_open311_key(actor=org["people"]["district"], name="越权", area_code="330108")
+    assert admin.post("/open311/keys/", {"name": "x", "area": "330108"}).status_code == 200  # form error
+    assert Open311Key.objects.count() == 1
+    other, _ = actions.do_issue_open311_key(actor=SYSTEM, name="另一区", area_code="330108")
+    anywhere, _ = actions.do_issue_open311_key(actor=SYSTEM, name="全市")
+    page = admin.get("/open311/keys/").content.decode()
+    assert "区政务App" in page and "另一区" not in page and "全市" not in page
+    assert admin.post(f"/open311/keys/{other.pk}/revoke").status_code == 404
+    assert admin.post(f"/open311/keys/{anywhere.pk}/revoke").status_code == 404
+    assert Open311Key.objects.filter(active=True).count() == 3
+    with pytest.raises(UserError):
+        actions.do_issue_open311_key(actor=SYSTEM, name="无此区", area_code="999999")

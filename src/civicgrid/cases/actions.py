@@ -771,27 +771,53 @@ def do_check_deadlines(*, actor, now: dt.datetime | None = None) -> dict[str, in
 
 
 # --- Open311 keys ----------------------------------------------------------------------------------
-def do_issue_open311_key(*, actor, name: str) -> tuple[Open311Key, str]:
-    """A new Open311 API key; the key itself is returned once and only its hash is stored."""
+def do_issue_open311_key(*, actor, name: str, area_code: str = "") -> tuple[Open311Key, str]:
+    """A new Open311 API key; the key itself is returned once and only its hash is stored.
+
+    ``area_code`` limits the requests it may file to positions inside that area (a district or a
+    street). An administrator issues keys for areas of their jurisdiction only — by default the
+    one area they manage; a key for anywhere ("") needs unlimited scope (a superuser, the command)."""
     import secrets
 
+    from civicgrid.areas.models import Area
+
     name = _text(name, "name", required=True, limit=100)
+    area_code = (area_code or "").strip()
     if actor is not None and not _is_unlimited(actor) and not actor.has_capability(roles.CASES_MANAGE):
         raise NotPermitted(_("Only an administrator can issue Open311 keys."))
+    codes = None if actor is None else actor.scope_codes(roles.CASES_MANAGE)
+    if not area_code and codes is not None:
+        if len(codes) != 1:
+            raise UserError(_("area: choose the area the key's requests may lie in."), field="area")
+        area_code = codes[0]
+    if area_code:
+        if not Area.objects.filter(code=area_code).exists():
+            raise UserError(_("area: no area has the code %(code)s.") % {"code": area_code}, field="area")
+        if codes is not None and not any(area_code.startswith(c) for c in codes):
+            raise NotPermitted(_("You can issue keys only for areas of your jurisdiction."))
     key = "o311_" + secrets.token_urlsafe(24)
     with transaction.atomic():
         row = Open311Key.objects.create(name=name, prefix=key[5:13], key_hash=key_hash(key),
-                                        created_by=_actor_row(actor))
-        audit.record("cases.open311.issue_key", actor=actor, obj=row)
+                                        created_by=_actor_row(actor), area_code=area_code)
+        audit.record("cases.open311.issue_key", actor=actor, obj=row, area_code=area_code,
+                     detail={"area": area_code or "*"})
     return row, key
 
 
+def may_manage_open311_key(actor, row: Open311Key) -> bool:
+    """Administrators manage the keys of their jurisdiction; keys for anywhere need unlimited scope."""
+    if actor is None or _is_unlimited(actor):
+        return True
+    codes = actor.scope_codes(roles.CASES_MANAGE)
+    return codes is None or (bool(row.area_code) and any(row.area_code.startswith(c) for c in codes))
+
+
 def do_revoke_open311_key(row: Open311Key, *, actor) -> None:
-    if actor is not None and not _is_unlimited(actor) and not actor.has_capability(roles.CASES_MANAGE):
+    if not may_manage_open311_key(actor, row):
         raise NotPermitted(_("Only an administrator can revoke Open311 keys."))
     with transaction.atomic():
         Open311Key.objects.filter(pk=row.pk).update(active=False)
-        audit.record("cases.open311.revoke_key", actor=actor, obj=row)
+        audit.record("cases.open311.revoke_key", actor=actor, obj=row, area_code=row.area_code)
 
 
 def touch_open311_key(row: Open311Key, *, min_interval: int = 0) -> None:

@@ -468,6 +468,9 @@ class Open311Key(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     active = models.BooleanField(default=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
+    # The area its requests may lie in (a district's or a street's code); "" = anywhere, for keys
+    # issued by a superuser or the command line.
+    area_code = models.CharField(_("area"), max_length=15, blank=True, default="")
 
     class Meta:
         verbose_name = _("Open311 key")

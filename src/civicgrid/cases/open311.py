@@ -542,6 +542,12 @@ def _post_request(request, fmt: str) -> HttpResponse:
     elif building is not None and jurisdiction and not building.area_code.startswith(jurisdiction):
         raise Open311Error(400, _("address_string: this building lies outside jurisdiction %(id)s.")
                            % {"id": jurisdiction})
+    if key.area_code:
+        where = building.area_code if lat is None else (
+            locate(lon, lat) if -180 <= lon <= 180 and -90 <= lat <= 90 else None)
+        if where is not None and not where.startswith(key.area_code):
+            raise Open311Error(403, _("api_key: this key files requests inside area %(code)s only.")
+                               % {"code": key.area_code})
     component = None
     if attributes.get("component"):
         from civicgrid.registry.models import Component

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import messages
+from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -23,6 +24,39 @@ from .models import Open311Key
 class KeyForm(StyledFormMixin, forms.Form):
     name = forms.CharField(label=gettext_lazy("Client name"), max_length=100,
                            help_text=gettext_lazy("Who uses the key, e.g. the city app or a partner hotline."))
+    area = forms.ChoiceField(label=gettext_lazy("Area"), required=False,
+                             help_text=gettext_lazy("Requests filed with the key must lie inside this area."))
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["area"].choices = area_choices(user)
+
+
+def area_choices(user) -> list[tuple[str, str]]:
+    """The districts and streets the user manages (and, with unlimited scope, "anywhere")."""
+    from civicgrid.areas.models import Area
+
+    codes = user.scope_codes(roles.CASES_MANAGE)
+    areas = Area.objects.filter(level__in=[Area.Level.DISTRICT, Area.Level.STREET]).order_by("code")
+    if codes is not None:
+        q = Q(pk__in=[])
+        for code in codes:
+            q |= Q(code__startswith=code)
+        areas = areas.filter(q)
+    choices = [(a.code, f"{a.name} ({a.code})") for a in areas.only("code", "name")[:500]]
+    return ([("", _("anywhere"))] if codes is None else []) + choices
+
+
+def visible_keys(user):
+    """The keys of the user's jurisdiction (all of them with unlimited scope)."""
+    qs = Open311Key.objects.select_related("created_by").order_by("-active", "-created_at")
+    codes = user.scope_codes(roles.CASES_MANAGE)
+    if codes is None:
+        return qs
+    q = Q(pk__in=[])
+    for code in codes:
+        q |= Q(area_code__startswith=code)
+    return qs.filter(q).exclude(area_code="")
 
 
 @never_cache
@@ -30,17 +64,18 @@ class KeyForm(StyledFormMixin, forms.Form):
 def keys_page(request):
     """List the keys; a POST issues one and shows it on this answer only (never stored, never
     put in a message cookie or the session)."""
-    form = KeyForm(request.POST or None)
+    form = KeyForm(request.POST or None, user=request.user)
     issued = None
     if request.method == "POST" and form.is_valid():
         try:
-            row, key = actions.do_issue_open311_key(actor=request.user, name=form.cleaned_data["name"])
+            row, key = actions.do_issue_open311_key(actor=request.user, name=form.cleaned_data["name"],
+                                                    area_code=form.cleaned_data["area"])
         except UserError as exc:
-            form.add_error("name", exc.message)
+            form.add_error("area" if exc.field == "area" else "name", exc.message)
         else:
             issued = {"row": row, "key": key}
-            form = KeyForm()
-    keys = Open311Key.objects.select_related("created_by").order_by("-active", "-created_at")
+            form = KeyForm(user=request.user)
+    keys = visible_keys(request.user)
     return render(request, "cases/open311_keys.html", {
         "form": form, "issued": issued, "keys": keys,
         "endpoint": request.build_absolute_uri("/open311/v2/"),
@@ -50,7 +85,7 @@ def keys_page(request):
 @require_POST
 @capability_required(roles.CASES_MANAGE)
 def revoke_key(request, pk: int):
-    row = get_object_or_404(Open311Key, pk=pk)
+    row = get_object_or_404(visible_keys(request.user), pk=pk)
     if row.active:
         actions.do_revoke_open311_key(row, actor=request.user)
         messages.success(request, _("Key %(name)s (%(prefix)s…) revoked; clients using it now get 403.")

@@ -1,7 +1,9 @@
 """Open311 API keys from the command line:
 
-    civicgrid open311 issue-key NAME     prints the new key once (only its hash is stored)
-    civicgrid open311 list               prefix, name, status, issued, last used
+    civicgrid open311 issue-key NAME [--area CODE]
+                                         prints the new key once (only its hash is stored); with
+                                         --area its requests must lie inside that area
+    civicgrid open311 list               prefix, status, area, issued, last used, name
     civicgrid open311 revoke PREFIX      revoke the active key whose prefix (after ``o311_``) is given
 """
 
@@ -21,6 +23,7 @@ class Command(BaseCommand):
         sub = parser.add_subparsers(dest="verb", required=True)
         issue = sub.add_parser("issue-key", help="issue a key for a client; prints it once")
         issue.add_argument("name")
+        issue.add_argument("--area", default="", help="the area code its requests must lie in (default: anywhere)")
         sub.add_parser("list", help="list the keys (prefixes only)")
         revoke = sub.add_parser("revoke", help="revoke the active key with this prefix")
         revoke.add_argument("prefix")
@@ -28,7 +31,7 @@ class Command(BaseCommand):
     def handle(self, *args, verb, **options):
         if verb == "issue-key":
             try:
-                row, key = do_issue_open311_key(actor=SYSTEM, name=options["name"])
+                row, key = do_issue_open311_key(actor=SYSTEM, name=options["name"], area_code=options["area"])
             except UserError as exc:
                 raise CommandError(exc.message)
             self.stdout.write(key)
@@ -38,7 +41,7 @@ class Command(BaseCommand):
                 used = timezone.localtime(row.last_used_at).strftime("%Y-%m-%d %H:%M") if row.last_used_at else "never"
                 state = "active" if row.active else "revoked"
                 created = timezone.localtime(row.created_at).strftime("%Y-%m-%d %H:%M")
-                self.stdout.write(f"{row.prefix}\t{state}\t{created}\t{used}\t{row.name}")
+                self.stdout.write(f"{row.prefix}\t{state}\t{row.area_code or '*'}\t{created}\t{used}\t{row.name}")
         else:
             prefix = options["prefix"].removeprefix("o311_").rstrip("…")
             if len(prefix) < 4:
