@@ -174,6 +174,24 @@ def test_intake_with_an_unknown_address_files_nothing(org, client_for, building)
     assert r.status_code == 400 and Case.objects.count() == 0
 
 
+def test_intake_of_a_place_outside_the_register_is_pinned_on_the_map(org, client_for, building):
+    """A caller's place the register has no building for (a road, a park): the page offers a map,
+    and the case is filed at the pinned position with the typed address."""
+    seat = client_for(org["people"]["seat"])
+    page = seat.post("/cases/intake/", intake_data(action="match", address="文三路与学院路路口东北角"))
+    body = page.content.decode()
+    assert 'id="pick-map"' in body and 'name="lon"' in body
+    lon, lat = centre_of(org["tree"][GRID_B])
+    r = seat.post("/cases/intake/", intake_data(action="file", address="文三路与学院路路口东北角", lon=lon, lat=lat))
+    assert r.status_code == 302, r.content.decode()[:2000]
+    case = Case.objects.get()
+    assert case.building_id is None and case.area_code == GRID_B and case.address == "文三路与学院路路口东北角"
+    # outside every grid: refused naming the position
+    r = seat.post("/cases/intake/", intake_data(action="file", address="文三路与学院路路口东北角", lon=10.0, lat=10.0))
+    assert r.status_code == 400 and Case.objects.count() == 1
+    assert 'data-error="address"' in r.content.decode()
+
+
 def test_intake_offers_a_likely_duplicate_and_links_the_repeat_complaint(org, client_for, building):
     earlier = file_case(org)
     seat = client_for(org["people"]["seat"])

@@ -135,6 +135,9 @@ class IntakeForm(StyledFormMixin, TokenMixin):
         "autocomplete": "off"}))
     building = forms.IntegerField(required=False, widget=forms.HiddenInput)
     repeat_of = forms.CharField(required=False, widget=forms.HiddenInput)
+    # A place the register does not know (a road, a park): the seat pins it on the map.
+    lon = forms.FloatField(required=False, widget=forms.HiddenInput)
+    lat = forms.FloatField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -256,15 +256,18 @@ def intake(request):
     if filing and form.is_valid() and status == 200:
         data = form.cleaned_data
         try:
-            if pick is None:
-                raise UserError(_("address: pick one of the matched addresses (or correct the address)."),
-                                field="address")
+            pinned = data.get("lon") is not None and data.get("lat") is not None
+            if pick is None and not pinned:
+                raise UserError(_("address: pick one of the matched addresses, or place the position on the "
+                                  "map when the register has no building for it."), field="address")
             cls = _cls_or_error(data["cls"])
-            building = access_building(user, pick["id"])
+            building = access_building(user, pick["id"]) if pick is not None else None
             repeat_of = queries.access_case_by_number(user, chosen_repeat) if chosen_repeat else None
             case = actions.do_report_case(
                 actor=user, channel=data["channel"], cls=cls, title=data["title"] or cls.name,
                 description=data["description"], address=address, building=building,
+                lon=None if building is not None else data.get("lon"),
+                lat=None if building is not None else data.get("lat"),
                 reporter_name=data["reporter_name"], reporter_phone=data["reporter_phone"],
                 anonymous=data["anonymous"], urgency=data["urgency"], idempotency_key=data["token"],
                 repeat_of=repeat_of)
@@ -272,7 +275,7 @@ def intake(request):
             raise PermissionDenied(exc.message) from exc
         except UserError as exc:
             status = exc.status
-            if exc.field == "address":
+            if exc.field in ("address", "lon", "lat"):  # the position is the address card's, beside its map
                 address_error = exc.message
             else:
                 field_error(form, exc)
