@@ -693,3 +693,22 @@ def test_list_filter_map_api_and_time_state_agree_on_overdue(org, client_for):
     body = shift.get("/cases/?status=all&overdue=1").content.decode()
     assert running.number in body and paused_after.number in body
     assert paused_before.number not in body and stale.number not in body
+
+
+@pytest.mark.parametrize("queue, make", [("register", "file_case"), ("dispatch", "registered")])
+def test_decision_queues_render_in_the_same_queries_for_3_or_12_cases(org, client_for, queue, make):
+    """Duplicates and dispatch suggestions are read for the whole queue at once, not per row."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    maker = {"file_case": file_case, "registered": registered}[make]
+    shift = client_for(org["people"]["shift" if queue == "register" else "dispatcher"])
+    counts = []
+    for n in (3, 12):
+        while Case.objects.count() < n:
+            maker(org)
+        with CaptureQueriesContext(connection) as ctx:
+            body = shift.get(f"/cases/queues/{queue}/").content.decode()
+        assert body.count("data-case=") >= n
+        counts.append(len(ctx.captured_queries))
+    assert counts[0] == counts[1], counts

@@ -10,7 +10,7 @@ import datetime as dt
 import math
 from collections import Counter
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from civicgrid.accounts import roles
@@ -213,44 +213,70 @@ def _metres(lon1, lat1, lon2, lat2) -> float:
 
 
 def dispatch_suggestions(user, case: Case, limit: int = 5) -> list[dict]:
-    """Units to send the case to, best first: past dispatches of the same class near the place
-    (closed without being sent back), the class's default department, the component's maintainer."""
-    scores: Counter = Counter()
-    reasons: dict[int, list[str]] = {}
-    candidates = {u.pk: u for u in OrgUnit.objects.filter(active=True, area_code__startswith=case.tier_code[:6])
-                  if valid_target(case, u)}
-    past = (Case.objects.filter(cls=case.cls, status=Case.Status.CLOSED, area_code__startswith=case.area_code[:9],
-                                lead_unit__isnull=False, sendback_count=0)
-            .values_list("lead_unit_id", "area_code")[:2000])
-    for unit_id, code in past:
-        if unit_id in candidates:
-            scores[unit_id] += 3 if code[:12] == case.area_code[:12] else 1
-            reasons.setdefault(unit_id, []).append("history")
-    if case.cls.department:
-        for u in candidates.values():
-            if u.department == case.cls.department:
-                scores[u.pk] += 10
-                reasons.setdefault(u.pk, []).append("class")
-    for u in candidates.values():
-        if u.kind == OrgUnit.Kind.COMMUNITY_COMMITTEE and case.area_code.startswith(u.area_code):
-            scores[u.pk] += 8 if case.tier == Case.Tier.COMMUNITY else 1
-            reasons.setdefault(u.pk, []).append("place")
-        elif u.kind == OrgUnit.Kind.STREET_OFFICE and case.area_code.startswith(u.area_code):
-            scores[u.pk] += 6 if case.tier == Case.Tier.STREET else 1
-            reasons.setdefault(u.pk, []).append("place")
-    if case.component_id and case.component and case.component.maintainer_unit:
-        for u in candidates.values():
-            if u.name == case.component.maintainer_unit:
-                scores[u.pk] += 12
-                reasons.setdefault(u.pk, []).append("maintainer")
-    ranked = sorted(scores.items(), key=lambda kv: (-kv[1], candidates[kv[0]].code))[:limit]
-    return [{"unit": candidates[pk], "score": score, "reasons": sorted(set(reasons.get(pk, [])))}
-            for pk, score in ranked]
+    """Units to send the case to, best first (see :func:`dispatch_advice`)."""
+    return dispatch_advice(user, [case], limit)[0][0]
 
 
-def dispatch_targets(case: Case) -> QuerySet[OrgUnit]:
-    qs = OrgUnit.objects.filter(active=True, area_code__startswith=case.tier_code).exclude(kind=OrgUnit.Kind.CENTRE)
-    return qs.order_by("area_code", "code")
+def dispatch_targets(case: Case) -> list[OrgUnit]:
+    """Every unit the case may be sent to (at or below its tier, not a centre)."""
+    return dispatch_advice(None, [case])[0][1]
+
+
+def _any_prefix(field: str, prefixes) -> Q:
+    q = Q(pk__in=[])
+    for prefix in sorted(set(prefixes)):
+        q |= Q(**{f"{field}__startswith": prefix})
+    return q
+
+
+def dispatch_advice(user, cases: list[Case], limit: int = 5) -> list[tuple[list[dict], list[OrgUnit]]]:
+    """For each case, in order: the suggested units, best first, and every valid target — in two
+    queries for the whole list (a dispatch queue of many cases renders in constant queries).
+
+    Suggestions score past dispatches of the same class near the place that were closed without
+    being sent back (3 in the same community, 1 elsewhere in the street), the class's default
+    department (10), the community committee or street office of the place (8 or 6 at their own
+    tier, else 1) and the component's maintainer (12)."""
+    if not cases:
+        return []
+    units = list(OrgUnit.objects.filter(_any_prefix("area_code", (c.tier_code[:6] for c in cases)), active=True)
+                 .order_by("area_code", "code"))
+    history = Q(pk__in=[])
+    for cls_id, prefix in {(c.cls_id, c.area_code[:9]) for c in cases}:
+        history |= Q(cls_id=cls_id, area_code__startswith=prefix)
+    past = list(Case.objects.filter(history, status=Case.Status.CLOSED, lead_unit__isnull=False, sendback_count=0)
+                .order_by().values_list("cls_id", "lead_unit_id", "area_code").annotate(n=Count("id")))
+    out = []
+    for case in cases:
+        candidates = {u.pk: u for u in units if u.area_code.startswith(case.tier_code[:6]) and valid_target(case, u)}
+        scores: Counter = Counter()
+        reasons: dict[int, list[str]] = {}
+        for cls_id, unit_id, code, n in past:
+            if cls_id == case.cls_id and unit_id in candidates and code.startswith(case.area_code[:9]):
+                scores[unit_id] += n * (3 if code[:12] == case.area_code[:12] else 1)
+                reasons.setdefault(unit_id, []).append("history")
+        if case.cls.department:
+            for u in candidates.values():
+                if u.department == case.cls.department:
+                    scores[u.pk] += 10
+                    reasons.setdefault(u.pk, []).append("class")
+        for u in candidates.values():
+            if u.kind == OrgUnit.Kind.COMMUNITY_COMMITTEE and case.area_code.startswith(u.area_code):
+                scores[u.pk] += 8 if case.tier == Case.Tier.COMMUNITY else 1
+                reasons.setdefault(u.pk, []).append("place")
+            elif u.kind == OrgUnit.Kind.STREET_OFFICE and case.area_code.startswith(u.area_code):
+                scores[u.pk] += 6 if case.tier == Case.Tier.STREET else 1
+                reasons.setdefault(u.pk, []).append("place")
+        if case.component_id and case.component and case.component.maintainer_unit:
+            for u in candidates.values():
+                if u.name == case.component.maintainer_unit:
+                    scores[u.pk] += 12
+                    reasons.setdefault(u.pk, []).append("maintainer")
+        ranked = sorted(scores.items(), key=lambda kv: (-kv[1], candidates[kv[0]].code))[:limit]
+        suggestions = [{"unit": candidates[pk], "score": score, "reasons": sorted(set(reasons.get(pk, [])))}
+                       for pk, score in ranked]
+        out.append((suggestions, list(candidates.values())))
+    return out
 
 
 DUPLICATE_RADIUS_M = 100
@@ -258,15 +284,27 @@ DUPLICATE_RADIUS_M = 100
 
 def duplicate_candidates(user, case: Case) -> list[Case]:
     """Open cases of the same class within 100 m reported the same day (likely the same problem)."""
-    local = timezone.localtime(case.reported_at)
-    start = local.replace(hour=0, minute=0, second=0, microsecond=0)
-    end = start + dt.timedelta(days=1)
+    return duplicates_of(user, [case])[0]
+
+
+def duplicates_of(user, cases: list[Case], limit: int = 50) -> list[list[Case]]:
+    """:func:`duplicate_candidates` of each case, in order, in one query for the whole list."""
+    if not cases:
+        return []
     d = DUPLICATE_RADIUS_M / 111_320.0
-    qs = (visible_cases(user).filter(cls=case.cls, reported_at__gte=start, reported_at__lt=end,
-                                     lon__range=(case.lon - 2 * d, case.lon + 2 * d),
-                                     lat__range=(case.lat - d, case.lat + d))
-          .exclude(pk=case.pk).exclude(status__in=[Case.Status.INVALID, Case.Status.DUPLICATE]))
-    return [c for c in qs[:50] if _metres(case.lon, case.lat, c.lon, c.lat) <= DUPLICATE_RADIUS_M]
+    days, near = [], Q(pk__in=[])
+    for case in cases:
+        start = timezone.localtime(case.reported_at).replace(hour=0, minute=0, second=0, microsecond=0)
+        days.append((start, start + dt.timedelta(days=1)))
+        near |= Q(cls_id=case.cls_id, reported_at__gte=days[-1][0], reported_at__lt=days[-1][1],
+                  lon__range=(case.lon - 2 * d, case.lon + 2 * d), lat__range=(case.lat - d, case.lat + d))
+    found = list(visible_cases(user).filter(near).exclude(status__in=[Case.Status.INVALID, Case.Status.DUPLICATE])
+                 [:limit * len(cases)])
+    out = []
+    for case, (start, end) in zip(cases, days, strict=True):
+        out.append([c for c in found if c.pk != case.pk and c.cls_id == case.cls_id and start <= c.reported_at < end
+                    and _metres(case.lon, case.lat, c.lon, c.lat) <= DUPLICATE_RADIUS_M][:limit])
+    return out
 
 
 def can(user, case: Case) -> dict[str, bool]:

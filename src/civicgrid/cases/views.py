@@ -33,8 +33,7 @@ from . import actions, queries, sla
 from .forms import IntakeForm, ReasonForm, ReportForm, class_choices, read_photos
 from .models import Case, CaseClass, CaseTask
 
-QUEUE_LIMIT = 200
-DECISION_QUEUE_LIMIT = 50  # register/dispatch rows each carry suggestions or duplicate lookups
+QUEUE_LIMIT = 200  # rows of a work queue (duplicates and dispatch suggestions are read for all at once)
 MAP_LIMIT = 2000
 
 
@@ -49,7 +48,7 @@ def _minutes_label(minutes: float) -> str:
 STEP_WARN_MINUTES = 15  # registration and dispatch have an hour: warn in the last quarter
 
 
-def time_state(case: Case, now: dt.datetime | None = None) -> dict:
+def time_state(case: Case, now: dt.datetime | None = None, limits: dict[str, int] | None = None) -> dict:
     """Working time left and whether the case is warned or overdue: until the disposal deadline
     (sla.remaining) once dispatched; before that, until the registration or dispatch time limit."""
     from civicgrid.core import workcalendar
@@ -59,7 +58,7 @@ def time_state(case: Case, now: dt.datetime | None = None) -> dict:
     if case.deadline and case.is_open():
         left = sla.remaining(case, now)
         running = case.status in Case.RUNNING
-        warn = sla.step_minutes("warn")
+        warn = sla.step_minutes("warn", limits)
         due = case.deadline
         overdue = case.is_overdue(now)
     elif case.status == Case.Status.REPORTED and case.reported_at:
@@ -69,7 +68,7 @@ def time_state(case: Case, now: dt.datetime | None = None) -> dict:
     else:
         return {"state": "", "label": "", "minutes": None, "step": ""}
     if step:
-        due = sla.step_due(step, start)
+        due = sla.step_due(step, start, limits)
         left = workcalendar.working_time_between(now, due)
         running, warn = True, STEP_WARN_MINUTES
         # Past the time limit is overdue even outside working hours, when no working time lies between.
@@ -87,8 +86,9 @@ def time_state(case: Case, now: dt.datetime | None = None) -> dict:
 def _annotate(cases, now=None):
     now = now or timezone.now()
     rows = list(cases)
+    limits = sla.step_limits() if rows else None
     for c in rows:
-        c.time = time_state(c, now)
+        c.time = time_state(c, now, limits)
     return rows
 
 
@@ -171,8 +171,7 @@ def _case_context(request, case: Case, **extra) -> dict:
         ctx["class_choices"] = class_choices()
         ctx["duplicates"] = queries.duplicate_candidates(user, case)
     if can["dispatch"]:
-        ctx["suggestions"] = queries.dispatch_suggestions(user, case)
-        ctx["targets"] = list(queries.dispatch_targets(case))
+        ctx["suggestions"], ctx["targets"] = queries.dispatch_advice(user, [case])[0]
     if can["decide_extension"]:
         ctx["pending_extension"] = case.extensions.filter(status="pending").select_related("unit").first()
     may_call = user.is_superuser or in_scope(user, case.tier_code, roles.CASES_EXTEND) \
@@ -319,15 +318,14 @@ def queue(request, name: str):
            "waiting": next((t["count"] for t in tabs if t["name"] == name), 0)}
     now = timezone.now()
     if name == "register":
-        rows = _annotate(queries.register_queue(user)[:DECISION_QUEUE_LIMIT], now)
-        for c in rows:
-            c.duplicates = queries.duplicate_candidates(user, c)
+        rows = _annotate(queries.register_queue(user)[:QUEUE_LIMIT], now)
+        for c, duplicates in zip(rows, queries.duplicates_of(user, rows), strict=True):
+            c.duplicates = duplicates
         ctx.update(cases=rows, class_choices=class_choices())
     elif name == "dispatch":
-        rows = _annotate(queries.dispatch_queue(user)[:DECISION_QUEUE_LIMIT], now)
-        for c in rows:
-            c.suggestions = queries.dispatch_suggestions(user, c)
-            c.targets = list(queries.dispatch_targets(c))
+        rows = _annotate(queries.dispatch_queue(user).select_related("component")[:QUEUE_LIMIT], now)
+        for c, (suggestions, targets) in zip(rows, queries.dispatch_advice(user, rows), strict=True):
+            c.suggestions, c.targets = suggestions, targets
         ctx.update(cases=rows)
     elif name == "unit":
         ctx.update(cases=_annotate(queries.unit_queue(user)[:QUEUE_LIMIT], now),
@@ -339,8 +337,9 @@ def queue(request, name: str):
         ctx.update(tasks=tasks)
     else:
         exts = list(queries.extension_queue(user).select_related("case__cls")[:QUEUE_LIMIT])
+        limits = sla.step_limits()
         for e in exts:
-            e.case.time = time_state(e.case, now)
+            e.case.time = time_state(e.case, now, limits)
         ctx.update(extensions=exts)
     return render(request, "cases/queue.html", ctx)
 
