@@ -268,3 +268,41 @@ def test_one_case_walks_all_seven_steps_through_the_web_pages(live_server, brows
     page.wait_for_timeout(400)
     shot(page, "cases-map", tmp_path)
     district.close()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_rules_page_and_a_call_pinned_on_the_map(live_server, browser, org, tmp_path):  # noqa: F811
+    """The district administrator changes a weight on 考核规则 (a wrong total is refused on the
+    page); a seat files a call about a place without a registered building by tapping the map."""
+    from civicgrid.cases.catalogue import ensure_catalogue
+    from civicgrid.cases.models import Case, ScoreRule
+
+    ensure_catalogue()
+    admin = Session(browser, live_server, "c_dist")
+    page = admin.go("/cases/evaluation/rules/")
+    page.fill("#w-unit-on_time_rate", "50")
+    submit(page, "#score-unit button")
+    assert "110" in page.inner_text("#score-unit .alert-danger")
+    shot(page, "cases-evaluation-rules", tmp_path)
+    page.fill("#w-unit-closing_rate", "10")
+    submit(page, "#score-unit button")
+    assert ScoreRule.objects.get(post="unit", indicator="on_time_rate").weight == 50
+    admin.close()
+
+    seat = Session(browser, live_server, "c_seat")
+    page = seat.go("/cases/intake/")
+    page.fill("#id_reporter_phone", "13912345678")
+    page.select_option("#id_cls", "E0105")
+    page.fill("#id_description", "路口积水没过脚踝，行人绕行")
+    page.fill("#id_address", "文三路与学院路路口")
+    submit(page, "button[value=match]")
+    page.wait_for_selector("#pick-map[data-loaded='1']", timeout=15_000)
+    box = page.locator("#pick-map").bounding_box()
+    page.mouse.click(box["x"] + box["width"] * 0.3, box["y"] + box["height"] * 0.6)
+    page.wait_for_function("document.getElementById('pick-map').dataset.grid.length === 15")
+    grid = page.get_attribute("#pick-map", "data-grid")
+    shot(page, "cases-intake-pin", tmp_path)
+    submit(page, "button[value=file]")
+    case = Case.objects.get()
+    assert case.area_code == grid and case.building_id is None and case.address == "文三路与学院路路口"
+    seat.close()
