@@ -13,7 +13,7 @@ import datetime as dt
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import Field, Router, Schema
+from ninja import Field, Router, Schema, Status
 
 from civicgrid.accounts import roles
 from civicgrid.accounts.models import OrgUnit
@@ -281,8 +281,8 @@ def report(request, payload: ReportIn):
     )
     if case.replayed:
         # A replay of the same submission: the case, not a second one (only to someone who may see it).
-        return 200, queries.access_case(user, case.pk)
-    return 201, case
+        return Status(200, queries.access_case(user, case.pk))
+    return Status(201, case)
 
 
 @router.get("/", response=list[CaseOut])
@@ -405,8 +405,8 @@ def resume(request, pk: int, payload: NoteIn):
 
 @router.post("/{int:pk}/extensions", response={201: ExtensionOut})
 def request_extension(request, pk: int, payload: ExtensionIn):
-    return 201, actions.do_request_extension(_case(request, pk), actor=request.user, work_hours=payload.work_hours,
-                                             reason=payload.reason)
+    return Status(201, actions.do_request_extension(_case(request, pk), actor=request.user,
+                                                    work_hours=payload.work_hours, reason=payload.reason))
 
 
 @router.post("/extensions/{int:pk}/decide", response=ExtensionOut)

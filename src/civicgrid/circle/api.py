@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.utils.translation import gettext as _
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 
 from civicgrid.accounts.roles import CIRCLE_EDIT, CIRCLE_NETWORK, VIEW
 from civicgrid.core.access import require_capability
@@ -118,7 +118,7 @@ def create_facility(request, payload: FacilityIn):
         unit = access_organisation(request.user, unit_id)
         if unit.kind != "resident_unit":
             raise UserError(_("unit: the organisation is not a resident unit."), field="unit_id")
-    return 201, actions.do_create_facility(actor=request.user, services=services, unit=unit, **data)
+    return Status(201, actions.do_create_facility(actor=request.user, services=services, unit=unit, **data))
 
 
 @router.patch("/facilities/{int:pk}", response=FacilityOut, summary="Change a facility")
@@ -287,8 +287,8 @@ def provider_events(request, pk: int):
 def apply_provider(request, payload: ProviderIn):
     data = payload.dict()
     items = _services(data.pop("items"))
-    return 201, actions.do_apply_provider(actor=request.user, community_code=data.pop("community"), items=items,
-                                          **data)
+    return Status(201, actions.do_apply_provider(actor=request.user, community_code=data.pop("community"),
+                                                 items=items, **data))
 
 
 @router.post("/providers/{int:pk}/review", response=ProviderOut, summary="Supervision committee review")
@@ -307,7 +307,7 @@ def rate_provider(request, pk: int, payload: RateIn):
 
         not_found_or_denied(request.user, provider)
     rating = actions.do_rate_provider(provider, actor=request.user, score=payload.score, comment=payload.comment)
-    return 201, {"score": rating.score}
+    return Status(201, {"score": rating.score})
 
 
 @router.post("/providers/{int:pk}/{action}", response=ProviderOut, summary="One step of a provider's life")

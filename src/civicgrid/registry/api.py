@@ -11,7 +11,7 @@ import datetime as dt
 
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 
 from civicgrid.accounts.roles import REGISTRY_EDIT
 from civicgrid.core.access import require_capability
@@ -398,7 +398,7 @@ def create_person(request, payload: PersonIn):
     grid = data.pop("grid")
     person = actions.do_register_person(actor=request.user, building=building, house=house, grid_code=grid,
                                         household=household, **data)
-    return 201, _visible_people(request.user).get(pk=person.pk)
+    return Status(201, _visible_people(request.user).get(pk=person.pk))
 
 
 @router.patch("/people/{int:pk}", response=PersonOut, summary="Change a person's details")
@@ -458,7 +458,7 @@ def read_special(request, pk: int, payload: ReasonIn):
 def add_special(request, pk: int, payload: SpecialRecordIn):
     record = actions.do_add_special_record(_person(request, pk), actor=request.user, group=payload.group,
                                            note=payload.note, since=payload.since, officer=payload.officer)
-    return 201, {"id": record.pk}
+    return Status(201, {"id": record.pk})
 
 
 # --- households --------------------------------------------------------------------------------
@@ -484,7 +484,7 @@ def household_members(request, pk: int):
 @router.post("/households", response={201: HouseholdOut}, summary="Create a household with its head")
 def create_household(request, payload: HouseholdIn):
     head = _person(request, payload.head_id)
-    return 201, actions.do_create_household(actor=request.user, head=head, number=payload.number)
+    return Status(201, actions.do_create_household(actor=request.user, head=head, number=payload.number))
 
 
 # --- buildings and houses -------------------------------------------------------------------------
@@ -506,7 +506,7 @@ def get_building(request, pk: int):
 @router.post("/buildings", response={201: BuildingOut}, summary="Register a building (grid from its position)")
 def create_building(request, payload: BuildingIn):
     require_capability(request.user, REGISTRY_EDIT)
-    return 201, actions.do_create_building(actor=request.user, **payload.dict())
+    return Status(201, actions.do_create_building(actor=request.user, **payload.dict()))
 
 
 @router.get("/buildings/{int:pk}/houses", response=list[HouseOut], summary="Houses of a building")
@@ -521,15 +521,15 @@ def create_house(request, pk: int, payload: HouseIn):
     data = payload.dict()
     landlord_id = data.pop("landlord_id")
     landlord = None if landlord_id is None else _person(request, landlord_id)
-    return 201, actions.do_create_house(building, actor=request.user, landlord=landlord, **data)
+    return Status(201, actions.do_create_house(building, actor=request.user, landlord=landlord, **data))
 
 
 @router.post("/houses/{int:pk}/tenancies", response={201: TenancyOut}, summary="Register a tenant (以房管人)")
 def create_tenancy(request, pk: int, payload: TenancyIn):
     house = _get(queries.visible_houses(request.user), pk)
     tenant = _person(request, payload.tenant_id)
-    return 201, actions.do_register_tenancy(house, tenant, actor=request.user, start=payload.start,
-                                            end=payload.end, police_filed=payload.police_filed)
+    return Status(201, actions.do_register_tenancy(house, tenant, actor=request.user, start=payload.start,
+                                                   end=payload.end, police_filed=payload.police_filed))
 
 
 # --- address matching (门牌地址匹配) ------------------------------------------------------------------
@@ -585,7 +585,7 @@ def create_component(request, payload: ComponentIn):
     if cls is None:
         raise UserError(_("class_code: %(code)s is not in the component class catalogue.") % {"code": code},
                         field="class_code")
-    return 201, actions.do_create_component(actor=request.user, cls=cls, **data)
+    return Status(201, actions.do_create_component(actor=request.user, cls=cls, **data))
 
 
 @router.patch("/components/{code}", response=ComponentOut, summary="Change state, units or position")
@@ -623,7 +623,7 @@ def create_organisation(request, payload: OrganisationIn):
     data["parent"] = None if parent_id is None else queries.access_organisation(request.user, parent_id)
     if data["lon"] is None:
         data.pop("lon"), data.pop("lat")
-    return 201, actions.do_create_organisation(actor=request.user, **data)
+    return Status(201, actions.do_create_organisation(actor=request.user, **data))
 
 
 @router.patch("/organisations/{int:pk}", response=OrganisationOut, summary="Change an organisation")

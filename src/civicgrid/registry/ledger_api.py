@@ -10,7 +10,7 @@ import datetime as dt
 
 from django.http import HttpResponse
 from django.utils import timezone
-from ninja import File, Form, Query, Router, Schema
+from ninja import File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from civicgrid.accounts.roles import REGISTRY_IMPORT
@@ -69,7 +69,7 @@ class RevealExportIn(PeopleExportFilter):
 @router.post("/imports", response={201: ImportOut}, summary="Upload a ledger (.xlsx/.csv): check only, nothing written")
 def upload(request, kind: Form[ImportBatch.Kind], file: File[UploadedFile]):
     batch = actions.do_preview_import(actor=request.user, data=file.read(), filename=file.name or "", kind=kind)
-    return 201, batch
+    return Status(201, batch)
 
 
 @router.get("/imports", response=list[ImportSummary], summary="Your uploaded ledgers")
