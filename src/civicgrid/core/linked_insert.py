@@ -59,7 +59,10 @@ class Serial:
     width: int
 
 
+# Statements by shape. Shapes are few in practice (which fields are NULL, '' or a boolean differs
+# little between rows of one path); the cap only guards against a caller with many.
 _sql_cache: dict[tuple, str] = {}
+SQL_CACHE_MAX = 256
 
 
 def _fields(model) -> tuple:
@@ -122,6 +125,8 @@ def _shape_sql(connection, parent_model, children: tuple, literals: tuple, seria
     if serial is not None:
         returned.append(f"(SELECT {qn(parent_model._meta.get_field(serial.attname).column)} FROM p)")
     returned += [f"(SELECT {qn(model._meta.pk.column)} FROM c{i})" for i, (model, _links) in enumerate(children)]
+    if len(_sql_cache) >= SQL_CACHE_MAX:
+        _sql_cache.clear()
     _sql_cache[key] = sql = f"WITH {', '.join(parts)} SELECT {', '.join(returned)}"
     return sql
 
