@@ -122,3 +122,21 @@ def test_instances_are_saved_with_their_keys(org, garbage):
     assert AuditLog.objects.get(pk=entry.pk).object_id == str(case.pk)
     with pytest.raises(PermissionError):  # append-only rows stay append-only after the fast path
         event.save()
+
+
+def test_a_model_with_a_save_receiver_goes_through_the_orm(org, garbage):
+    """A post_save receiver on one of the models is not skipped: those rows take the ORM path."""
+    from django.db.models.signals import post_save
+
+    heard = []
+
+    def receiver(sender, instance, created, **kwargs):
+        heard.append((sender.__name__, created))
+
+    post_save.connect(receiver, sender=CaseEvent)
+    try:
+        _file(org, garbage)
+    finally:
+        post_save.disconnect(receiver, sender=CaseEvent)
+    assert heard == [("CaseEvent", True)]
+    assert Case.objects.count() == 1 and CaseEvent.objects.count() == 1

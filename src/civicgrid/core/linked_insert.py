@@ -18,10 +18,10 @@ own: a caller with nothing else to write may run it outside a transaction, and t
 row lock is then held only while the statement runs and commits. Other databases (SQLite) get
 plain ORM inserts in order, with the same values; there the caller's transaction is required.
 
-What is skipped, by design, on the fast path: ``Model.save()`` overrides and the
-``pre_save``/``post_save`` signals. Callers use it only for new rows of append-only models whose
-``save()`` merely refuses updates, and for models without signal receivers; a test compares the
-rows written both ways.
+What the fast path skips: ``Model.save()`` overrides — callers use it only for new rows of
+append-only models whose ``save()`` merely refuses updates. Signals are not skipped: when any of
+the models has a ``pre_save`` or ``post_save`` receiver, the rows go through the ORM. A test
+compares the rows written both ways.
 """
 
 from __future__ import annotations
@@ -32,6 +32,7 @@ from typing import Any
 
 from django.db import connections, router
 from django.db.models import Model
+from django.db.models.signals import post_save, pre_save
 
 
 @dataclass(frozen=True)
@@ -157,7 +158,11 @@ def insert_linked(parent: Model, children: list[tuple[Model, dict[str, FromParen
     ``serial``, the parent's numbered field first. Sets every instance's primary key (and the
     numbered field) and marks it saved, as ``save()`` would. Returns ``parent``."""
     using = router.db_for_write(type(parent), instance=parent)
-    if connections[using].vendor == "postgresql":
+    models = {type(parent), *(type(child) for child, _links in children)}
+    # A model someone listens to (pre_save/post_save) is saved through the ORM, so no receiver is
+    # skipped silently.
+    heard = any(signal.has_listeners(m) for m in models for signal in (pre_save, post_save))
+    if connections[using].vendor == "postgresql" and not heard:
         return _insert_statement(parent, children, serial, using)
     return _insert_orm(parent, children, serial, using)
 
