@@ -503,7 +503,6 @@ def public_report(request, payload: PublicReportIn):
     """A resident reports a problem without an account; keep the query code to follow it."""
     key = request.headers.get("Idempotency-Key", "")[:200]
     identity = "public"
-    before = Case.objects.filter(idempotency_key=actions.idempotency_hash(identity, key)).exists() if key else False
     case = actions.do_report_case(
         actor=request.user if request.user.is_authenticated else None, channel=Case.Channel.RESIDENT,
         cls=_cls(payload.cls), title=payload.title, description=payload.description, lon=payload.lon,
@@ -511,7 +510,7 @@ def public_report(request, payload: PublicReportIn):
         reporter_phone=payload.reporter_phone, anonymous=payload.anonymous, photos=_photos(payload.photos),
         idempotency_key=key, idempotency_identity=identity,
     )
-    return (200 if before else 201), case
+    return Status(200 if case.replayed else 201, case)  # a replay answers the first case
 
 
 @public_router.get("/cases/{code}", response=PublicCaseOut)
