@@ -712,3 +712,73 @@ def test_decision_queues_render_in_the_same_queries_for_3_or_12_cases(org, clien
         assert body.count("data-case=") >= n
         counts.append(len(ctx.captured_queries))
     assert counts[0] == counts[1], counts
+
+
+def _closed(org, **kw) -> Case:
+    case = handling(org, **kw)
+    actions.do_feedback_case(case, actor=org["people"]["sanitation"], result="已清运完毕")
+    return actions.do_verify_case(case, actor=org["people"]["supervisor"], passed=True)
+
+
+def test_a_seat_tells_the_caller_the_outcome_and_records_the_rating(org, client_for):
+    """答复: a closed call opens a reply task for the seats of its district; the seat tells the caller
+    and records the rating (a bad one opens a callback)."""
+    case = _closed(org)
+    task = CaseTask.objects.get(case=case, kind="reply", outcome="")
+    assert task.due_at > case.closed_at
+    seat = client_for(org["people"]["seat"])
+    body = seat.get("/cases/queues/tasks/").content.decode()
+    assert 'data-task="reply"' in body and "已清运完毕" in body
+    assert seat.post(f"/cases/tasks/{task.pk}/reply/", {"reached": "1"}).status_code == 400  # no rating
+    r = seat.post(f"/cases/tasks/{task.pk}/reply/", {"reached": "1", "rating": "2", "note": "表示满意"})
+    assert r.status_code == 302
+    case.refresh_from_db()
+    task.refresh_from_db()
+    assert case.rating == 2 and (task.outcome, task.done_by) == ("done", org["people"]["seat"])
+    told = CaseEvent.objects.filter(case=case, kind="notified", actor=org["people"]["seat"]).get()
+    assert "表示满意" in told.note
+    assert CaseEvent.objects.filter(case=case, kind="rated").count() == 1
+    assert not CaseTask.objects.filter(case=case, kind="callback").exists()
+    assert seat.post(f"/cases/tasks/{task.pk}/reply/", {"reached": "1", "rating": "2"}).status_code == 409
+    # another district's seat cannot see or do it
+    assert client_for(org["people"]["other_seat"]).post(f"/cases/tasks/{task.pk}/reply/",
+                                                         {"reached": "0", "note": "x"}).status_code == 404
+
+
+def test_a_bad_rating_by_phone_opens_a_callback_and_an_unreached_caller_is_noted(org, client_for):
+    seat = client_for(org["people"]["seat"])
+    bad = _closed(org)
+    task = CaseTask.objects.get(case=bad, kind="reply")
+    assert seat.post(f"/cases/tasks/{task.pk}/reply/", {"reached": "1", "rating": "5"}).status_code == 302
+    assert CaseTask.objects.filter(case=bad, kind="callback", outcome="").exists()
+    gone = _closed(org, phone="13900001111")
+    task = CaseTask.objects.get(case=gone, kind="reply")
+    assert seat.post(f"/cases/tasks/{task.pk}/reply/", {"reached": "0"}).status_code == 400  # say why
+    assert seat.post(f"/cases/tasks/{task.pk}/reply/", {"reached": "0", "note": "三次无人接听"}).status_code == 302
+    task.refresh_from_db()
+    gone.refresh_from_db()
+    assert task.outcome == "unreachable" and gone.rating is None
+    assert not CaseEvent.objects.filter(case=gone, kind="notified", actor__isnull=False).exists()
+
+
+def test_no_reply_task_without_a_caller_to_call_and_none_left_after_an_online_rating(org, client_for):
+    assert not CaseTask.objects.filter(case=_closed(org, anonymous=True, phone=""), kind="reply").exists()
+    online = _closed(org)
+    actions.do_rate_case(online, actor=None, rating=1, query_code=online.query_code)
+    task = CaseTask.objects.get(case=online, kind="reply")
+    assert task.outcome == "done"
+
+
+def test_reply_api(org, client_for):
+    import json
+
+    case = _closed(org)
+    task = CaseTask.objects.get(case=case, kind="reply")
+    seat = client_for(org["people"]["seat"])
+    r = seat.post(f"/api/cases/tasks/{task.pk}/reply", data=json.dumps({"reached": True, "rating": 9}),
+                  content_type="application/json")
+    assert r.status_code == 400 and r.json()["field"] == "rating"
+    r = seat.post(f"/api/cases/tasks/{task.pk}/reply", data=json.dumps({"reached": True, "rating": 3}),
+                  content_type="application/json")
+    assert r.status_code == 200 and r.json()["outcome"] == "done"
+    assert Case.objects.get(pk=case.pk).rating == 3

@@ -666,9 +666,12 @@ def do_verify_case(case: Case, *, actor, passed: bool, note: str = "", photos: l
             _event(locked, CaseEvent.Kind.CHECK_PASSED, actor, from_status=before, note=note, at=now)
             _event(locked, CaseEvent.Kind.CLOSED, actor, from_status=before, at=now)
             if locked.reporter_phone_enc or locked.reporter_id or locked.channel in PUBLIC_CHANNELS:
-                # The outcome goes to the reporter (query page, and the SMS gateway where one is set up).
+                # The outcome is published for the reporter on the query page (query code).
                 _event(locked, CaseEvent.Kind.NOTIFIED, None, from_status=locked.status, at=now,
                        note=_("The result is published for the reporter; they are asked to rate it."))
+            if locked.channel in STAFF_CHANNELS and locked.reporter_phone_enc and not locked.reporter_anonymous:
+                # A caller is also told by a seat, who asks their rating (答复).
+                _open_task(locked, CaseTask.Kind.REPLY, "reply", now)
         else:
             locked.status = Case.Status.HANDLING
             locked.rework_count += 1
@@ -681,31 +684,75 @@ def do_verify_case(case: Case, *, actor, passed: bool, note: str = "", photos: l
 # --- 7. evaluate (综合评价): the reporter's rating ----------------------------------------------------
 def do_rate_case(case: Case, *, actor, rating, note: str = "", query_code: str = "") -> Case:
     """The reporter rates the outcome on the five-level scale; a bad rating opens a callback task."""
+    rating = _valid_rating(rating)
+    note = _text(note, "note", required=False, limit=300)
+    with transaction.atomic():
+        locked = _lock(case)
+        by_code = bool(query_code) and query_code == locked.query_code
+        by_reporter = locked.reporter_id is not None and getattr(actor, "pk", None) == locked.reporter_id
+        _require(by_code or by_reporter or _seat_of(actor, locked) or _is_unlimited(actor),
+                 _("Only the reporter (with the query code) can rate this case."))
+        if not locked.can_rate():
+            raise Conflict(_("Only a closed case can be rated, once."), field="rating")
+        _apply_rating(locked, actor, rating, note, timezone.now())
+    return locked
+
+
+def _valid_rating(rating) -> int:
     try:
         rating = int(rating)
     except (TypeError, ValueError):
         rating = 0
     if rating not in Case.RATINGS:
         raise UserError(_("rating: choose 1 (very satisfied) to 5 (very dissatisfied)."), field="rating")
-    note = _text(note, "note", required=False, limit=300)
+    return rating
+
+
+def _seat_of(actor, case: Case) -> bool:
+    """A hotline seat of the case's district, for a call or message: they speak for the caller."""
+    return in_scope(actor, case.area_code, roles.CASES_INTAKE) and case.channel in STAFF_CHANNELS
+
+
+def _apply_rating(locked: Case, actor, rating: int, note: str, now: dt.datetime) -> None:
+    locked.rating, locked.rating_note = rating, note
+    _save(locked, "rating", "rating_note")
+    _event(locked, CaseEvent.Kind.RATED, actor, from_status=locked.status,
+           note=f"{locked.rating_label()} {note}".strip(), at=now)
+    if rating in BAD_RATINGS:
+        _open_task(locked, CaseTask.Kind.CALLBACK, "callback", now)
+    # Rated on the query page before a seat called: no need to ask again.
+    _close_tasks(locked, CaseTask.Kind.REPLY, actor=actor, outcome=CaseTask.Outcome.DONE, now=now,
+                 note=_("The reporter rated on the query page."))
+    audit.record("cases.case.rate", actor=actor, obj=locked, detail={"rating": rating})
+
+
+def do_reply_case(task: CaseTask, *, actor, reached: bool, rating=None, note: str = "") -> CaseTask:
+    """A seat tells the caller the outcome of their closed call or message (答复) and records the
+    rating the caller gives (a bad one opens a callback); or notes that the caller was not reached.
+    If the caller rated on the query page meanwhile, the reply only records the call."""
+    note = _text(note, "note", required=not reached, limit=300)
+    rating = _valid_rating(rating) if reached else None
     with transaction.atomic():
-        locked = _lock(case)
-        by_code = bool(query_code) and query_code == locked.query_code
-        by_reporter = locked.reporter_id is not None and getattr(actor, "pk", None) == locked.reporter_id
-        by_seat = in_scope(actor, locked.area_code, roles.CASES_INTAKE) and locked.channel in STAFF_CHANNELS
-        _require(by_code or by_reporter or by_seat or _is_unlimited(actor),
-                 _("Only the reporter (with the query code) can rate this case."))
-        if not locked.can_rate():
-            raise Conflict(_("Only a closed case can be rated, once."), field="rating")
+        locked = _lock(task.case)
+        t = CaseTask.objects.select_for_update().get(pk=task.pk)
+        _require(_is_unlimited(actor) or _seat_of(actor, locked) or in_scope(actor, locked.tier_code, roles.CASES_EXTEND),
+                 _("Only the hotline seats of the case's district reply to its caller."))
+        if t.kind != CaseTask.Kind.REPLY or t.outcome:
+            raise Conflict(_("This reply is done already."))
         now = timezone.now()
-        locked.rating, locked.rating_note = rating, note
-        _save(locked, "rating", "rating_note")
-        _event(locked, CaseEvent.Kind.RATED, actor, from_status=locked.status,
-               note=f"{locked.rating_label()} {note}".strip(), at=now)
-        if rating in BAD_RATINGS:
-            _open_task(locked, CaseTask.Kind.CALLBACK, "callback", now)
-        audit.record("cases.case.rate", actor=actor, obj=locked, detail={"rating": rating})
-    return locked
+        t.outcome = CaseTask.Outcome.DONE if reached else CaseTask.Outcome.UNREACHABLE
+        t.done_at, t.done_by, t.note = now, _actor_row(actor), note[:500]
+        t.save()
+        if reached:
+            _event(locked, CaseEvent.Kind.NOTIFIED, actor, from_status=locked.status, at=now,
+                   note=(_("The caller was told the outcome by phone.") + " " + note).strip())
+        if reached and locked.can_rate():
+            _apply_rating(locked, actor, rating, note, now)
+        else:
+            _save(locked)
+        audit.record("cases.case.reply", actor=actor, obj=locked,
+                     detail={"reached": reached, "rating": rating})
+    return t
 
 
 def do_complete_callback(task: CaseTask, *, actor, note: str) -> CaseTask:

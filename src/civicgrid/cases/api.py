@@ -443,6 +443,20 @@ def callback(request, pk: int, payload: NoteIn):
     return actions.do_complete_callback(task, actor=request.user, note=payload.note)
 
 
+class ReplyIn(Schema):
+    reached: bool = True
+    rating: int | None = None
+    note: str = ""
+
+
+@router.post("/tasks/{int:pk}/reply", response=TaskOut)
+def reply(request, pk: int, payload: ReplyIn):
+    """A seat told the caller the outcome (答复) and records their rating, or that they were not reached."""
+    task = queries.access_task(request.user, pk)
+    return actions.do_reply_case(task, actor=request.user, reached=payload.reached, rating=payload.rating,
+                                 note=payload.note)
+
+
 @router.post("/{int:pk}/reporter-phone", response=dict[str, str])
 def reporter_phone(request, pk: int, payload: ReasonIn):
     case = _case(request, pk)

@@ -71,7 +71,8 @@ CLASSES = [
 ]
 
 # Step limits in working minutes.
-STEP_LIMITS = {"register": 60, "dispatch": 60, "confirm": 120, "check": 120, "callback": 420, "warn": 60}
+STEP_LIMITS = {"register": 60, "dispatch": 60, "confirm": 120, "check": 120, "reply": 420, "callback": 420,
+               "warn": 60}
 
 # Scores: (post, indicator, weight %, invert); "unit" is the lead unit's score on the scoreboard.
 SCORE_RULES = [

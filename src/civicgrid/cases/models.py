@@ -68,6 +68,7 @@ class StepLimit(models.Model):
         DISPATCH = "dispatch", _("dispatch")  # 派遣: from registration to dispatch
         CONFIRM = "confirm", _("on-site confirmation")  # 核实: a supervisor confirms a report
         CHECK = "check", _("on-site check")  # 核查: a supervisor checks a unit's result
+        REPLY = "reply", _("reply to the caller")  # 答复: tell the caller the outcome, ask their rating
         CALLBACK = "callback", _("callback")  # 回访: call the reporter after a bad rating
         WARN = "warn", _("warning before the deadline")  # 预警: how long before the deadline to warn
 
@@ -333,11 +334,13 @@ class CaseEvent(models.Model):
 
 class CaseTask(models.Model):
     """A task with its own due time: on-site confirmation (核实) or check (核查) by a supervisor,
+    telling a caller the outcome and asking their rating (答复) once a call or message is closed,
     or a callback (回访) after a bad rating. Feeds the on-time rates of the role scores."""
 
     class Kind(models.TextChoices):
         CONFIRM = "confirm", _("confirm the report on site")  # 核实
         CHECK = "check", _("check the result on site")  # 核查
+        REPLY = "reply", _("tell the caller the outcome")  # 答复
         CALLBACK = "callback", _("call the reporter back")  # 回访
 
     class Outcome(models.TextChoices):
@@ -345,6 +348,7 @@ class CaseTask(models.Model):
         PASSED = "passed", _("passed")
         FAILED = "failed", pgettext_lazy("case check", "failed")
         DONE = "done", _("done")
+        UNREACHABLE = "unreachable", _("caller not reached")
         CANCELLED = "cancelled", _("cancelled")
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="tasks")
@@ -355,7 +359,7 @@ class CaseTask(models.Model):
     done_at = models.DateTimeField(null=True, blank=True)
     done_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                 related_name="case_tasks")
-    outcome = models.CharField(max_length=10, choices=Outcome.choices, blank=True, default="")
+    outcome = models.CharField(max_length=12, choices=Outcome.choices, blank=True, default="")
     note = models.CharField(max_length=500, blank=True)
 
     class Meta:

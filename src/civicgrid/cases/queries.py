@@ -166,7 +166,7 @@ def assisting_queue(user) -> QuerySet[Case]:
 
 def may_see_tasks(user) -> bool:
     """Supervisors (on-site confirmations and checks), the tiers' approvers and the hotline seats
-    (callbacks to dissatisfied reporters, 回访) have a task queue."""
+    (replies to callers, 答复, and callbacks to dissatisfied reporters, 回访) have a task queue."""
     return any(user.has_capability(c) for c in (roles.CASES_VERIFY, roles.CASES_EXTEND, roles.CASES_INTAKE))
 
 
@@ -179,7 +179,8 @@ def task_queue(user, kind: str | None = None) -> QuerySet[CaseTask]:
         return qs
     verify = scope_q(user, "area_code", roles.CASES_VERIFY) & Q(kind__in=[CaseTask.Kind.CONFIRM, CaseTask.Kind.CHECK])
     callbacks = (scope_q(user, "case__tier_code", roles.CASES_EXTEND)
-                 | scope_q(user, "area_code", roles.CASES_INTAKE)) & Q(kind=CaseTask.Kind.CALLBACK)
+                 | scope_q(user, "area_code", roles.CASES_INTAKE)) & Q(kind__in=[CaseTask.Kind.REPLY,
+                                                                            CaseTask.Kind.CALLBACK])
     return qs.filter(verify | callbacks)
 
 

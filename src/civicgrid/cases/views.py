@@ -177,6 +177,8 @@ def _case_context(request, case: Case, **extra) -> dict:
     may_call = user.is_superuser or in_scope(user, case.tier_code, roles.CASES_EXTEND) \
         or in_scope(user, case.area_code, roles.CASES_INTAKE)
     ctx["callbacks"] = [t for t in ctx["tasks"] if t.kind == CaseTask.Kind.CALLBACK] if may_call else []
+    ctx["replies"] = [t for t in ctx["tasks"] if t.kind == CaseTask.Kind.REPLY] if may_call else []
+    ctx["ratings"] = list(Case.RATINGS.items())
     ctx.update(extra)
     return ctx
 
@@ -334,7 +336,7 @@ def queue(request, name: str):
         tasks = list(queries.task_queue(user)[:QUEUE_LIMIT])
         for t in tasks:
             t.overdue = t.due_at < now
-        ctx.update(tasks=tasks)
+        ctx.update(tasks=tasks, ratings=list(Case.RATINGS.items()))
     else:
         exts = list(queries.extension_queue(user).select_related("case__cls")[:QUEUE_LIMIT])
         limits = sla.step_limits()
@@ -490,6 +492,21 @@ def callback(request, pk):
 
 @require_POST
 @login_required
+def reply(request, pk):
+    """A seat told the caller the outcome and records their rating, or notes they were not reached."""
+    task = queries.access_task(request.user, pk)
+    reached = request.POST.get("reached") != "0"
+    try:
+        actions.do_reply_case(task, actor=request.user, reached=reached, rating=request.POST.get("rating"),
+                              note=request.POST.get("note", ""))
+    except UserError as exc:
+        return _failed(request, task.case, exc)
+    messages.success(request, _("Reply recorded.") if reached else _("Recorded that the caller was not reached."))
+    return redirect(_next_url(request, reverse("cases:case", args=[task.case_id])))
+
+
+@require_POST
+@login_required
 def reveal_phone(request, pk):
     case = queries.access_case(request.user, pk)
     form = ReasonForm(request.POST, prefix="reveal")
@@ -559,5 +576,6 @@ urlpatterns: list = [
     path("<int:pk>/reveal-phone/", reveal_phone, name="reveal_phone"),
     path("extensions/<int:pk>/decide/", decide_extension, name="decide_extension"),
     path("tasks/<int:pk>/callback/", callback, name="callback"),
+    path("tasks/<int:pk>/reply/", reply, name="reply"),
     path("photos/<int:pk>/", photo, name="photo"),
 ]
