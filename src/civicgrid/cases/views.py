@@ -297,7 +297,7 @@ QUEUES = {
     "register": (_("Registration queue"), roles.CASES_REGISTER),
     "dispatch": (_("Dispatch queue"), roles.CASES_DISPATCH),
     "unit": (_("My unit's cases"), roles.CASES_HANDLE),
-    "tasks": (_("On-site tasks and callbacks"), None),
+    "tasks": (_("Tasks: on-site checks, replies, callbacks"), None),
     "extensions": (_("Extension requests"), roles.CASES_EXTEND),
 }
 
