@@ -103,11 +103,13 @@ from civicgrid.circle.api import router as circle_router  # noqa: E402
 from civicgrid.registry.api import router as registry_router  # noqa: E402
 from civicgrid.registry.ledger_api import router as ledger_router  # noqa: E402
 
+# Cases first: the URL resolver tries patterns in order, and filing (POST /api/cases/, the 12345
+# system's and Open311 intake) is the busiest call.
+api.add_router("/cases/evaluation/", cases_evaluation_router)  # before /cases/{id}
+api.add_router("/cases/", cases_router)
 api.add_router("/areas/", areas_router)
 api.add_router("/registry/", registry_router)
 api.add_router("/registry/", ledger_router)
-api.add_router("/cases/evaluation/", cases_evaluation_router)  # before /cases/{id}
-api.add_router("/cases/", cases_router)
 api.add_router("/public/", cases_public_router)
 api.add_router("/circle/", circle_router)
 api.add_router("/", accounts_router)

@@ -30,7 +30,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import connections, router
+from django.db import connections, models, router
 from django.db.models import Model
 from django.db.models.signals import post_save, pre_save
 
@@ -132,22 +132,53 @@ def _shape_sql(connection, parent_model, children: tuple, literals: tuple, seria
     return sql
 
 
+# Fields whose value of the plain Python type goes to the database as it is: their classes add
+# nothing to saving (no pre_save, no conversion beyond str()/float()/bool() of that type). Integer
+# fields and foreign keys are not among them: on PostgreSQL Django wraps integers in psycopg's
+# sized types.
+_PLAIN = {models.CharField: str, models.TextField: str, models.FloatField: float, models.BooleanField: bool}
+_writers: dict[type, tuple] = {}
+
+
+def _plain_type(field) -> type | None:
+    """The Python type a field passes through unchanged when saving, or None (prepare it fully)."""
+    cls = type(field)
+    if (cls.pre_save is not models.Field.pre_save or cls.get_db_prep_value is not models.Field.get_db_prep_value
+            or cls.get_db_prep_save is not models.Field.get_db_prep_save):
+        return None
+    for base, kind in _PLAIN.items():
+        if isinstance(field, base) and cls.get_prep_value is base.get_prep_value:
+            return kind
+    return None
+
+
+def _writer(model) -> tuple:
+    """(field, attname, plain type or None) for each column written, built once per model."""
+    found = _writers.get(model)
+    if found is None:
+        found = _writers[model] = tuple((f, f.attname, _plain_type(f)) for f in _fields(model))
+    return found
+
+
 def _row(obj, connection, links=(), serial: Serial | None = None) -> tuple[tuple, list]:
     """The literals (or None) of one row's fields, and the parameters for the others: none for a
     field taken from the parent, the prefix for the numbered field."""
     literals, params = [], []
-    for f in _fields(type(obj)):
-        if f.attname in links:
+    for f, attname, plain in _writer(type(obj)):
+        if attname in links:
             literals.append(None)
-        elif serial is not None and f.attname == serial.attname:
+            continue
+        if serial is not None and attname == serial.attname:
             literals.append(None)
             params.append(serial.prefix)
-        else:
+            continue
+        value = getattr(obj, attname) if plain is not None else None
+        if plain is None or (value is not None and type(value) is not plain):
             value = f.get_db_prep_save(f.pre_save(obj, True), connection)
-            lit = _literal(value)
-            literals.append(lit)
-            if lit is None:
-                params.append(value)
+        lit = _literal(value)
+        literals.append(lit)
+        if lit is None:
+            params.append(value)
     return tuple(literals), params
 
 
