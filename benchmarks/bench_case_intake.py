@@ -333,12 +333,18 @@ def civicgrid(env, *argv, capture=True) -> str:
     return done.stdout or ""
 
 
-def start_gunicorn(args, env, port: int) -> subprocess.Popen:
-    cmd = [str(BIN / "gunicorn"), "civicgrid.wsgi:application", "--bind", f"127.0.0.1:{port}",
-           "--workers", str(args.workers), "--worker-class", args.worker_class, "--log-level", "warning",
-           "--keep-alive", "30", "--timeout", "60"]
-    if args.worker_class == "gthread":
-        cmd += ["--threads", str(args.threads)]
+def start_server(args, env, port: int) -> subprocess.Popen:
+    if args.server == "granian":
+        # Granian (Rust HTTP front end, WSGI app in each worker's blocking threads), the same counts.
+        cmd = [str(BIN / "granian"), "--interface", "wsgi", "--host", "127.0.0.1", "--port", str(port),
+               "--workers", str(args.workers), "--blocking-threads", str(args.threads), "--log-level", "warning",
+               "civicgrid.wsgi:application"]
+    else:
+        cmd = [str(BIN / "gunicorn"), "civicgrid.wsgi:application", "--bind", f"127.0.0.1:{port}",
+               "--workers", str(args.workers), "--worker-class", args.worker_class, "--log-level", "warning",
+               "--keep-alive", "30", "--timeout", "60"]
+        if args.worker_class == "gthread":
+            cmd += ["--threads", str(args.threads)]
     proc = subprocess.Popen(cmd, env=env, cwd=ROOT, start_new_session=True)
     for _ in range(300):
         try:
@@ -349,9 +355,9 @@ def start_gunicorn(args, env, port: int) -> subprocess.Popen:
         except OSError:
             pass
         if proc.poll() is not None:
-            raise RuntimeError("gunicorn exited at start")
+            raise RuntimeError(f"{args.server} exited at start")
         time.sleep(0.1)
-    raise RuntimeError("gunicorn did not answer /healthz in 30 s")
+    raise RuntimeError(f"{args.server} did not answer /healthz in 30 s")
 
 
 def stop(proc: subprocess.Popen | None) -> None:
@@ -392,7 +398,7 @@ def run(args, url: str, workdir: Path) -> int:
 
     load = os.getloadavg()
     port = free_port()
-    server = start_gunicorn(args, env, port)
+    server = start_server(args, env, port)
     rounds = max(1, args.rounds)
     share = args.count // rounds
     platform_run = {"latencies": [], "statuses": {}, "wall": 0.0}
@@ -404,8 +410,8 @@ def run(args, url: str, workdir: Path) -> int:
         warm = fire(port, token, sites, WARMUP_PER_WORKER * args.workers, args.clients, 60)
         if set(warm["statuses"]) != {201}:
             raise RuntimeError(f"warm-up answers: {warm['statuses']}")
-        workers = children_of(server.pid)
-        log(f"gunicorn on :{port} ({len(workers)} {args.worker_class} workers), warmed up; filing {args.count} "
+        workers = [server.pid, *children_of(server.pid)]  # the master's own CPU counts too
+        log(f"{args.server} on :{port} ({len(workers) - 1} workers), warmed up; filing {args.count} "
             f"in {rounds} rounds, each followed by pgbench")
         deadline = time.time() + args.duration
         for r in range(rounds):
@@ -447,8 +453,10 @@ def run(args, url: str, workdir: Path) -> int:
     rate = filed / platform_run["wall"] if platform_run["wall"] > 0 else 0.0
     ratio = rate / ref["tps"] if ref["tps"] else 0.0
     p50, p95, p99 = (percentile(lat_ms, p) for p in (50, 95, 99))
-    print(f"\ncase intake on PostgreSQL, {args.clients} clients; gunicorn {args.workers} {args.worker_class} workers"
-          f"{f' × {args.threads} threads' if args.worker_class == 'gthread' else ''}; {os.cpu_count()} cores, "
+    kind = "" if args.server == "granian" else f" {args.worker_class}"
+    threaded = args.server == "granian" or args.worker_class == "gthread"
+    print(f"\ncase intake on PostgreSQL, {args.clients} clients; {args.server} {args.workers}{kind} workers"
+          f"{f' × {args.threads} threads' if threaded else ''}; {os.cpu_count()} cores, "
           f"Python {platform.python_version()}")
     print(f"{'':28}{'platform (HTTP API)':>22}{'pgbench (same rows)':>22}")
     print(f"{'transactions':28}{filed:>22}{ref['transactions']:>22}")
@@ -460,7 +468,7 @@ def run(args, url: str, workdir: Path) -> int:
           f"{statistics.fmean(ref_ms) if ref_ms else float('nan'):>22.2f}")
     per_case = {k: v / filed * 1000 if filed else float("nan") for k, v in cpu.items()}
     print(f"{'CPU per filing (ms)':28}{'':>22}{'':>22}")
-    print(f"{'  web server (gunicorn)':28}{per_case['server']:>22.2f}{'—':>22}")
+    print(f"{'  web server (' + args.server + ')':28}{per_case['server']:>22.2f}{'—':>22}")
     print(f"{'  PostgreSQL backends':28}{per_case['postgres']:>22.2f}"
           f"{ref['postgres_cpu'] / ref['transactions'] * 1000 if ref['transactions'] else float('nan'):>22.2f}")
     print(f"{'  clients':28}{per_case['clients']:>22.2f}"
@@ -471,7 +479,7 @@ def run(args, url: str, workdir: Path) -> int:
           f"{counts[1]} 'reported' events, {counts[2]} audit rows (expected {expected} each, warm-up included)")
     ok = set(platform_run["statuses"]) == {201} and tuple(counts) == (expected, expected, expected) \
         and tuple(after) == (expected + ref["transactions"],) * 3
-    result = {"clients": args.clients, "workers": args.workers, "worker_class": args.worker_class,
+    result = {"server": args.server, "clients": args.clients, "workers": args.workers, "worker_class": args.worker_class,
               "threads": args.threads, "filed": filed, "cases_per_s": round(rate, 1), "p50_ms": round(p50, 1),
               "p95_ms": round(p95, 1), "p99_ms": round(p99, 1), "pgbench_tps": round(ref["tps"], 1),
               "pgbench_p95_ms": round(percentile(ref_ms, 95), 2), "ratio": round(ratio, 3),
@@ -492,10 +500,12 @@ def main() -> int:
     parser.add_argument("--duration", type=float, default=60, help="stop filing after this many seconds")
     parser.add_argument("--rounds", type=int, default=2,
                         help="alternate platform and pgbench this many times (a fair share of a busy machine)")
-    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (one per core)")
+    parser.add_argument("--server", default="gunicorn", choices=["gunicorn", "granian"],
+                        help="the WSGI server (granian must be installed: pip install granian)")
+    parser.add_argument("--workers", type=int, default=2, help="server workers (one per core)")
     parser.add_argument("--worker-class", default="gthread", choices=["gthread", "sync"],
                         help="gthread keeps client connections alive; sync closes each one")
-    parser.add_argument("--threads", type=int, default=4, help="threads per gthread worker")
+    parser.add_argument("--threads", type=int, default=4, help="threads per gthread worker (granian: blocking threads per worker)")
     parser.add_argument("--database-url", default=DEFAULT_SERVER,
                         help="PostgreSQL server to create the throw-away database on (its database name is ignored)")
     parser.add_argument("--pgbench", default=PGBENCH)
