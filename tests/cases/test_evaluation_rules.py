@@ -99,6 +99,8 @@ def test_rules_page_shows_rules_and_saves_a_form(org, rules, client_for):
     assert bad.status_code == 400
     assert "95" in bad.content.decode() and 'value="45"' in bad.content.decode()  # the total, the input kept
     assert weights("dispatcher")["dispatch_on_time_rate"] == 40
+    unknown = admin.post("/cases/evaluation/rules/", {"form": "weights_nobody"})
+    assert unknown.status_code == 400 and 'id="rules-error"' in unknown.content.decode()
     data["weight_dispatch_accuracy_rate"] = "45"
     assert admin.post("/cases/evaluation/rules/", data).status_code == 302
     assert weights("dispatcher") == {"dispatch_count_score": 10, "dispatch_on_time_rate": 45,

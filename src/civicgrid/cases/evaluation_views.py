@@ -167,9 +167,11 @@ def rules_page(request):
                        "error": error if mine else ""})
     bands = [{"letter": b.letter, "lowest": submitted.get(b.letter) if error_form == "grades" else f"{float(b.lowest):g}"}
              for b in GradeBand.objects.order_by("-lowest")]
+    forms_shown = {"grades", *(f"weights_{post}" for post in SCORES)}
     return render(request, "cases/evaluation_rules.html", {
         "scores": scores, "bands": bands, "may_edit": may_edit,
         "grades_error": error if error_form == "grades" else "",
+        "general_error": error if error and error_form not in forms_shown else "",
     }, status=status)
 
 
