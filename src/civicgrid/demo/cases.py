@@ -397,8 +397,15 @@ class Generator:
         if self._stop(clock, rng.uniform(30, 600)):
             return
         rating = rng.choices([r for r, _w in RATING_WEIGHTS], weights=[w for _r, w in RATING_WEIGHTS])[0]
+        reply = CaseTask.objects.filter(case=case, kind=CaseTask.Kind.REPLY, outcome="").first()
         if case.channel == Case.Channel.RESIDENT:
             actions.do_rate_case(case, actor=None, rating=rating, query_code=case.query_code)
+        elif reply is not None and case.pk % 20 == 0:  # now and then the caller does not answer
+            actions.do_reply_case(reply, actor=case.intake_by, reached=False, note="三次拨打无人接听")
+            return
+        elif reply is not None:  # the seat tells the caller and asks their rating (答复)
+            actions.do_reply_case(reply, actor=case.intake_by, reached=True, rating=rating,
+                                  note="已电话告知办理结果")
         else:
             actions.do_rate_case(case, actor=case.intake_by, rating=rating)
         self.counts["rated"] += 1
