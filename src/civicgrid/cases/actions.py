@@ -713,6 +713,12 @@ def _seat_of(actor, case: Case) -> bool:
     return in_scope(actor, case.area_code, roles.CASES_INTAKE) and case.channel in STAFF_CHANNELS
 
 
+def may_call_reporter(actor, case: Case) -> bool:
+    """Who calls a reporter (答复, 回访): the tier's approvers and the hotline seats of the district."""
+    return (_is_unlimited(actor) or in_scope(actor, case.tier_code, roles.CASES_EXTEND)
+            or in_scope(actor, case.area_code, roles.CASES_INTAKE))
+
+
 def _apply_rating(locked: Case, actor, rating: int, note: str, now: dt.datetime) -> None:
     locked.rating, locked.rating_note = rating, note
     _save(locked, "rating", "rating_note")
@@ -735,8 +741,7 @@ def do_reply_case(task: CaseTask, *, actor, reached: bool, rating=None, note: st
     with transaction.atomic():
         locked = _lock(task.case)
         t = CaseTask.objects.select_for_update().get(pk=task.pk)
-        _require(_is_unlimited(actor) or _seat_of(actor, locked) or in_scope(actor, locked.tier_code, roles.CASES_EXTEND),
-                 _("Only the hotline seats of the case's district reply to its caller."))
+        _require(may_call_reporter(actor, locked), _("Only the hotline seats of the case's district reply to its caller."))
         if t.kind != CaseTask.Kind.REPLY or t.outcome:
             raise Conflict(_("This reply is done already."))
         now = timezone.now()
@@ -761,8 +766,7 @@ def do_complete_callback(task: CaseTask, *, actor, note: str) -> CaseTask:
     with transaction.atomic():
         locked = _lock(task.case)
         t = CaseTask.objects.select_for_update().get(pk=task.pk)
-        _require(_is_unlimited(actor) or in_scope(actor, locked.tier_code, roles.CASES_EXTEND)
-                 or in_scope(actor, locked.area_code, roles.CASES_INTAKE))
+        _require(may_call_reporter(actor, locked))
         if t.kind != CaseTask.Kind.CALLBACK or t.outcome:
             raise Conflict(_("This callback is done already."))
         t.outcome, t.done_at, t.done_by, t.note = CaseTask.Outcome.DONE, timezone.now(), _actor_row(actor), note
@@ -837,11 +841,10 @@ def do_issue_open311_key(*, actor, name: str, area_code: str = "") -> tuple[Open
         if len(codes) != 1:
             raise UserError(_("area: choose the area the key's requests may lie in."), field="area")
         area_code = codes[0]
-    if area_code:
-        if not Area.objects.filter(code=area_code).exists():
-            raise UserError(_("area: no area has the code %(code)s.") % {"code": area_code}, field="area")
-        if codes is not None and not any(area_code.startswith(c) for c in codes):
-            raise NotPermitted(_("You can issue keys only for areas of your jurisdiction."))
+    if area_code and not Area.objects.filter(code=area_code).exists():
+        raise UserError(_("area: no area has the code %(code)s.") % {"code": area_code}, field="area")
+    if not may_manage_open311_key(actor, Open311Key(area_code=area_code)):
+        raise NotPermitted(_("You can issue keys only for areas of your jurisdiction."))
     key = "o311_" + secrets.token_urlsafe(24)
     with transaction.atomic():
         row = Open311Key.objects.create(name=name, prefix=key[5:13], key_hash=key_hash(key),
@@ -853,10 +856,7 @@ def do_issue_open311_key(*, actor, name: str, area_code: str = "") -> tuple[Open
 
 def may_manage_open311_key(actor, row: Open311Key) -> bool:
     """Administrators manage the keys of their jurisdiction; keys for anywhere need unlimited scope."""
-    if actor is None or _is_unlimited(actor):
-        return True
-    codes = actor.scope_codes(roles.CASES_MANAGE)
-    return codes is None or (bool(row.area_code) and any(row.area_code.startswith(c) for c in codes))
+    return actor is None or _is_unlimited(actor) or in_scope(actor, row.area_code, roles.CASES_MANAGE)
 
 
 def do_revoke_open311_key(row: Open311Key, *, actor) -> None:
@@ -891,6 +891,18 @@ def _percent(value, field: str) -> decimal.Decimal:
     return number.quantize(decimal.Decimal("0.01"))
 
 
+def _every_percent(given: dict, keys: list[str], not_one: str) -> dict[str, decimal.Decimal]:
+    """``given`` holds a percentage for each of ``keys`` and nothing else (``not_one``: the message
+    for an unknown key, with %(field)s)."""
+    unknown = sorted(set(given) - set(keys))
+    if unknown:
+        raise UserError(not_one % {"field": unknown[0]}, field=unknown[0])
+    missing = [k for k in keys if k not in given]
+    if missing:
+        raise UserError(_("%(field)s is required.") % {"field": missing[0]}, field=missing[0])
+    return {k: _percent(given[k], k) for k in keys}
+
+
 def do_set_score_weights(*, actor, post: str, weights: dict) -> list[ScoreRule]:
     """Change the weights of one score (a lead unit's or a post's): every indicator of the post
     given, each 0–100, adding up to 100. Audited with the weights before and after."""
@@ -901,15 +913,7 @@ def do_set_score_weights(*, actor, post: str, weights: dict) -> list[ScoreRule]:
     ensure_catalogue()
     with transaction.atomic():
         rules = list(ScoreRule.objects.select_for_update().filter(post=post).order_by("pk"))
-        unknown = set(weights) - {r.indicator for r in rules}
-        if unknown:
-            raise UserError(_("%(field)s: not an indicator of this score.") % {"field": sorted(unknown)[0]},
-                            field=sorted(unknown)[0])
-        new = {}
-        for r in rules:
-            if r.indicator not in weights:
-                raise UserError(_("%(field)s is required.") % {"field": r.indicator}, field=r.indicator)
-            new[r.indicator] = _percent(weights[r.indicator], r.indicator)
+        new = _every_percent(weights, [r.indicator for r in rules], _("%(field)s: not an indicator of this score."))
         total = sum(new.values())
         if total != 100:
             raise UserError(_("weights: the weights of a score add up to 100, these add up to %(total)s.")
@@ -932,14 +936,7 @@ def do_set_grade_bands(*, actor, lowest: dict) -> list[GradeBand]:
     ensure_catalogue()
     with transaction.atomic():
         bands = list(GradeBand.objects.select_for_update().order_by("-lowest", "letter"))
-        unknown = set(lowest) - {b.letter for b in bands}
-        if unknown:
-            raise UserError(_("%(field)s: not a grade.") % {"field": sorted(unknown)[0]}, field=sorted(unknown)[0])
-        new = {}
-        for b in bands:
-            if b.letter not in lowest:
-                raise UserError(_("%(field)s is required.") % {"field": b.letter}, field=b.letter)
-            new[b.letter] = _percent(lowest[b.letter], b.letter)
+        new = _every_percent(lowest, [b.letter for b in bands], _("%(field)s: not a grade."))
         for higher, lower in zip(bands, bands[1:], strict=False):
             if new[lower.letter] >= new[higher.letter]:
                 raise UserError(_("%(field)s: grade %(lower)s starts below grade %(higher)s (%(value)s).")

@@ -727,10 +727,11 @@ def fmt(value, kind: str) -> str:
     return str(value)
 
 
-def formula(post: str) -> str:
-    """A score's definition in words, from its rules: "按期结案率 × 40% + … + (1 − 返工率) × 20%"."""
+def formula(post: str, rules: list[tuple[str, float, bool]] | None = None) -> str:
+    """A score's definition in words, from its rules (read if not given): "按期结案率 × 40% + … +
+    (1 − 返工率) × 20%"."""
     parts = []
-    for indicator, weight, invert in score_rules(post):
+    for indicator, weight, invert in score_rules(post) if rules is None else rules:
         label = str(INDICATORS.get(indicator, indicator))
         parts.append(f"{'(1 − ' + label + ')' if invert else label} × {weight:g}%")
     return " + ".join(parts)

@@ -67,13 +67,12 @@ def public(request, month: str = ""):
 
 
 def _rules_out() -> dict:
-    return {
-        "scores": [{"post": post.value, "label": str(post.label), "formula": ev.formula(post),
-                    "weights": {i: w for i, w, _inv in ev.score_rules(post)},
-                    "inverted": [i for i, _w, inv in ev.score_rules(post) if inv]}
-                   for post in (ScoreRule.Post.UNIT, *ev.POSTS)],
-        "grades": {letter: lowest for lowest, letter in ev.grade_bands()},
-    }
+    scores = []
+    for post in (ScoreRule.Post.UNIT, *ev.POSTS):
+        rules = ev.score_rules(post)
+        scores.append({"post": post.value, "label": str(post.label), "formula": ev.formula(post, rules),
+                       "weights": {i: w for i, w, _inv in rules}, "inverted": [i for i, _w, inv in rules if inv]})
+    return {"scores": scores, "grades": {letter: lowest for lowest, letter in ev.grade_bands()}}
 
 
 class WeightsIn(Schema):

@@ -17,6 +17,7 @@ from civicgrid.core.errors import UserError
 
 from . import actions
 from . import evaluation as ev
+from .catalogue import ensure_catalogue
 from .models import GradeBand, ScoreRule
 
 
@@ -132,6 +133,7 @@ def rules_page(request):
     """The evaluation rules (考核规则): each score's weights and the grade bands. Everyone who sees
     the evaluation reads them; the district's administrators (``cases.manage``) change them — a
     form per score and one for the grades, each saved whole or refused with the field and rule."""
+    ensure_catalogue()  # a fresh (or flushed) database gets the seeded rules and bands
     user = request.user
     may_edit = user.is_superuser or user.has_capability(roles.CASES_MANAGE)
     error, error_form, submitted, status = "", "", {}, 200
@@ -157,13 +159,13 @@ def rules_page(request):
             return redirect("cases:evaluation_rules")
         except UserError as exc:
             error, error_form, status = exc.message, form, 400
-    ev.grade_bands()  # seeds the catalogue on a fresh database
     scores = []
     for post in SCORES:
         mine = error_form == f"weights_{post}"
+        read = ev.score_rules(post)
         rules = [{"indicator": i, "label": ev.INDICATORS.get(i, i), "weight": submitted.get(i) if mine else f"{w:g}",
-                  "invert": inv} for i, w, inv in ev.score_rules(post)]
-        scores.append({"post": post.value, "label": post.label, "rules": rules, "formula": ev.formula(post),
+                  "invert": inv} for i, w, inv in read]
+        scores.append({"post": post.value, "label": post.label, "rules": rules, "formula": ev.formula(post, read),
                        "error": error if mine else ""})
     bands = [{"letter": b.letter, "lowest": submitted.get(b.letter) if error_form == "grades" else f"{float(b.lowest):g}"}
              for b in GradeBand.objects.order_by("-lowest")]

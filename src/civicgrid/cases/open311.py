@@ -534,20 +534,21 @@ def _post_request(request, fmt: str) -> HttpResponse:
         building = _building_by_address(address, "address_string")
     if lat is None and building is None:
         raise Open311Error(400, _("lat, long: give the position, an address_string or an address_id."))
-    if lat is not None and jurisdiction:
-        grid = locate(lon, lat) if -180 <= lon <= 180 and -90 <= lat <= 90 else None
-        if grid is not None and not grid.startswith(jurisdiction):
+    # The grid the request lies in: of its position, else of its building (None: outside every grid,
+    # which filing refuses with its own message).
+    if lat is not None:
+        where = locate(lon, lat) if -180 <= lon <= 180 and -90 <= lat <= 90 else None
+    else:
+        where = building.area_code
+    if jurisdiction and where is not None and not where.startswith(jurisdiction):
+        if lat is not None:
             raise Open311Error(400, _("lat, long: this position lies outside jurisdiction %(id)s.")
                                % {"id": jurisdiction})
-    elif building is not None and jurisdiction and not building.area_code.startswith(jurisdiction):
         raise Open311Error(400, _("address_string: this building lies outside jurisdiction %(id)s.")
                            % {"id": jurisdiction})
-    if key.area_code:
-        where = building.area_code if lat is None else (
-            locate(lon, lat) if -180 <= lon <= 180 and -90 <= lat <= 90 else None)
-        if where is not None and not where.startswith(key.area_code):
-            raise Open311Error(403, _("api_key: this key files requests inside area %(code)s only.")
-                               % {"code": key.area_code})
+    if key.area_code and where is not None and not where.startswith(key.area_code):
+        raise Open311Error(403, _("api_key: this key files requests inside area %(code)s only.")
+                           % {"code": key.area_code})
     component = None
     if attributes.get("component"):
         from civicgrid.registry.models import Component

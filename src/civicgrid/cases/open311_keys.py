@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import messages
-from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -16,9 +15,9 @@ from civicgrid.accounts import roles
 from civicgrid.core.decorators import capability_required
 from civicgrid.core.errors import UserError
 from civicgrid.core.forms import StyledFormMixin
+from civicgrid.core.scoping import restrict
 
-from . import actions
-from .models import Open311Key
+from . import actions, queries
 
 
 class KeyForm(StyledFormMixin, forms.Form):
@@ -36,27 +35,10 @@ def area_choices(user) -> list[tuple[str, str]]:
     """The districts and streets the user manages (and, with unlimited scope, "anywhere")."""
     from civicgrid.areas.models import Area
 
-    codes = user.scope_codes(roles.CASES_MANAGE)
-    areas = Area.objects.filter(level__in=[Area.Level.DISTRICT, Area.Level.STREET]).order_by("code")
-    if codes is not None:
-        q = Q(pk__in=[])
-        for code in codes:
-            q |= Q(code__startswith=code)
-        areas = areas.filter(q)
-    choices = [(a.code, f"{a.name} ({a.code})") for a in areas.only("code", "name")[:500]]
-    return ([("", _("anywhere"))] if codes is None else []) + choices
-
-
-def visible_keys(user):
-    """The keys of the user's jurisdiction (all of them with unlimited scope)."""
-    qs = Open311Key.objects.select_related("created_by").order_by("-active", "-created_at")
-    codes = user.scope_codes(roles.CASES_MANAGE)
-    if codes is None:
-        return qs
-    q = Q(pk__in=[])
-    for code in codes:
-        q |= Q(area_code__startswith=code)
-    return qs.filter(q).exclude(area_code="")
+    areas = restrict(Area.objects.filter(level__in=[Area.Level.DISTRICT, Area.Level.STREET]), user, "code",
+                     roles.CASES_MANAGE).order_by("code").only("code", "name")[:500]
+    anywhere = [("", _("anywhere"))] if user.scope_codes(roles.CASES_MANAGE) is None else []
+    return anywhere + [(a.code, f"{a.name} ({a.code})") for a in areas]
 
 
 @never_cache
@@ -75,7 +57,7 @@ def keys_page(request):
         else:
             issued = {"row": row, "key": key}
             form = KeyForm(user=request.user)
-    keys = visible_keys(request.user)
+    keys = queries.visible_open311_keys(request.user)
     return render(request, "cases/open311_keys.html", {
         "form": form, "issued": issued, "keys": keys,
         "endpoint": request.build_absolute_uri("/open311/v2/"),
@@ -85,7 +67,7 @@ def keys_page(request):
 @require_POST
 @capability_required(roles.CASES_MANAGE)
 def revoke_key(request, pk: int):
-    row = get_object_or_404(visible_keys(request.user), pk=pk)
+    row = get_object_or_404(queries.visible_open311_keys(request.user), pk=pk)
     if row.active:
         actions.do_revoke_open311_key(row, actor=request.user)
         messages.success(request, _("Key %(name)s (%(prefix)s…) revoked; clients using it now get 403.")

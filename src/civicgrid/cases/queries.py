@@ -17,10 +17,10 @@ from civicgrid.accounts import roles
 from civicgrid.accounts.models import OrgUnit
 from civicgrid.core import audit, crypto
 from civicgrid.core.access import not_found_or_denied
-from civicgrid.core.scoping import in_scope, scope_q
+from civicgrid.core.scoping import in_scope, restrict, scope_q
 
 from .actions import PHONE_CONTEXT, acts_at_tier, handler_units, tier_codes, valid_target
-from .models import Attachment, Case, CaseAssignment, CaseEvent, CaseTask, Extension
+from .models import Attachment, Case, CaseAssignment, CaseEvent, CaseTask, Extension, Open311Key
 
 
 def _visible_q(user) -> Q:
@@ -184,6 +184,13 @@ def task_queue(user, kind: str | None = None) -> QuerySet[CaseTask]:
     return qs.filter(verify | callbacks)
 
 
+def visible_open311_keys(user) -> QuerySet[Open311Key]:
+    """The Open311 keys of the areas the user manages (all of them with unlimited scope); a key for
+    anywhere (no area) only with unlimited scope."""
+    qs = Open311Key.objects.select_related("created_by").order_by("-active", "-created_at")
+    return restrict(qs, user, "area_code", roles.CASES_MANAGE)
+
+
 def extension_queue(user) -> QuerySet[Extension]:
     qs = Extension.objects.filter(status=Extension.Status.PENDING).select_related("case", "unit")
     if getattr(user, "is_superuser", False):
@@ -216,11 +223,6 @@ def _metres(lon1, lat1, lon2, lat2) -> float:
 def dispatch_suggestions(user, case: Case, limit: int = 5) -> list[dict]:
     """Units to send the case to, best first (see :func:`dispatch_advice`)."""
     return dispatch_advice(user, [case], limit)[0][0]
-
-
-def dispatch_targets(case: Case) -> list[OrgUnit]:
-    """Every unit the case may be sent to (at or below its tier, not a centre)."""
-    return dispatch_advice(None, [case])[0][1]
 
 
 def _any_prefix(field: str, prefixes) -> Q:

@@ -27,7 +27,6 @@ from civicgrid.accounts.models import OrgUnit
 from civicgrid.core import audit
 from civicgrid.core.decorators import capability_required
 from civicgrid.core.errors import NotPermitted, UserError
-from civicgrid.core.scoping import in_scope
 
 from . import actions, queries, sla
 from .forms import IntakeForm, ReasonForm, ReportForm, class_choices, read_photos
@@ -174,8 +173,7 @@ def _case_context(request, case: Case, **extra) -> dict:
         ctx["suggestions"], ctx["targets"] = queries.dispatch_advice(user, [case])[0]
     if can["decide_extension"]:
         ctx["pending_extension"] = case.extensions.filter(status="pending").select_related("unit").first()
-    may_call = user.is_superuser or in_scope(user, case.tier_code, roles.CASES_EXTEND) \
-        or in_scope(user, case.area_code, roles.CASES_INTAKE)
+    may_call = actions.may_call_reporter(user, case)
     ctx["callbacks"] = [t for t in ctx["tasks"] if t.kind == CaseTask.Kind.CALLBACK] if may_call else []
     ctx["replies"] = [t for t in ctx["tasks"] if t.kind == CaseTask.Kind.REPLY] if may_call else []
     ctx["ratings"] = list(Case.RATINGS.items())
