@@ -12,10 +12,10 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from civicgrid.accounts import queries as account_queries
-from civicgrid.accounts import roles
 from civicgrid.accounts.actions import do_issue_token, do_revoke_token
 from civicgrid.accounts.models import ApiToken, Membership
 from civicgrid.cases import catalogue
+from civicgrid.cases.capabilities import CASES_INTAKE
 from civicgrid.cases.catalogue import active_class, bump_classes_version
 from civicgrid.cases.models import Case, CaseClass
 from civicgrid.core.scoping import SYSTEM
@@ -84,7 +84,7 @@ def test_requests_get_their_own_user_object(org, token_cache):
     second, _ = account_queries.user_for_token(key)
     assert first is not second and first == second
     first.forget_memberships()
-    assert "_cg_memberships" in second.__dict__ and second.has_capability(roles.CASES_INTAKE)
+    assert "_cg_memberships" in second.__dict__ and second.has_capability(CASES_INTAKE)
 
 
 def test_expired_token_is_refused_from_the_cache(org, token_cache):

@@ -14,9 +14,9 @@ from civicgrid.core.keys import touch_last_used
 from civicgrid.core.models import AuditLog
 from civicgrid.core.scoping import ensure_in_scope
 
+from .capabilities import ACCOUNTS_MANAGE
 from .models import ApiToken, Membership, OrgUnit, User
 from .queries import forget_tokens
-from .roles import ACCOUNTS_MANAGE
 
 
 def do_login(request, username: str, password: str) -> User | None:

@@ -10,10 +10,12 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from civicgrid.areas.models import Area
+from civicgrid.core.capabilities import VIEW
 from civicgrid.core.keys import key_hash
+from civicgrid.core.plugins import capabilities_of
 from civicgrid.core.scoping import minimal_prefixes
 
-from .roles import CAPABILITIES, ROLE_AREA_LEVELS, ROLE_UNIT_KINDS, VIEW, Role
+from .roles import ROLE_AREA_LEVELS, ROLE_UNIT_KINDS, Role
 
 
 class User(AbstractUser):
@@ -48,7 +50,7 @@ class User(AbstractUser):
     def capabilities(self) -> set[str]:
         caps: set[str] = set()
         for m in self.active_memberships():
-            caps |= CAPABILITIES.get(m.role, frozenset())
+            caps |= capabilities_of(m.role)
         return caps
 
     def has_capability(self, capability: str) -> bool:
@@ -60,7 +62,7 @@ class User(AbstractUser):
             return None
         cap = capability or VIEW
         return minimal_prefixes(
-            m.area_code for m in self.active_memberships() if cap in CAPABILITIES.get(m.role, frozenset())
+            m.area_code for m in self.active_memberships() if cap in capabilities_of(m.role)
         )
 
 

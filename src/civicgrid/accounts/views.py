@@ -7,12 +7,14 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from civicgrid.core.capabilities import VIEW
 from civicgrid.core.decorators import capability_required
 
-from . import roles
 from .actions import do_login, do_logout
+from .capabilities import ACCOUNTS_MANAGE
 from .forms import LoginForm
 from .queries import access_unit, visible_memberships, visible_units
+from .roles import Role
 
 
 def login_view(request):
@@ -47,7 +49,7 @@ def logout_view(request):
     return redirect("login")
 
 
-@capability_required(roles.VIEW)
+@capability_required(VIEW)
 def unit_list(request):
     units = visible_units(request.user).order_by("area_code", "code")
     kind = request.GET.get("kind")
@@ -58,23 +60,33 @@ def unit_list(request):
                                                         "kinds": units.model.Kind.choices})
 
 
-@capability_required(roles.VIEW)
+@capability_required(VIEW)
 def unit_detail(request, code):
     unit = access_unit(request.user, code)
     members = visible_memberships(request.user).filter(unit=unit)
     return render(request, "accounts/unit_detail.html", {"unit": unit, "members": members})
 
 
-@capability_required(roles.ACCOUNTS_MANAGE)
+@capability_required(ACCOUNTS_MANAGE)
 def staff_list(request):
-    memberships = visible_memberships(request.user).exclude(role=roles.Role.RESIDENT).order_by("area_code", "role")
+    memberships = visible_memberships(request.user).exclude(role=Role.RESIDENT).order_by("area_code", "role")
     role = request.GET.get("role")
     if role:
         memberships = memberships.filter(role=role)
     page = Paginator(memberships, 50).get_page(request.GET.get("page"))
-    return render(request, "accounts/staff_list.html", {"page": page, "role": role, "roles": roles.Role.choices})
+    return render(request, "accounts/staff_list.html", {"page": page, "role": role, "roles": Role.choices})
 
 
 @login_required
 def profile(request):
     return render(request, "accounts/profile.html", {"memberships": request.user.active_memberships()})
+
+
+def area_staff_panel(request, area) -> str:
+    """The staff and units of an area, for the area page (a panel declared in ``plugin.py``)."""
+    from django.template.loader import render_to_string
+
+    return render_to_string("accounts/_area_staff.html", {
+        "staff": visible_memberships(request.user).filter(area=area).order_by("role"),
+        "units": visible_units(request.user).filter(area=area),
+    }, request=request)

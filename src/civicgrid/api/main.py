@@ -94,22 +94,9 @@ def auth_error(request, exc):
     return api.create_response(request, {"detail": _("Log in or send a valid API token.")}, status=401)
 
 
-from civicgrid.accounts.api import router as accounts_router  # noqa: E402
-from civicgrid.areas.api import router as areas_router  # noqa: E402
-from civicgrid.cases.api import public_router as cases_public_router  # noqa: E402
-from civicgrid.cases.api import router as cases_router  # noqa: E402
-from civicgrid.cases.evaluation_api import router as cases_evaluation_router  # noqa: E402
-from civicgrid.circle.api import router as circle_router  # noqa: E402
-from civicgrid.registry.api import router as registry_router  # noqa: E402
-from civicgrid.registry.ledger_api import router as ledger_router  # noqa: E402
+from civicgrid.core import plugins  # noqa: E402
 
-# Cases first: the URL resolver tries patterns in order, and filing (POST /api/cases/, the 12345
-# system's and Open311 intake) is the busiest call.
-api.add_router("/cases/evaluation/", cases_evaluation_router)  # before /cases/{id}
-api.add_router("/cases/", cases_router)
-api.add_router("/areas/", areas_router)
-api.add_router("/registry/", registry_router)
-api.add_router("/registry/", ledger_router)
-api.add_router("/public/", cases_public_router)
-api.add_router("/circle/", circle_router)
-api.add_router("/", accounts_router)
+# Every app's routers, as the apps declare them, in the order the resolver should try them.
+plugins.collect()
+for _declared in plugins.api_routers():
+    api.add_router(_declared.prefix, plugins.resolve(_declared.target))

@@ -9,7 +9,7 @@ from django.db import transaction
 from django.db.models import Sum
 from django.utils.translation import gettext as _
 
-from civicgrid.accounts.roles import AREAS_IMPORT, AREAS_MANAGE
+from civicgrid.areas.capabilities import AREAS_IMPORT, AREAS_MANAGE
 from civicgrid.core import audit
 from civicgrid.core.errors import Conflict, UserError
 from civicgrid.core.scoping import ensure_in_scope, in_scope, minimal_prefixes

@@ -6,7 +6,7 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 
-from civicgrid.accounts.roles import AREAS_IMPORT, AREAS_MANAGE, LOOKUP
+from civicgrid.areas.capabilities import AREAS_IMPORT, AREAS_MANAGE, LOOKUP
 from civicgrid.core.access import not_found_or_denied, require_capability
 from civicgrid.core.errors import UserError
 from civicgrid.core.scoping import in_scope

@@ -7,7 +7,6 @@ urlpatterns = [
     path("", views.tree, name="tree"),
     path("list/", views.area_list, name="list"),
     path("map/", views.map_view, name="map"),
-    path("map/roads.geojson", views.roads_geojson, name="roads"),
     path("lookup/", views.lookup, name="lookup"),
     path("import/", views.import_view, name="import"),
     path("export.geojson", views.export, name="export"),

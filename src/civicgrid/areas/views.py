@@ -7,14 +7,15 @@ from django.core.paginator import Paginator
 from django.db.models import Count
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from civicgrid.accounts import roles
-from civicgrid.accounts.queries import visible_memberships, visible_units
+from civicgrid.areas.capabilities import AREAS_IMPORT, AREAS_MANAGE, LOOKUP
+from civicgrid.core import plugins
+from civicgrid.core.capabilities import VIEW
 from civicgrid.core.decorators import capability_required
 from civicgrid.core.errors import UserError
 from civicgrid.core.scoping import in_scope
-from civicgrid.registry.queries import visible_roads
 
 from . import actions, exports
 from .forms import AreaEditForm, ImportForm, LookupForm
@@ -25,7 +26,7 @@ from .sizing import check_area_size, sizing_report
 from .validation import check_subtree
 
 
-@capability_required(roles.VIEW)
+@capability_required(VIEW)
 def tree(request):
     """The tree down to communities; grids load when a community is opened."""
     areas = visible_areas(request.user).exclude(level=Area.Level.GRID).annotate(n_children=Count("children"))
@@ -39,14 +40,14 @@ def tree(request):
     return render(request, "areas/tree.html", {"roots": roots})
 
 
-@capability_required(roles.VIEW)
+@capability_required(VIEW)
 def children_fragment(request, code):
     area = access_area(request.user, code)
     children = visible_areas(request.user).filter(parent=area).order_by("code")
     return render(request, "areas/_children.html", {"children": children})
 
 
-@capability_required(roles.VIEW)
+@capability_required(VIEW)
 def area_list(request):
     qs = visible_areas(request.user).select_related("parent")
     level = request.GET.get("level") or ""
@@ -59,11 +60,11 @@ def area_list(request):
     return render(request, "areas/list.html", {"page": page, "level": level, "q": q, "levels": Area.Level.choices})
 
 
-@capability_required(roles.VIEW)
+@capability_required(VIEW)
 def detail(request, code):
     area = access_area(request.user, code)
     user = request.user
-    can_manage = in_scope(user, area.code, roles.AREAS_MANAGE)
+    can_manage = in_scope(user, area.code, AREAS_MANAGE)
     form = None
     if can_manage:
         if request.method == "POST":
@@ -89,8 +90,8 @@ def detail(request, code):
         "area": area,
         "ancestors": ancestors,
         "children": visible_areas(user).filter(parent=area).order_by("code"),
-        "staff": visible_memberships(user).filter(area=area).order_by("role"),
-        "units": visible_units(user).filter(area=area),
+        # What other apps show here (the staff and units of the area, …), as they declare it.
+        "panels": [plugins.resolve(p.render)(request, area) for p in plugins.panels("areas.detail")],
         "sizing": check_area_size(area),
         "form": form,
         "can_manage": can_manage,
@@ -98,9 +99,9 @@ def detail(request, code):
     return render(request, "areas/detail.html", context)
 
 
-@capability_required(roles.VIEW)
+@capability_required(VIEW)
 def checks(request, code):
-    area = access_area(request.user, code, roles.AREAS_MANAGE)
+    area = access_area(request.user, code, AREAS_MANAGE)
     subtree = visible_areas(request.user).filter(code__startswith=area.code, level__in=["grid", "community"])
     sizing = sizing_report(subtree.order_by("code"))
     return render(request, "areas/checks.html", {
@@ -111,23 +112,18 @@ def checks(request, code):
     })
 
 
-@capability_required(roles.VIEW)
+@capability_required(VIEW)
 def map_view(request):
     levels = [(value, label) for value, label in Area.Level.choices
               if visible_areas(request.user).filter(level=value).exists()]
-    return render(request, "areas/map.html", {"levels": levels, "focus": request.GET.get("focus", "")})
+    layers = [layer for layer in plugins.map_layers() if request.user.has_capability(layer.capability)]
+    layers_json = json.dumps([{"key": layer.key, "url": reverse(layer.url_name), "style": layer.style}
+                              for layer in layers])
+    return render(request, "areas/map.html", {"levels": levels, "focus": request.GET.get("focus", ""),
+                                              "layers": layers, "layers_json": layers_json})
 
 
-@capability_required(roles.VIEW)
-def roads_geojson(request):
-    features = [
-        {"type": "Feature", "geometry": road.geometry, "properties": {"name": road.name}}
-        for road in visible_roads(request.user).iterator(2000)
-    ]
-    return JsonResponse({"type": "FeatureCollection", "features": features}, json_dumps_params={"ensure_ascii": False})
-
-
-@capability_required(roles.LOOKUP)
+@capability_required(LOOKUP)
 def lookup(request):
     form = LookupForm(request.POST or None)
     results = None
@@ -141,7 +137,7 @@ def lookup(request):
     return render(request, "areas/lookup.html", {"form": form, "results": results})
 
 
-@capability_required(roles.AREAS_IMPORT)
+@capability_required(AREAS_IMPORT)
 def import_view(request):
     form = ImportForm(request.POST or None, request.FILES or None)
     report = None
@@ -162,7 +158,7 @@ def import_view(request):
     return render(request, "areas/import.html", {"form": form, "report": report})
 
 
-@capability_required(roles.VIEW)
+@capability_required(VIEW)
 def export(request):
     qs = visible_areas(request.user)
     within = request.GET.get("within")

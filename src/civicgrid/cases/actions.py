@@ -22,15 +22,25 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from civicgrid.accounts import roles
 from civicgrid.accounts.models import OrgUnit
-from civicgrid.accounts.roles import CAPABILITIES
 from civicgrid.areas.index import locate
+from civicgrid.cases.capabilities import (
+    CASES_DISPATCH,
+    CASES_EXTEND,
+    CASES_HANDLE,
+    CASES_INTAKE,
+    CASES_MANAGE,
+    CASES_REGISTER,
+    CASES_REPORT,
+    CASES_VERIFY,
+    CASES_VIEW,
+)
 from civicgrid.core import audit, crypto, workcalendar
 from civicgrid.core.errors import Conflict, NotPermitted, UserError
 from civicgrid.core.idnumber import InvalidIdentifier, mask_phone, normalise_phone
 from civicgrid.core.keys import key_hash, touch_last_used
 from civicgrid.core.linked_insert import AS_KEY, AS_TEXT, FromParent, Serial, insert_linked
+from civicgrid.core.plugins import capabilities_of
 from civicgrid.core.scoping import ensure_in_scope, in_scope
 
 from . import sla
@@ -68,7 +78,7 @@ def tier_codes(user, capability: str) -> set[str]:
     """Area codes where ``user`` holds ``capability`` through a membership of exactly that area."""
     if user is None or not getattr(user, "is_authenticated", False):
         return set()
-    return {m.area_code for m in user.active_memberships() if capability in CAPABILITIES.get(m.role, ())}
+    return {m.area_code for m in user.active_memberships() if capability in capabilities_of(m.role)}
 
 
 def acts_at_tier(user, case: Case, capability: str) -> bool:
@@ -82,7 +92,7 @@ def handler_units(user) -> list[int]:
         return []
     ids, area_codes = [], []
     for m in user.active_memberships():
-        if roles.CASES_HANDLE not in CAPABILITIES.get(m.role, ()):
+        if CASES_HANDLE not in capabilities_of(m.role):
             continue
         if m.unit_id:
             ids.append(m.unit_id)
@@ -229,10 +239,10 @@ def do_report_case(
         except InvalidIdentifier as exc:
             raise UserError(f"reporter_phone: {exc}", field="reporter_phone")
     if channel == Case.Channel.PATROL:
-        _require(in_scope(actor, grid_code, roles.CASES_REPORT),
+        _require(in_scope(actor, grid_code, CASES_REPORT),
                  _("You can report events only inside your own grids."))
     elif channel in STAFF_CHANNELS:
-        _require(in_scope(actor, grid_code, roles.CASES_INTAKE), _("Only hotline seats file calls and messages."))
+        _require(in_scope(actor, grid_code, CASES_INTAKE), _("Only hotline seats file calls and messages."))
     if channel in STAFF_CHANNELS and not (phone or anonymous):
         raise UserError(_("reporter_phone: give the caller's phone (or mark the call anonymous)."),
                         field="reporter_phone")
@@ -291,7 +301,7 @@ def do_confirm_report(case: Case, *, actor, real: bool, note: str = "") -> Case:
     note = _text(note, "note", required=not real, limit=NOTE_MAX)
     with transaction.atomic():
         locked = _lock(case)
-        _require(in_scope(actor, locked.area_code, roles.CASES_VERIFY))
+        _require(in_scope(actor, locked.area_code, CASES_VERIFY))
         task = CaseTask.objects.select_for_update().filter(case=locked, kind=CaseTask.Kind.CONFIRM, outcome="").first()
         if task is None:
             raise Conflict(_("This case has no open on-site confirmation."))
@@ -319,7 +329,7 @@ def do_register_case(case: Case, *, actor, cls: CaseClass | None = None, urgency
     note = _text(note, "note", required=False, limit=NOTE_MAX)
     with transaction.atomic():
         locked = _lock(case, expected_version)
-        _require(acts_at_tier(actor, locked, roles.CASES_REGISTER))
+        _require(acts_at_tier(actor, locked, CASES_REGISTER))
         if not locked.can_register():
             raise Conflict(_("Only a reported case can be registered; this one is %(s)s.")
                            % {"s": locked.get_status_display()}, field="status")
@@ -353,7 +363,7 @@ def do_reject_case(case: Case, *, actor, note: str, duplicate_of: Case | None = 
     with transaction.atomic():
         locked = _lock(case, expected_version)
         if duplicate_of is None:
-            _require(acts_at_tier(actor, locked, roles.CASES_REGISTER))
+            _require(acts_at_tier(actor, locked, CASES_REGISTER))
             if not locked.can_register():
                 raise Conflict(_("Only a reported case can be refused registration."), field="status")
         else:
@@ -379,8 +389,8 @@ def _merge_locked(locked: Case, into: Case, *, actor, note: str) -> Case:
     if into.pk == locked.pk:
         raise UserError(_("duplicate_of: a case cannot be merged into itself."), field="duplicate_of")
     target = Case.objects.select_for_update().get(pk=into.pk)
-    _require(acts_at_tier(actor, locked, roles.CASES_REGISTER) or acts_at_tier(actor, locked, roles.CASES_DISPATCH))
-    _require(in_scope(actor, target.area_code, roles.CASES_VIEW) or _is_unlimited(actor))
+    _require(acts_at_tier(actor, locked, CASES_REGISTER) or acts_at_tier(actor, locked, CASES_DISPATCH))
+    _require(in_scope(actor, target.area_code, CASES_VIEW) or _is_unlimited(actor))
     if locked.status not in (Case.Status.REPORTED, Case.Status.REGISTERED):
         raise Conflict(_("Only a case not yet dispatched can be merged."), field="status")
     if not target.is_open() and target.status != Case.Status.CLOSED:
@@ -404,8 +414,8 @@ def do_link_repeat(case: Case, earlier: Case, *, actor) -> Case:
         raise UserError(_("repeat_of: a case cannot repeat itself."), field="repeat_of")
     with transaction.atomic():
         locked = _lock(case)
-        _require(in_scope(actor, locked.area_code, roles.CASES_VIEW) and in_scope(actor, earlier.area_code,
-                                                                                   roles.CASES_VIEW))
+        _require(in_scope(actor, locked.area_code, CASES_VIEW) and in_scope(actor, earlier.area_code,
+                                                                                   CASES_VIEW))
         locked.repeat_of = earlier
         _save(locked, "repeat_of")
         _event(locked, CaseEvent.Kind.LINKED, actor, from_status=locked.status, note=earlier.number)
@@ -427,7 +437,7 @@ def do_dispatch_case(case: Case, *, actor, lead_unit: OrgUnit, assisting_units=(
     assisting = [u for u in assisting_units if u.pk != lead_unit.pk]
     with transaction.atomic():
         locked = _lock(case, expected_version)
-        _require(acts_at_tier(actor, locked, roles.CASES_DISPATCH))
+        _require(acts_at_tier(actor, locked, CASES_DISPATCH))
         if locked.status != Case.Status.REGISTERED:
             raise Conflict(_("Only a registered case can be dispatched; this one is %(s)s.")
                            % {"s": locked.get_status_display()}, field="status")
@@ -528,7 +538,7 @@ def do_decide_extension(extension: Extension, *, actor, grant: bool, note: str =
     with transaction.atomic():
         locked = _lock(extension.case)
         ext = Extension.objects.select_for_update().get(pk=extension.pk)
-        _require(_is_unlimited(actor) or in_scope(actor, locked.tier_code, roles.CASES_EXTEND))
+        _require(_is_unlimited(actor) or in_scope(actor, locked.tier_code, CASES_EXTEND))
         if ext.status != Extension.Status.PENDING:
             raise Conflict(_("This extension request has been decided already."))
         now = timezone.now()
@@ -606,8 +616,8 @@ def do_escalate_case(case: Case, *, actor, note: str, expected_version: int | No
     note = _text(note, "note", required=True, limit=NOTE_MAX)
     with transaction.atomic():
         locked = _lock(case, expected_version)
-        allowed = (acts_at_tier(actor, locked, roles.CASES_REGISTER)
-                   or acts_at_tier(actor, locked, roles.CASES_DISPATCH)
+        allowed = (acts_at_tier(actor, locked, CASES_REGISTER)
+                   or acts_at_tier(actor, locked, CASES_DISPATCH)
                    or acts_for_unit(actor, locked.lead_unit))
         _require(allowed)
         if not locked.can_escalate():
@@ -649,7 +659,7 @@ def do_verify_case(case: Case, *, actor, passed: bool, note: str = "", photos: l
     note = _text(note, "note", required=not passed, limit=NOTE_MAX)
     with transaction.atomic():
         locked = _lock(case, expected_version)
-        _require(_is_unlimited(actor) or in_scope(actor, locked.area_code, roles.CASES_VERIFY),
+        _require(_is_unlimited(actor) or in_scope(actor, locked.area_code, CASES_VERIFY),
                  _("Only a supervisor of this grid can check the result."))
         if not locked.can_verify():
             raise Conflict(_("Only a case whose result was reported can be checked; this one is %(s)s.")
@@ -710,13 +720,13 @@ def _valid_rating(rating) -> int:
 
 def _seat_of(actor, case: Case) -> bool:
     """A hotline seat of the case's district, for a call or message: they speak for the caller."""
-    return in_scope(actor, case.area_code, roles.CASES_INTAKE) and case.channel in STAFF_CHANNELS
+    return in_scope(actor, case.area_code, CASES_INTAKE) and case.channel in STAFF_CHANNELS
 
 
 def may_call_reporter(actor, case: Case) -> bool:
     """Who calls a reporter (答复, 回访): the tier's approvers and the hotline seats of the district."""
-    return (_is_unlimited(actor) or in_scope(actor, case.tier_code, roles.CASES_EXTEND)
-            or in_scope(actor, case.area_code, roles.CASES_INTAKE))
+    return (_is_unlimited(actor) or in_scope(actor, case.tier_code, CASES_EXTEND)
+            or in_scope(actor, case.area_code, CASES_INTAKE))
 
 
 def _apply_rating(locked: Case, actor, rating: int, note: str, now: dt.datetime) -> None:
@@ -834,9 +844,9 @@ def do_issue_open311_key(*, actor, name: str, area_code: str = "") -> tuple[Open
 
     name = _text(name, "name", required=True, limit=100)
     area_code = (area_code or "").strip()
-    if actor is not None and not _is_unlimited(actor) and not actor.has_capability(roles.CASES_MANAGE):
+    if actor is not None and not _is_unlimited(actor) and not actor.has_capability(CASES_MANAGE):
         raise NotPermitted(_("Only an administrator can issue Open311 keys."))
-    codes = None if actor is None else actor.scope_codes(roles.CASES_MANAGE)
+    codes = None if actor is None else actor.scope_codes(CASES_MANAGE)
     if not area_code and codes is not None:
         if len(codes) != 1:
             raise UserError(_("area: choose the area the key's requests may lie in."), field="area")
@@ -856,7 +866,7 @@ def do_issue_open311_key(*, actor, name: str, area_code: str = "") -> tuple[Open
 
 def may_manage_open311_key(actor, row: Open311Key) -> bool:
     """Administrators manage the keys of their jurisdiction; keys for anywhere need unlimited scope."""
-    return actor is None or _is_unlimited(actor) or in_scope(actor, row.area_code, roles.CASES_MANAGE)
+    return actor is None or _is_unlimited(actor) or in_scope(actor, row.area_code, CASES_MANAGE)
 
 
 def do_revoke_open311_key(row: Open311Key, *, actor) -> None:
@@ -906,7 +916,7 @@ def _every_percent(given: dict, keys: list[str], not_one: str) -> dict[str, deci
 def do_set_score_weights(*, actor, post: str, weights: dict) -> list[ScoreRule]:
     """Change the weights of one score (a lead unit's or a post's): every indicator of the post
     given, each 0–100, adding up to 100. Audited with the weights before and after."""
-    _require(_is_unlimited(actor) or actor.has_capability(roles.CASES_MANAGE),
+    _require(_is_unlimited(actor) or actor.has_capability(CASES_MANAGE),
              _("Only the district's administrators change the evaluation rules."))
     if post not in ScoreRule.Post.values:
         raise UserError(_("post: unknown post."), field="post")
@@ -931,7 +941,7 @@ def do_set_score_weights(*, actor, post: str, weights: dict) -> list[ScoreRule]:
 def do_set_grade_bands(*, actor, lowest: dict) -> list[GradeBand]:
     """Change the lowest score of each grade: every grade given, from 0 to 100, each grade below
     the one before it, and the last grade starting at 0. Audited with the bands before and after."""
-    _require(_is_unlimited(actor) or actor.has_capability(roles.CASES_MANAGE),
+    _require(_is_unlimited(actor) or actor.has_capability(CASES_MANAGE),
              _("Only the district's administrators change the evaluation rules."))
     ensure_catalogue()
     with transaction.atomic():
@@ -960,4 +970,4 @@ def case_classes():
 
 
 def ensure_scope(actor, case: Case) -> None:
-    ensure_in_scope(actor, case.area_code, roles.CASES_VIEW)
+    ensure_in_scope(actor, case.area_code, CASES_VIEW)

@@ -15,8 +15,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 
-from civicgrid.accounts import roles
 from civicgrid.accounts.models import OrgUnit
+from civicgrid.cases.capabilities import CASES_INTAKE, CASES_REPORT
 from civicgrid.core.access import require_capability
 from civicgrid.core.errors import UserError
 
@@ -256,7 +256,7 @@ def list_classes(request):
 def report(request, payload: ReportIn):
     """File a case: a patrol report (grid worker, supervisor) or a call/message (hotline seat)."""
     user = request.user
-    require_capability(user, roles.CASES_INTAKE if payload.channel in actions.STAFF_CHANNELS else roles.CASES_REPORT)
+    require_capability(user, CASES_INTAKE if payload.channel in actions.STAFF_CHANNELS else CASES_REPORT)
     if payload.channel in actions.PUBLIC_CHANNELS:
         raise UserError(_("channel: residents report through /api/public/cases, clients through Open311."),
                         field="channel")

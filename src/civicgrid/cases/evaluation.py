@@ -36,6 +36,7 @@ from django.utils.translation import gettext_lazy, pgettext_lazy
 from civicgrid.accounts.models import Membership, OrgUnit
 from civicgrid.accounts.roles import Role
 from civicgrid.areas.models import Area
+from civicgrid.cases.capabilities import CASES_EVALUATE
 from civicgrid.core import workcalendar
 from civicgrid.core.errors import UserError
 
@@ -686,7 +687,6 @@ def scope_for(user, area: str = "") -> tuple[str, ...] | None:
     an area outside the jurisdiction (or not there) → 404, audited, like any other object."""
     from django.http import Http404
 
-    from civicgrid.accounts.roles import CASES_EVALUATE
     from civicgrid.core.access import require_capability
     from civicgrid.core.scoping import scope_codes
 

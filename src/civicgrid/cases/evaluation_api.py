@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from ninja import Router, Schema
 
-from civicgrid.accounts import roles
+from civicgrid.cases.capabilities import CASES_EVALUATE
 from civicgrid.core.access import require_capability
 
 from . import actions
@@ -85,7 +85,7 @@ class GradesIn(Schema):
 
 @router.get("/rules", summary="The evaluation rules: each score's weights (%) and the grade bands")
 def rules(request):
-    require_capability(request.user, roles.CASES_EVALUATE)
+    require_capability(request.user, CASES_EVALUATE)
     return _rules_out()
 
 

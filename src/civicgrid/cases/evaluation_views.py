@@ -9,8 +9,8 @@ from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from civicgrid.accounts import roles
 from civicgrid.areas.models import Area
+from civicgrid.cases.capabilities import CASES_EVALUATE, CASES_MANAGE
 from civicgrid.core import audit
 from civicgrid.core.decorators import capability_required
 from civicgrid.core.errors import UserError
@@ -58,7 +58,7 @@ def _jurisdiction_label(prefixes) -> str:
     return "、".join(names.get(p, p) for p in prefixes)
 
 
-@capability_required(roles.CASES_EVALUATE)
+@capability_required(CASES_EVALUATE)
 def evaluation_page(request):
     prefixes = ev.scope_for(request.user, request.GET.get("area", ""))
     period, error = _period(request)
@@ -86,7 +86,7 @@ def _recent_quarters(n: int = 6) -> list[ev.Period]:
     return out
 
 
-@capability_required(roles.CASES_EVALUATE)
+@capability_required(CASES_EVALUATE)
 def evaluation_export(request):
     prefixes = ev.scope_for(request.user, request.GET.get("area", ""))
     try:
@@ -128,14 +128,14 @@ def public_scores(request):
 SCORES = (ScoreRule.Post.UNIT, *ev.POSTS)
 
 
-@capability_required(roles.CASES_EVALUATE)
+@capability_required(CASES_EVALUATE)
 def rules_page(request):
     """The evaluation rules (考核规则): each score's weights and the grade bands. Everyone who sees
     the evaluation reads them; the district's administrators (``cases.manage``) change them — a
     form per score and one for the grades, each saved whole or refused with the field and rule."""
     ensure_catalogue()  # a fresh (or flushed) database gets the seeded rules and bands
     user = request.user
-    may_edit = user.is_superuser or user.has_capability(roles.CASES_MANAGE)
+    may_edit = user.is_superuser or user.has_capability(CASES_MANAGE)
     error, error_form, submitted, status = "", "", {}, 200
     if request.method == "POST":
         if not may_edit:

@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from civicgrid.accounts import roles
+from civicgrid.cases.capabilities import CASES_MANAGE
 from civicgrid.core.decorators import capability_required
 from civicgrid.core.errors import UserError
 from civicgrid.core.forms import StyledFormMixin
@@ -36,13 +36,13 @@ def area_choices(user) -> list[tuple[str, str]]:
     from civicgrid.areas.models import Area
 
     areas = restrict(Area.objects.filter(level__in=[Area.Level.DISTRICT, Area.Level.STREET]), user, "code",
-                     roles.CASES_MANAGE).order_by("code").only("code", "name")[:500]
-    anywhere = [("", _("anywhere"))] if user.scope_codes(roles.CASES_MANAGE) is None else []
+                     CASES_MANAGE).order_by("code").only("code", "name")[:500]
+    anywhere = [("", _("anywhere"))] if user.scope_codes(CASES_MANAGE) is None else []
     return anywhere + [(a.code, f"{a.name} ({a.code})") for a in areas]
 
 
 @never_cache
-@capability_required(roles.CASES_MANAGE)
+@capability_required(CASES_MANAGE)
 def keys_page(request):
     """List the keys; a POST issues one and shows it on this answer only (never stored, never
     put in a message cookie or the session)."""
@@ -65,7 +65,7 @@ def keys_page(request):
 
 
 @require_POST
-@capability_required(roles.CASES_MANAGE)
+@capability_required(CASES_MANAGE)
 def revoke_key(request, pk: int):
     row = get_object_or_404(queries.visible_open311_keys(request.user), pk=pk)
     if row.active:

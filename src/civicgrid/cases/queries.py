@@ -13,8 +13,17 @@ from collections import Counter
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
-from civicgrid.accounts import roles
 from civicgrid.accounts.models import OrgUnit
+from civicgrid.cases.capabilities import (
+    CASES_DISPATCH,
+    CASES_EXTEND,
+    CASES_HANDLE,
+    CASES_INTAKE,
+    CASES_MANAGE,
+    CASES_REGISTER,
+    CASES_VERIFY,
+    CASES_VIEW,
+)
 from civicgrid.core import audit, crypto
 from civicgrid.core.access import not_found_or_denied
 from civicgrid.core.scoping import in_scope, restrict, scope_q
@@ -24,7 +33,7 @@ from .models import Attachment, Case, CaseAssignment, CaseEvent, CaseTask, Exten
 
 
 def _visible_q(user) -> Q:
-    q = scope_q(user, "area_code", roles.CASES_VIEW)
+    q = scope_q(user, "area_code", CASES_VIEW)
     units = handler_units(user)
     if units:
         q |= Q(pk__in=CaseAssignment.objects.filter(unit_id__in=units).values("case_id"))
@@ -40,7 +49,7 @@ def visible_cases(user) -> QuerySet[Case]:
 def can_see(user, case: Case) -> bool:
     if getattr(user, "is_superuser", False):
         return True
-    if in_scope(user, case.area_code, roles.CASES_VIEW):
+    if in_scope(user, case.area_code, CASES_VIEW):
         return True
     units = handler_units(user)
     return bool(units) and case.assignments.filter(unit_id__in=units).exists()
@@ -95,8 +104,8 @@ def reveal_reporter_phone(user, case: Case, *, reason: str) -> str:
 
     if not (reason or "").strip():
         raise UserError(_("reason: say why you need the full number."), field="reason")
-    allowed = getattr(user, "is_superuser", False) or in_scope(user, case.area_code, roles.CASES_INTAKE) \
-        or in_scope(user, case.tier_code, roles.CASES_EXTEND)
+    allowed = getattr(user, "is_superuser", False) or in_scope(user, case.area_code, CASES_INTAKE) \
+        or in_scope(user, case.tier_code, CASES_EXTEND)
     if not allowed:
         audit.record("cases.case.reveal_phone", actor=user, obj=case, outcome="denied")
         raise NotPermitted(_("Your role does not allow this."))
@@ -135,7 +144,7 @@ def filter_cases(user, params) -> QuerySet[Case]:
 
 
 def register_queue(user) -> QuerySet[Case]:
-    codes = tier_codes(user, roles.CASES_REGISTER)
+    codes = tier_codes(user, CASES_REGISTER)
     qs = Case.objects.filter(status=Case.Status.REPORTED)
     if not getattr(user, "is_superuser", False):
         qs = qs.filter(tier_code__in=codes)
@@ -143,7 +152,7 @@ def register_queue(user) -> QuerySet[Case]:
 
 
 def dispatch_queue(user) -> QuerySet[Case]:
-    codes = tier_codes(user, roles.CASES_DISPATCH)
+    codes = tier_codes(user, CASES_DISPATCH)
     qs = Case.objects.filter(status=Case.Status.REGISTERED)
     if not getattr(user, "is_superuser", False):
         qs = qs.filter(tier_code__in=codes)
@@ -167,7 +176,7 @@ def assisting_queue(user) -> QuerySet[Case]:
 def may_see_tasks(user) -> bool:
     """Supervisors (on-site confirmations and checks), the tiers' approvers and the hotline seats
     (replies to callers, 答复, and callbacks to dissatisfied reporters, 回访) have a task queue."""
-    return any(user.has_capability(c) for c in (roles.CASES_VERIFY, roles.CASES_EXTEND, roles.CASES_INTAKE))
+    return any(user.has_capability(c) for c in (CASES_VERIFY, CASES_EXTEND, CASES_INTAKE))
 
 
 def task_queue(user, kind: str | None = None) -> QuerySet[CaseTask]:
@@ -177,9 +186,9 @@ def task_queue(user, kind: str | None = None) -> QuerySet[CaseTask]:
         qs = qs.filter(kind=kind)
     if getattr(user, "is_superuser", False):
         return qs
-    verify = scope_q(user, "area_code", roles.CASES_VERIFY) & Q(kind__in=[CaseTask.Kind.CONFIRM, CaseTask.Kind.CHECK])
-    callbacks = (scope_q(user, "case__tier_code", roles.CASES_EXTEND)
-                 | scope_q(user, "area_code", roles.CASES_INTAKE)) & Q(kind__in=[CaseTask.Kind.REPLY,
+    verify = scope_q(user, "area_code", CASES_VERIFY) & Q(kind__in=[CaseTask.Kind.CONFIRM, CaseTask.Kind.CHECK])
+    callbacks = (scope_q(user, "case__tier_code", CASES_EXTEND)
+                 | scope_q(user, "area_code", CASES_INTAKE)) & Q(kind__in=[CaseTask.Kind.REPLY,
                                                                             CaseTask.Kind.CALLBACK])
     return qs.filter(verify | callbacks)
 
@@ -188,28 +197,28 @@ def visible_open311_keys(user) -> QuerySet[Open311Key]:
     """The Open311 keys of the areas the user manages (all of them with unlimited scope); a key for
     anywhere (no area) only with unlimited scope."""
     qs = Open311Key.objects.select_related("created_by").order_by("-active", "-created_at")
-    return restrict(qs, user, "area_code", roles.CASES_MANAGE)
+    return restrict(qs, user, "area_code", CASES_MANAGE)
 
 
 def extension_queue(user) -> QuerySet[Extension]:
     qs = Extension.objects.filter(status=Extension.Status.PENDING).select_related("case", "unit")
     if getattr(user, "is_superuser", False):
         return qs
-    return qs.filter(scope_q(user, "case__tier_code", roles.CASES_EXTEND))
+    return qs.filter(scope_q(user, "case__tier_code", CASES_EXTEND))
 
 
 def queues_for(user) -> dict[str, int]:
     """How many items wait in each of the user's queues (for the navigation and the home page)."""
     out = {}
-    if user.has_capability(roles.CASES_REGISTER):
+    if user.has_capability(CASES_REGISTER):
         out["register"] = register_queue(user).count()
-    if user.has_capability(roles.CASES_DISPATCH):
+    if user.has_capability(CASES_DISPATCH):
         out["dispatch"] = dispatch_queue(user).count()
-    if user.has_capability(roles.CASES_HANDLE):
+    if user.has_capability(CASES_HANDLE):
         out["unit"] = unit_queue(user).count()
     if may_see_tasks(user):
         out["tasks"] = task_queue(user).count()
-    if user.has_capability(roles.CASES_EXTEND):
+    if user.has_capability(CASES_EXTEND):
         out["extensions"] = extension_queue(user).count()
     return out
 
@@ -317,24 +326,24 @@ def can(user, case: Case) -> dict[str, bool]:
     superuser = getattr(user, "is_superuser", False)
     lead = acts_for_unit(user, case.lead_unit)
     return {
-        "register": case.can_register() and acts_at_tier(user, case, roles.CASES_REGISTER),
-        "dispatch": case.status == Case.Status.REGISTERED and acts_at_tier(user, case, roles.CASES_DISPATCH),
+        "register": case.can_register() and acts_at_tier(user, case, CASES_REGISTER),
+        "dispatch": case.status == Case.Status.REGISTERED and acts_at_tier(user, case, CASES_DISPATCH),
         "accept": case.can_accept() and lead,
         "send_back": case.can_send_back() and lead,
         "feedback": case.can_feedback() and lead,
         "pause": case.status == Case.Status.HANDLING and lead,
         "resume": case.status == Case.Status.PAUSED and lead,
         "extend": case.status in (Case.Status.HANDLING, Case.Status.PAUSED) and lead,
-        "escalate": case.can_escalate() and (lead or acts_at_tier(user, case, roles.CASES_REGISTER)
-                                             or acts_at_tier(user, case, roles.CASES_DISPATCH)),
-        "verify": case.can_verify() and (superuser or in_scope(user, case.area_code, roles.CASES_VERIFY)),
+        "escalate": case.can_escalate() and (lead or acts_at_tier(user, case, CASES_REGISTER)
+                                             or acts_at_tier(user, case, CASES_DISPATCH)),
+        "verify": case.can_verify() and (superuser or in_scope(user, case.area_code, CASES_VERIFY)),
         "confirm": case.tasks.filter(kind=CaseTask.Kind.CONFIRM, outcome="").exists()
-        and (superuser or in_scope(user, case.area_code, roles.CASES_VERIFY)),
+        and (superuser or in_scope(user, case.area_code, CASES_VERIFY)),
         "decide_extension": case.extensions.filter(status=Extension.Status.PENDING).exists()
-        and (superuser or in_scope(user, case.tier_code, roles.CASES_EXTEND)),
+        and (superuser or in_scope(user, case.tier_code, CASES_EXTEND)),
         "reveal_phone": bool(case.reporter_phone_enc) and (
-            superuser or in_scope(user, case.area_code, roles.CASES_INTAKE)
-            or in_scope(user, case.tier_code, roles.CASES_EXTEND)),
+            superuser or in_scope(user, case.area_code, CASES_INTAKE)
+            or in_scope(user, case.tier_code, CASES_EXTEND)),
     }
 
 

@@ -22,8 +22,16 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from civicgrid.accounts import roles
 from civicgrid.accounts.models import OrgUnit
+from civicgrid.cases.capabilities import (
+    CASES_DISPATCH,
+    CASES_EXTEND,
+    CASES_HANDLE,
+    CASES_INTAKE,
+    CASES_REGISTER,
+    CASES_REPORT,
+    CASES_VIEW,
+)
 from civicgrid.core import audit
 from civicgrid.core.decorators import capability_required
 from civicgrid.core.errors import NotPermitted, UserError
@@ -92,7 +100,7 @@ def _annotate(cases, now=None):
 
 
 def _can_staff(user) -> bool:
-    return user.has_capability(roles.CASES_VIEW) or user.has_capability(roles.CASES_HANDLE)
+    return user.has_capability(CASES_VIEW) or user.has_capability(CASES_HANDLE)
 
 
 def _cls_or_error(code: str, field: str = "cls", *, required: bool = True) -> CaseClass | None:
@@ -160,7 +168,7 @@ def _case_context(request, case: Case, **extra) -> dict:
         "tasks": list(case.tasks.filter(outcome="")), "reveal_form": ReasonForm(prefix="reveal"),
         "revealed_phone": None, "error": None, "next": request.get_full_path(),
         "show_query_code": case.reporter_id == user.pk or case.intake_by_id == user.pk
-        or (case.channel in actions.STAFF_CHANNELS and user.has_capability(roles.CASES_INTAKE)
+        or (case.channel in actions.STAFF_CHANNELS and user.has_capability(CASES_INTAKE)
             and can["reveal_phone"]),
     }
     labels = dict(Case.Status.choices)
@@ -194,7 +202,7 @@ def _failed(request, case: Case, exc: UserError):
 
 
 # --- 1. report from patrol (phone page) -----------------------------------------------------------
-@capability_required(roles.CASES_REPORT)
+@capability_required(CASES_REPORT)
 def report(request):
     form = ReportForm(request.POST or None, request.FILES or None)
     status, position_error = 200, None
@@ -225,7 +233,7 @@ def report(request):
 
 
 # --- 1. intake by a hotline seat ------------------------------------------------------------------
-@capability_required(roles.CASES_INTAKE)
+@capability_required(CASES_INTAKE)
 def intake(request):
     """A seat types the caller's address: ranked register matches (picking one gives position and
     grid), likely duplicates to link as a repeat complaint, then files the case."""
@@ -292,11 +300,11 @@ def intake(request):
 
 # --- queues ----------------------------------------------------------------------------------------
 QUEUES = {
-    "register": (_("Registration queue"), roles.CASES_REGISTER),
-    "dispatch": (_("Dispatch queue"), roles.CASES_DISPATCH),
-    "unit": (_("My unit's cases"), roles.CASES_HANDLE),
+    "register": (_("Registration queue"), CASES_REGISTER),
+    "dispatch": (_("Dispatch queue"), CASES_DISPATCH),
+    "unit": (_("My unit's cases"), CASES_HANDLE),
     "tasks": (_("Tasks: on-site checks, replies, callbacks"), None),
-    "extensions": (_("Extension requests"), roles.CASES_EXTEND),
+    "extensions": (_("Extension requests"), CASES_EXTEND),
 }
 
 
@@ -537,7 +545,7 @@ STATUS_COLOURS = {
 }
 
 
-@capability_required(roles.CASES_VIEW)
+@capability_required(CASES_VIEW)
 def case_list(request):
     user = request.user
     params = request.GET.copy()

@@ -19,15 +19,15 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from civicgrid.accounts.roles import (
+from civicgrid.areas.index import locate, locate_many
+from civicgrid.areas.models import Area
+from civicgrid.circle.capabilities import (
     CIRCLE_EDIT,
     CIRCLE_NETWORK,
     CIRCLE_PROVIDERS,
     CIRCLE_RATE,
     CIRCLE_SUPERVISE,
 )
-from civicgrid.areas.index import locate, locate_many
-from civicgrid.areas.models import Area
 from civicgrid.core import audit
 from civicgrid.core.access import require_capability
 from civicgrid.core.errors import Conflict, NotPermitted, UserError

@@ -10,8 +10,9 @@ import datetime as dt
 from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
 
-from civicgrid.accounts.roles import CIRCLE_EDIT, CIRCLE_NETWORK, VIEW
+from civicgrid.circle.capabilities import CIRCLE_EDIT, CIRCLE_NETWORK
 from civicgrid.core.access import require_capability
+from civicgrid.core.capabilities import VIEW
 from civicgrid.core.errors import UserError
 from civicgrid.registry.queries import access_building
 

@@ -15,9 +15,10 @@ from django.db.models import Count, Max, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from civicgrid.accounts.roles import CIRCLE_RATE, VIEW
 from civicgrid.areas.models import Area
+from civicgrid.circle.capabilities import CIRCLE_RATE
 from civicgrid.core.access import not_found_or_denied
+from civicgrid.core.capabilities import VIEW
 from civicgrid.core.errors import UserError
 from civicgrid.core.scoping import in_scope, restrict, scope_codes
 from civicgrid.registry.models import Building, Person

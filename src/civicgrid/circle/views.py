@@ -12,7 +12,8 @@ from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
-from civicgrid.accounts import roles
+from civicgrid.circle.capabilities import CIRCLE_EDIT, CIRCLE_NETWORK, CIRCLE_RATE, CIRCLE_SUPERVISE
+from civicgrid.core.capabilities import VIEW
 from civicgrid.core.decorators import capability_required
 from civicgrid.core.errors import UserError
 from civicgrid.core.scoping import in_scope
@@ -35,7 +36,7 @@ def _kind(value) -> str:
     return value if value in FacilityKind.values else FacilityKind.SUPERMARKET
 
 
-@capability_required(roles.VIEW)
+@capability_required(VIEW)
 def coverage(request):
     level = request.GET.get("level") if request.GET.get("level") in ("street", "community", "grid") else "community"
     minutes = _int(request.GET.get("minutes"), 15)
@@ -53,11 +54,11 @@ def coverage(request):
                                               ("grid", _("grid"))],
         "kind_labels": dict(FacilityKind.choices), "run": queries.latest_run(request.user),
         "networks": queries.visible_networks(request.user),
-        "can_network": request.user.has_capability(roles.CIRCLE_NETWORK),
+        "can_network": request.user.has_capability(CIRCLE_NETWORK),
     })
 
 
-@capability_required(roles.VIEW)
+@capability_required(VIEW)
 def facilities(request):
     qs = queries.visible_facilities(request.user)
     kind = request.GET.get("kind", "")
@@ -66,7 +67,7 @@ def facilities(request):
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
     return render(request, "circle/facilities.html", {
         "page": page, "kind": kind, "kinds": FacilityKind.choices,
-        "can_edit": request.user.has_capability(roles.CIRCLE_EDIT),
+        "can_edit": request.user.has_capability(CIRCLE_EDIT),
     })
 
 
@@ -88,7 +89,7 @@ def _unit(user, number):
     return unit
 
 
-@capability_required(roles.CIRCLE_EDIT)
+@capability_required(CIRCLE_EDIT)
 def facility_new(request):
     form = FacilityForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -104,10 +105,10 @@ def facility_new(request):
     return render(request, "circle/facility_form.html", {"form": form, "facility": None})
 
 
-@capability_required(roles.VIEW)
+@capability_required(VIEW)
 def facility(request, pk):
     obj = queries.access_facility(request.user, pk)
-    can_edit = in_scope(request.user, obj.area_code, roles.CIRCLE_EDIT)
+    can_edit = in_scope(request.user, obj.area_code, CIRCLE_EDIT)
     form = None
     if can_edit:
         initial = {f: getattr(obj, f) for f in ("kind", "name", "level", "lon", "lat", "area_m2", "capacity",
@@ -132,7 +133,7 @@ def facility(request, pk):
     return render(request, "circle/facility.html", {"facility": obj, "form": form, "can_edit": can_edit})
 
 
-@capability_required(roles.VIEW)
+@capability_required(VIEW)
 def outside(request):
     kind = _kind(request.GET.get("kind"))
     minutes = _int(request.GET.get("minutes"), 15)
@@ -152,14 +153,14 @@ def outside(request):
     })
 
 
-@capability_required(roles.VIEW)
+@capability_required(VIEW)
 def standards(request):
     level = "street" if request.GET.get("level") == "street" else "community"
     report = queries.standards(request.user, level=level)
     return render(request, "circle/standards.html", {"report": report, "level": level})
 
 
-@capability_required(roles.VIEW)
+@capability_required(VIEW)
 def providers(request):
     qs = queries.visible_providers(request.user).prefetch_related("items")
     status = request.GET.get("status", "")
@@ -175,7 +176,7 @@ STEP_FORMS = {
 }
 
 
-@capability_required(roles.VIEW)
+@capability_required(VIEW)
 def provider(request, pk):
     obj = queries.access_provider(request.user, pk)
     if request.method == "POST":
@@ -199,7 +200,7 @@ def provider(request, pk):
     return render(request, "circle/provider.html", {
         "provider": obj, "events": obj.events.all(), "steps": steps,
         "can_review": obj.status in ("published", "rectifying")
-        and in_scope(request.user, obj.area_code, roles.CIRCLE_SUPERVISE),
+        and in_scope(request.user, obj.area_code, CIRCLE_SUPERVISE),
     })
 
 
@@ -218,7 +219,7 @@ def provider_apply(request):
     return render(request, "circle/apply.html", {"form": form})
 
 
-@capability_required(roles.CIRCLE_NETWORK)
+@capability_required(CIRCLE_NETWORK)
 def network(request):
     form = ImportForm(request.POST or None, request.FILES or None)
     summary = None
@@ -251,7 +252,7 @@ def network(request):
 @login_required
 def resident(request):
     data = queries.resident_circle(request.user)
-    return render(request, "circle/resident.html", {**data, "can_rate": request.user.has_capability(roles.CIRCLE_RATE)})
+    return render(request, "circle/resident.html", {**data, "can_rate": request.user.has_capability(CIRCLE_RATE)})
 
 
 @login_required

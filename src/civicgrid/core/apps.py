@@ -10,3 +10,7 @@ class CoreConfig(AppConfig):
         from django.utils.module_loading import autodiscover_modules
 
         autodiscover_modules("jobs")
+        # What every app declares about itself: capabilities and grants, menus, URLs, API routers.
+        from .plugins import collect
+
+        collect()

@@ -3,7 +3,7 @@
 from django.core.paginator import Paginator
 from django.shortcuts import render
 
-from civicgrid.accounts.roles import AUDIT_VIEW
+from civicgrid.core.capabilities import AUDIT_VIEW
 
 from .decorators import capability_required
 from .models import AuditLog

@@ -17,7 +17,6 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from civicgrid.accounts.roles import REGISTRY_EDIT, REGISTRY_IMPORT, REGISTRY_SPECIAL
 from civicgrid.areas.index import locate, locate_many
 from civicgrid.areas.models import Area
 from civicgrid.core import audit, crypto
@@ -26,6 +25,7 @@ from civicgrid.core.errors import Conflict, NotPermitted, UserError
 from civicgrid.core.idnumber import InvalidIdentifier, normalise_phone, validate_uscc
 from civicgrid.core.models import next_serial
 from civicgrid.core.scoping import ensure_in_scope, in_scope
+from civicgrid.registry.capabilities import REGISTRY_EDIT, REGISTRY_IMPORT, REGISTRY_SPECIAL
 
 from . import ledger
 from .models import (

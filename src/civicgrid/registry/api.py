@@ -13,9 +13,9 @@ from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 
-from civicgrid.accounts.roles import REGISTRY_EDIT
 from civicgrid.core.access import require_capability
 from civicgrid.core.errors import UserError
+from civicgrid.registry.capabilities import REGISTRY_EDIT
 
 from . import actions, queries
 from .models import ComponentClass, House, InfoClass, Organisation, Person

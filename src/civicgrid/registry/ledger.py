@@ -32,12 +32,12 @@ from django.db import connection
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
-from civicgrid.accounts.roles import REGISTRY_IMPORT
 from civicgrid.areas.index import locate_many
 from civicgrid.areas.models import Area
 from civicgrid.core.idnumber import mask_id_number
 from civicgrid.core.models import next_serial
 from civicgrid.core.scoping import scope_codes
+from civicgrid.registry.capabilities import REGISTRY_IMPORT
 
 from . import bulk
 from .address import normalise

@@ -13,8 +13,8 @@ from django.utils import timezone
 from ninja import File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
-from civicgrid.accounts.roles import REGISTRY_IMPORT
 from civicgrid.core.access import require_capability
+from civicgrid.registry.capabilities import REGISTRY_IMPORT
 
 from . import actions, ledger, queries
 from .models import ImportBatch

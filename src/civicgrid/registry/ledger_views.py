@@ -6,9 +6,9 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from civicgrid.accounts import roles
 from civicgrid.core.decorators import capability_required
 from civicgrid.core.errors import UserError
+from civicgrid.registry.capabilities import REGISTRY_EXPORT, REGISTRY_IMPORT
 
 from . import actions, ledger, queries
 from .forms import ImportForm, ReasonForm
@@ -18,7 +18,7 @@ from .models import ImportBatch
 PREVIEW_ROWS = 500  # rejected rows shown on the page; all of them are in the .xlsx
 
 
-@capability_required(roles.REGISTRY_IMPORT)
+@capability_required(REGISTRY_IMPORT)
 def imports(request):
     form = ImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
@@ -36,7 +36,7 @@ def imports(request):
     })
 
 
-@capability_required(roles.REGISTRY_IMPORT)
+@capability_required(REGISTRY_IMPORT)
 def import_detail(request, pk):
     batch = queries.access_import(request.user, pk)
     return render(request, "registry/import.html", {
@@ -45,7 +45,7 @@ def import_detail(request, pk):
 
 
 @require_POST
-@capability_required(roles.REGISTRY_IMPORT)
+@capability_required(REGISTRY_IMPORT)
 def import_commit(request, pk):
     batch = queries.access_import(request.user, pk)
     try:
@@ -58,7 +58,7 @@ def import_commit(request, pk):
 
 
 @require_POST
-@capability_required(roles.REGISTRY_IMPORT)
+@capability_required(REGISTRY_IMPORT)
 def import_discard(request, pk):
     batch = queries.access_import(request.user, pk)
     try:
@@ -70,7 +70,7 @@ def import_discard(request, pk):
     return redirect("registry:imports")
 
 
-@capability_required(roles.REGISTRY_IMPORT)
+@capability_required(REGISTRY_IMPORT)
 def import_rejected(request, pk):
     """Every rejected row with its reasons, to fix in the ledger and upload again."""
     batch = queries.access_import(request.user, pk)
@@ -79,14 +79,14 @@ def import_rejected(request, pk):
                                            title="rejected"), f"rejected-{batch.pk}")
 
 
-@capability_required(roles.REGISTRY_IMPORT)
+@capability_required(REGISTRY_IMPORT)
 def import_template(request, kind):
     if kind not in ledger.COLUMNS:
         raise Http404
     return xlsx_response(ledger.template_xlsx(kind), f"template-{kind}")
 
 
-@capability_required(roles.REGISTRY_EXPORT)
+@capability_required(REGISTRY_EXPORT)
 def people_export(request):
     """The people list as filtered on the page; masked, or — POST with a reason — revealed."""
     params = request.POST if request.method == "POST" else request.GET

@@ -17,12 +17,17 @@ from typing import TYPE_CHECKING
 from django.db.models import Count, Max, Q, QuerySet
 from django.utils.translation import gettext as _
 
-from civicgrid.accounts import roles
-from civicgrid.accounts.roles import REGISTRY_EXPORT, REGISTRY_REVEAL, REGISTRY_SPECIAL, REGISTRY_VIEW
 from civicgrid.core import audit, crypto
 from civicgrid.core.access import not_found_or_denied, require_capability
 from civicgrid.core.errors import UserError
 from civicgrid.core.scoping import in_scope, restrict, scope_codes
+from civicgrid.registry.capabilities import (
+    ADDRESS_MATCH,
+    REGISTRY_EXPORT,
+    REGISTRY_REVEAL,
+    REGISTRY_SPECIAL,
+    REGISTRY_VIEW,
+)
 
 from .models import (
     Building,
@@ -165,14 +170,14 @@ def match_address(user, text: str, limit: int = 5) -> list[dict]:
     """
     from civicgrid.areas.models import Area
 
-    require_capability(user, roles.ADDRESS_MATCH)
+    require_capability(user, ADDRESS_MATCH)
     text = (text or "").strip()
     if not ADDRESS_TEXT_MIN <= len(text) <= ADDRESS_TEXT_MAX:
         raise UserError(_("q: type the address in %(min)d to %(max)d characters.")
                         % {"min": ADDRESS_TEXT_MIN, "max": ADDRESS_TEXT_MAX}, field="q")
     if not 1 <= limit <= ADDRESS_LIMIT_MAX:
         raise UserError(_("limit: ask for 1 to %(max)d candidates.") % {"max": ADDRESS_LIMIT_MAX}, field="limit")
-    prefixes = scope_codes(user, roles.ADDRESS_MATCH)
+    prefixes = scope_codes(user, ADDRESS_MATCH)
     if prefixes == ():
         return []
     candidates = address_matcher(prefixes).match(text, limit)
@@ -180,7 +185,7 @@ def match_address(user, text: str, limit: int = 5) -> list[dict]:
         return []
     # Re-read in the user's scope: the register may have changed since the matcher was built.
     buildings = restrict(Building.objects.filter(pk__in=[c.id for c in candidates]), user,
-                         capability=roles.ADDRESS_MATCH)
+                         capability=ADDRESS_MATCH)
     found = {b.pk: b for b in buildings.only("id", "address", "lon", "lat", "area_code")}
     grid_names = dict(Area.objects.filter(code__in={b.area_code for b in found.values()}).values_list("code", "name"))
     return [

@@ -17,4 +17,5 @@ urlpatterns = [
     path("people/<int:pk>/edit/", views.person_edit, name="person_edit"),
     path("buildings/<int:pk>/", views.building, name="building"),
     path("address-match/", views.address_match, name="address_match"),
+    path("roads.geojson", views.roads_geojson, name="roads"),
 ]

@@ -2,21 +2,31 @@
 
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
-from civicgrid.accounts import roles
 from civicgrid.core.access import not_found_or_denied
+from civicgrid.core.capabilities import VIEW
 from civicgrid.core.decorators import capability_required
 from civicgrid.core.errors import UserError
 from civicgrid.core.scoping import in_scope, restrict
+from civicgrid.registry.capabilities import (
+    ADDRESS_MATCH,
+    REGISTRY_EDIT,
+    REGISTRY_EXPORT,
+    REGISTRY_IMPORT,
+    REGISTRY_REVEAL,
+    REGISTRY_VIEW,
+)
 
 from . import actions, queries
 from .forms import PersonForm, ReasonForm
 from .models import Person, PersonTag
+from .queries import visible_roads
 
 
-@capability_required(roles.REGISTRY_VIEW)
+@capability_required(REGISTRY_VIEW)
 def people(request):
     qs = queries.filter_people(request.user, request.GET)
     q = request.GET.get("q", "").strip()
@@ -26,16 +36,16 @@ def people(request):
     return render(request, "registry/people.html", {
         "page": page, "q": q, "tag": tag, "residence": residence, "tags": PersonTag.Tag.choices,
         "residences": Person.Residence.choices,
-        "can_edit": request.user.has_capability(roles.REGISTRY_EDIT),
-        "can_export": request.user.has_capability(roles.REGISTRY_EXPORT),
-        "can_reveal_export": request.user.has_capability(roles.REGISTRY_EXPORT)
-        and request.user.has_capability(roles.REGISTRY_REVEAL),
+        "can_edit": request.user.has_capability(REGISTRY_EDIT),
+        "can_export": request.user.has_capability(REGISTRY_EXPORT),
+        "can_reveal_export": request.user.has_capability(REGISTRY_EXPORT)
+        and request.user.has_capability(REGISTRY_REVEAL),
         "export_form": ReasonForm(prefix="export"), "filters": request.GET.urlencode(),
-        "can_import": request.user.has_capability(roles.REGISTRY_IMPORT),
+        "can_import": request.user.has_capability(REGISTRY_IMPORT),
     })
 
 
-@capability_required(roles.REGISTRY_VIEW)
+@capability_required(REGISTRY_VIEW)
 def person(request, pk):
     person = queries.access_person(request.user, pk)
     user = request.user
@@ -54,7 +64,7 @@ def person(request, pk):
         "person": person, "revealed": revealed, "special": special,
         "reveal_form": reveal_form, "special_form": special_form,
         "can_reveal": queries.can_reveal(user, person), "can_special": queries.can_see_special(user, person),
-        "can_edit": in_scope(user, person.area_code, roles.REGISTRY_EDIT),
+        "can_edit": in_scope(user, person.area_code, REGISTRY_EDIT),
         "members": queries.visible_people(user).filter(household=person.household) if person.household_id else [],
         "events": person.events.all()[:50],
         "tags": [t.get_tag_display() for t in person.tags.all()],
@@ -69,7 +79,7 @@ def _person_form_data(cleaned: dict, *, editing: bool) -> dict:
     return data
 
 
-@capability_required(roles.REGISTRY_EDIT)
+@capability_required(REGISTRY_EDIT)
 def person_new(request):
     form = PersonForm(request.POST or None, buildings=_editable_buildings(request.user))
     if request.method == "POST" and form.is_valid():
@@ -87,13 +97,13 @@ def person_new(request):
 
 
 def _editable_buildings(user):
-    return restrict(queries.visible_buildings(user), user, capability=roles.REGISTRY_EDIT).order_by("address")[:2000]
+    return restrict(queries.visible_buildings(user), user, capability=REGISTRY_EDIT).order_by("address")[:2000]
 
 
-@capability_required(roles.REGISTRY_EDIT)
+@capability_required(REGISTRY_EDIT)
 def person_edit(request, pk):
     person = queries.access_person(request.user, pk)
-    if not in_scope(request.user, person.area_code, roles.REGISTRY_EDIT):
+    if not in_scope(request.user, person.area_code, REGISTRY_EDIT):
         not_found_or_denied(request.user, person)
     initial = {"name": person.name, "id_type": person.id_type, "residence": person.residence,
                "relation": person.relation, "note": person.note,
@@ -112,11 +122,11 @@ def person_edit(request, pk):
     return render(request, "registry/person_form.html", {"form": form, "person": person})
 
 
-@capability_required(roles.VIEW)
+@capability_required(VIEW)
 def building(request, pk):
     building = queries.access_building(request.user, pk)
     residents = houses = None
-    if request.user.has_capability(roles.REGISTRY_VIEW):
+    if request.user.has_capability(REGISTRY_VIEW):
         residents = queries.visible_people(request.user).filter(building=building)[:500]
         houses = queries.visible_houses(request.user).filter(building=building)
     return render(request, "registry/building.html", {"building": building, "residents": residents,
@@ -126,7 +136,7 @@ def building(request, pk):
 ADDRESS_MATCH_PAGE_LIMIT = 5
 
 
-@capability_required(roles.ADDRESS_MATCH)
+@capability_required(ADDRESS_MATCH)
 def address_match(request):
     """A typed address → the registered buildings of the user's jurisdiction that fit it, with
     grid and position (a hotline seat taking a complaint, a grid worker filing a ledger)."""
@@ -140,5 +150,15 @@ def address_match(request):
         except UserError as exc:
             form.add_error("q", exc.message)
     return render(request, "registry/address_match.html", {
-        "form": form, "results": results, "can_view": request.user.has_capability(roles.VIEW),
+        "form": form, "results": results, "can_view": request.user.has_capability(VIEW),
     })
+
+
+@capability_required(VIEW)
+def roads_geojson(request):
+    """The registered roads the user may see, with their names (a layer of the maps)."""
+    features = [
+        {"type": "Feature", "geometry": road.geometry, "properties": {"name": road.name}}
+        for road in visible_roads(request.user).iterator(2000)
+    ]
+    return JsonResponse({"type": "FeatureCollection", "features": features}, json_dumps_params={"ensure_ascii": False})

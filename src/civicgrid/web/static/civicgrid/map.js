@@ -52,13 +52,16 @@
     window.civicgridMap = map;
   }
 
-  function overview(id, levelId, roadsId) {
+  // The overview map: areas of the chosen level, and the layers the apps offer (roads, …), each
+  // with a checkbox ``layer-<key>``; ``data-layers`` lists them as [{key, url, style}].
+  function overview(id, levelId) {
     var el = document.getElementById(id);
     if (!el) { return; }
     var map = baseMap(id);
-    var areas = null, roads = null, fitted = false;
+    var areas = null, fitted = false, shown = {};
     var select = document.getElementById(levelId);
-    var roadsBox = document.getElementById(roadsId);
+    var layers = JSON.parse(el.dataset.layers || "[]");
+    function front() { Object.keys(shown).forEach(function (k) { if (shown[k]) { shown[k].bringToFront(); } }); }
     function load() {
       var url = el.dataset.geojson + "?level=" + encodeURIComponent(select.value);
       if (el.dataset.focus) { url += "&within=" + encodeURIComponent(el.dataset.focus); }
@@ -67,21 +70,27 @@
         areas = L.geoJSON(fc, { style: styleFor, onEachFeature: bindArea }).addTo(map);
         el.dataset.features = String(fc.features.length);
         if (!fitted && fc.features.length) { map.fitBounds(areas.getBounds(), { padding: [10, 10] }); fitted = true; }
-        if (roads) { roads.bringToFront(); }
+        front();
         el.dataset.loaded = "1";
       }).catch(function (e) { el.dataset.error = e.message; });
     }
-    function toggleRoads() {
-      if (roadsBox.checked && !roads) {
-        fetchJSON(el.dataset.roads).then(function (fc) {
-          roads = L.geoJSON(fc, { style: { color: "#757575", weight: 1.5, opacity: 0.8 }, interactive: false }).addTo(map);
+    function toggle(layer) {
+      var box = document.getElementById("layer-" + layer.key);
+      if (box.checked && !shown[layer.key]) {
+        shown[layer.key] = L.layerGroup().addTo(map);  // taken at once: a second click does not load twice
+        fetchJSON(layer.url).then(function (fc) {
+          if (!shown[layer.key]) { return; }
+          map.removeLayer(shown[layer.key]);
+          shown[layer.key] = L.geoJSON(fc, { style: layer.style, interactive: false }).addTo(map);
         });
-      } else if (!roadsBox.checked && roads) { map.removeLayer(roads); roads = null; }
+      } else if (!box.checked && shown[layer.key]) { map.removeLayer(shown[layer.key]); shown[layer.key] = null; }
     }
     select.addEventListener("change", load);
-    roadsBox.addEventListener("change", toggleRoads);
+    layers.forEach(function (layer) {
+      document.getElementById("layer-" + layer.key).addEventListener("change", function () { toggle(layer); });
+    });
     load();
-    toggleRoads();
+    layers.forEach(toggle);
     window.civicgridMap = map;
   }
 

@@ -1,0 +1,14 @@
+"""How accounts join the site: login, profile, units and staff pages, the staff panel of an area."""
+
+from django.utils.translation import gettext_lazy as _
+
+from civicgrid.core import plugins
+from civicgrid.core.capabilities import VIEW
+
+from .capabilities import ACCOUNTS_MANAGE
+
+plugins.menu_entry("admin", _("Units"), "units", VIEW, order=10)
+plugins.menu_entry("admin", _("Staff"), "staff", ACCOUNTS_MANAGE, order=20)
+plugins.urls("", "civicgrid.accounts.urls", order=20)
+plugins.api_router("/", "civicgrid.accounts.api:router", order=1000)  # last: its paths are the most general
+plugins.panel("areas.detail", "civicgrid.accounts.views:area_staff_panel", order=10)

@@ -1,0 +1,18 @@
+"""How the base register joins the site: its menu, pages, API and the roads layer of the maps."""
+
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+from civicgrid.core import plugins
+from civicgrid.core.capabilities import VIEW
+
+from .capabilities import ADDRESS_MATCH, REGISTRY_IMPORT, REGISTRY_VIEW
+
+plugins.menu("registry", pgettext_lazy("menu", "Register"), order=30)
+plugins.menu_entry("registry", _("People"), "registry:people", REGISTRY_VIEW, order=10)
+plugins.menu_entry("registry", _("Address match"), "registry:address_match", ADDRESS_MATCH, order=20)
+plugins.menu_entry("registry", _("Import ledgers"), "registry:imports", REGISTRY_IMPORT, order=30)
+plugins.urls("registry/", "civicgrid.registry.urls", order=50)
+plugins.api_router("/registry/", "civicgrid.registry.api:router", order=40)
+plugins.api_router("/registry/", "civicgrid.registry.ledger_api:router", order=41)
+plugins.map_layer("roads", _("Roads"), "registry:roads", VIEW, style={"color": "#888", "weight": 2}, order=10)
