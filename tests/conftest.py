@@ -54,6 +54,20 @@ def collection(features: list[dict]) -> dict:
     return {"type": "FeatureCollection", "features": features}
 
 
+@pytest.fixture(autouse=True)
+def _seeded_catalogues(request):
+    """The case catalogue (classes, step limits, score rules, grade bands) that the migrations seed:
+    a test that runs after a transactional test finds the database flushed, so it is seeded again
+    here, for every test that uses the database (a no-op when the rows are there)."""
+    uses_db = request.node.get_closest_marker("django_db") is not None or bool(
+        {"db", "transactional_db", "live_server", "django_db_reset_sequences"} & set(request.fixturenames))
+    if uses_db:
+        request.getfixturevalue("_django_db_helper")
+        from civicgrid.cases.catalogue import ensure_catalogue
+
+        ensure_catalogue()
+
+
 @pytest.fixture
 def tree(db):
     report = do_import_areas(collection(tree_features()), actor=SYSTEM)

@@ -129,6 +129,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "civicgrid.core.middleware.RequestContextMiddleware",
+    "civicgrid.core.middleware.BoundaryTextMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
 

@@ -1,13 +1,13 @@
 import numpy as np
 import shapely
 
-from civicgrid.areas.actions import do_import_areas, do_recount_area_stats
+from civicgrid.areas.actions import do_import_areas
 from civicgrid.areas.index import GridIndex, grid_index, locate, locate_many
 from civicgrid.areas.models import Area
 from civicgrid.areas.sizing import check_area_size
 from civicgrid.core.scoping import SYSTEM
 from civicgrid.demo.layout import build_layout
-from civicgrid.registry.actions import do_bulk_create_buildings
+from civicgrid.registry.actions import do_bulk_create_buildings, do_recount_area_stats
 
 from ..conftest import collection, feature, rect
 
@@ -156,7 +156,7 @@ def test_district_roads_are_visible_to_its_streets_only(people):
 
 
 def test_recount_job_runs(tree):
-    from civicgrid.areas.jobs import recount_area_stats
+    from civicgrid.registry.jobs import recount_area_stats
 
     do_bulk_create_buildings([{"address": "测试路1号", "lon": 120.005, "lat": 30.205, "households": 7,
                                "residents": 9}], actor=SYSTEM)

@@ -194,7 +194,7 @@ def test_bad_post_is_400_naming_the_field(client, org, key, where, change, field
 
 def test_bad_post_in_xml_is_an_errors_document(client, org, key):
     r = post_form(client, f"{V2}/requests.xml", report(key, 10.0, 10.0))
-    assert "lon/lat" in assert_spec_error(r, 400, "xml")
+    assert "lat, long" in assert_spec_error(r, 400, "xml")
 
 
 def test_address_string_is_matched_to_a_registered_building(client, org, key, where):

@@ -84,7 +84,7 @@ def test_provider_lifecycle_with_illegal_steps_refused(tree, people, residents):
     assert p.status == "revoked"
     with pytest.raises(Conflict):
         _step(p, "publish", worker)
-    history = list(ProviderEvent.objects.filter(provider=p).values_list("action", "from_status", "to_status"))
+    history = list(ProviderEvent.objects.filter(provider=p).values_list("kind", "from_status", "to_status"))
     assert history == [("apply", "", "applied"), ("approve", "applied", "approved"), ("sign", "approved", "signed"),
                        ("publish", "signed", "published"), ("review", "published", "published"),
                        ("rectify", "published", "rectifying"), ("revoke", "rectifying", "revoked")]

@@ -1,6 +1,8 @@
 """Accounts API: who am I, organisational units."""
 
-from ninja import Field, Router, Schema
+from ninja import Field, Query, Router, Schema
+
+from civicgrid.core.paging import WidePage, page
 
 from .queries import access_unit, visible_units
 
@@ -44,11 +46,11 @@ def me(request):
 
 
 @router.get("/units/", response=list[UnitOut], tags=["units"], summary="Units in your jurisdiction")
-def list_units(request, kind: str | None = None, limit: int = 500, offset: int = 0):
+def list_units(request, paging: Query[WidePage], kind: str | None = None):
     qs = visible_units(request.user)
     if kind:
         qs = qs.filter(kind=kind)
-    return qs[offset : offset + min(limit, 5000)]
+    return page(qs, paging)
 
 
 @router.get("/units/{code}", response=UnitOut, tags=["units"], summary="One unit")

@@ -10,8 +10,8 @@ from django.conf import settings
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from civicgrid.core.access import not_found_or_denied
-from civicgrid.core.scoping import in_scope, restrict, scope_q
+from civicgrid.core.access import access_object
+from civicgrid.core.scoping import restrict, scope_q
 
 from .models import ApiToken, Membership, OrgUnit, User
 
@@ -21,10 +21,7 @@ def visible_units(user) -> QuerySet[OrgUnit]:
 
 
 def access_unit(user, code: str) -> OrgUnit:
-    unit = OrgUnit.objects.select_related("area", "parent").filter(code=code).first()
-    if unit is None or not in_scope(user, unit.area_code):
-        not_found_or_denied(user, unit)
-    return unit
+    return access_object(OrgUnit.objects.select_related("area", "parent"), user, code=str(code))
 
 
 def visible_memberships(user) -> QuerySet[Membership]:

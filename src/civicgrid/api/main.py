@@ -36,9 +36,10 @@ api = NinjaAPI(
 
 @api.exception_handler(UserError)
 def user_error(request, exc: UserError):
-    return api.create_response(
-        request, {"detail": exc.message, "field": exc.field, "code": exc.code}, status=exc.status
-    )
+    body = {"detail": exc.message, "field": exc.field, "code": exc.code}
+    if len(exc.errors) > 1:
+        body["errors"] = [{"field": field, "message": message, "type": exc.code} for field, message in exc.errors.items()]
+    return api.create_response(request, body, status=exc.status)
 
 
 def _field_of(loc) -> str:

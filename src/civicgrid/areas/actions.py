@@ -6,7 +6,6 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Sum
 from django.utils.translation import gettext as _
 
 from civicgrid.areas.capabilities import AREAS_IMPORT, AREAS_MANAGE
@@ -254,23 +253,16 @@ def do_update_area(area: Area, *, actor, expected_version: int, **changes) -> Ar
     return locked
 
 
-def do_recount_area_stats(*, actor=None, root_code: str = "") -> int:
-    """Roll households and population up from registered buildings to grids and every level above."""
-    from civicgrid.registry.models import Building
-
+def do_set_area_counts(per_grid: dict[str, tuple[int, int]], *, actor=None, root_code: str = "") -> int:
+    """Set households and population of the grids under ``root_code`` from ``per_grid`` (grid code →
+    (households, population); a grid not given has none) and roll them up to every level above.
+    The register computes the counts (``registry.actions.do_recount_area_stats``)."""
     with transaction.atomic():
-        per_grid = {
-            row["area_code"]: row
-            for row in Building.objects.filter(area_code__startswith=root_code)
-            .values("area_code")
-            .annotate(h=Sum("households"), p=Sum("residents"))
-        }
         areas = list(Area.objects.select_for_update().filter(code__startswith=root_code).order_by("-code"))
         totals: dict[str, list[int]] = {}
         for area in areas:
             if area.level == Area.Level.GRID:
-                row = per_grid.get(area.code, {})
-                h, p = row.get("h") or 0, row.get("p") or 0
+                h, p = per_grid.get(area.code, (0, 0))
             else:
                 h, p = totals.get(area.code, [0, 0])
             if area.parent_id:

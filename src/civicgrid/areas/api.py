@@ -9,6 +9,7 @@ from ninja import Field, Query, Router, Schema
 from civicgrid.areas.capabilities import AREAS_IMPORT, AREAS_MANAGE, LOOKUP
 from civicgrid.core.access import not_found_or_denied, require_capability
 from civicgrid.core.errors import UserError
+from civicgrid.core.paging import WidePage, page
 from civicgrid.core.scoping import in_scope
 
 from . import actions, exports
@@ -81,7 +82,7 @@ class ImportIn(Schema):
 
 
 @router.get("/", response=list[AreaOut], summary="Areas in your jurisdiction")
-def list_areas(request, filters: Query[AreaFilter], limit: int = 500, offset: int = 0):
+def list_areas(request, filters: Query[AreaFilter], paging: Query[WidePage]):
     qs = visible_areas(request.user).select_related("parent")
     if filters.level:
         qs = qs.filter(level=filters.level)
@@ -89,7 +90,7 @@ def list_areas(request, filters: Query[AreaFilter], limit: int = 500, offset: in
         qs = qs.filter(parent__code=filters.parent)
     if filters.q:
         qs = qs.filter(name__contains=filters.q)
-    return qs[offset : offset + min(limit, 5000)]
+    return page(qs, paging)
 
 
 def _tree(user, max_level: str | None) -> list[dict]:

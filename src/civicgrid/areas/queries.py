@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
-from civicgrid.core.access import not_found_or_denied
-from civicgrid.core.scoping import in_scope, restrict
+from civicgrid.core.access import access_object
+from civicgrid.core.scoping import restrict
 
 from .models import Area
 
@@ -16,10 +16,8 @@ def visible_areas(user, capability: str | None = None) -> QuerySet[Area]:
 
 def access_area(user, code: str, capability: str | None = None) -> Area:
     """The area with this code if the user may see it; 404 otherwise (and the refusal logged)."""
-    area = Area.objects.select_related("parent").filter(code=str(code)).first()
-    if area is None or not in_scope(user, area.code, capability):
-        not_found_or_denied(user, area)
-    return area
+    return access_object(Area.objects.select_related("parent"), user, capability=capability, field="code",
+                         code=str(code))
 
 
 def visible_roots(user) -> QuerySet[Area]:
@@ -34,3 +32,22 @@ def visible_roots(user) -> QuerySet[Area]:
 
 def visible_children(user, area: Area) -> QuerySet[Area]:
     return visible_areas(user).filter(parent=area)
+
+
+def is_district(code: str) -> bool:
+    return Area.objects.filter(code=str(code)[:15], level=Area.Level.DISTRICT).exists()
+
+
+def grid_outlines():
+    """(code, name, boundary) of every grid: what a resident's report map shows (no people, no data)."""
+    return (Area.objects.filter(level=Area.Level.GRID, boundary__isnull=False).order_by("code")
+            .values_list("code", "name", "boundary").iterator(2000))
+
+
+def area_names(codes) -> dict[str, str]:
+    return dict(Area.objects.filter(code__in=list(codes)).values_list("code", "name"))
+
+
+def visible_ancestors(user, area: Area) -> list[Area]:
+    """The areas above ``area`` the user may see, from the top."""
+    return list(visible_areas(user).filter(code__in=area.ancestors_codes()).order_by("code"))

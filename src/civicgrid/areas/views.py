@@ -21,7 +21,7 @@ from . import actions, exports
 from .forms import AreaEditForm, ImportForm, LookupForm
 from .index import grid_index
 from .models import Area
-from .queries import access_area, visible_areas, visible_roots
+from .queries import access_area, visible_ancestors, visible_areas, visible_roots
 from .sizing import check_area_size, sizing_report
 from .validation import check_subtree
 
@@ -84,8 +84,7 @@ def detail(request, code):
                                          "responsible_phone": area.responsible_phone})
     elif request.method == "POST":
         raise Http404
-    ancestors = [a for a in Area.objects.filter(code__in=area.ancestors_codes()).order_by("code")
-                 if in_scope(user, a.code)]
+    ancestors = visible_ancestors(user, area)
     context = {
         "area": area,
         "ancestors": ancestors,

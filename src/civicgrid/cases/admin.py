@@ -1,20 +1,39 @@
+"""The rule data of cases, read-only in Django's admin: classes, step limits and score weights change
+only through the catalogue's migrations and the actions behind the page 考核规则 (checked and audited)."""
+
 from django.contrib import admin
 
-from .models import CaseClass, ScoreRule, StepLimit
+from .models import CaseClass, GradeBand, ScoreRule, StepLimit
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(CaseClass)
-class CaseClassAdmin(admin.ModelAdmin):
+class CaseClassAdmin(ReadOnlyAdmin):
     list_display = ("code", "kind", "major", "name", "department", "limit_value", "limit_unit", "active")
     list_filter = ("kind", "major", "active")
     search_fields = ("code", "name", "keywords")
 
 
 @admin.register(StepLimit)
-class StepLimitAdmin(admin.ModelAdmin):
+class StepLimitAdmin(ReadOnlyAdmin):
     list_display = ("step", "minutes")
 
 
 @admin.register(ScoreRule)
-class ScoreRuleAdmin(admin.ModelAdmin):
+class ScoreRuleAdmin(ReadOnlyAdmin):
     list_display = ("post", "indicator", "weight", "invert")
+
+
+@admin.register(GradeBand)
+class GradeBandAdmin(ReadOnlyAdmin):
+    list_display = ("letter", "lowest")

@@ -13,17 +13,19 @@ import datetime as dt
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import Field, Router, Schema, Status
+from ninja import Field, Query, Router, Schema, Status
 
 from civicgrid.accounts.models import OrgUnit
 from civicgrid.cases.capabilities import CASES_INTAKE, CASES_REPORT
 from civicgrid.core.access import require_capability
 from civicgrid.core.errors import UserError
+from civicgrid.core.paging import MAX_OFFSET, Page, page
 
 from . import actions, queries, sla
 from .catalogue import active_class
 from .models import Case, CaseClass
 from .photos import prepare_photos
+from .rules import PUBLIC_CHANNELS, STAFF_CHANNELS
 
 router = Router(tags=["cases"])
 MAX_PAGE = 500
@@ -228,7 +230,6 @@ def _photos(items: list[str]):
 def _cls(code: str) -> CaseClass:
     cls = active_class(str(code)[:12])
     if cls is None:
-        actions.case_classes()  # seeds the catalogue if a fresh (or flushed) database lacks it
         cls = CaseClass.objects.filter(code=str(code)[:12], active=True).first()
     if cls is None:
         raise UserError(_("cls: %(code)s is not an active event class.") % {"code": code}, field="cls")
@@ -236,7 +237,7 @@ def _cls(code: str) -> CaseClass:
 
 
 def _unit(code: str, field: str) -> OrgUnit:
-    unit = OrgUnit.objects.filter(code=str(code)[:32], active=True).first()
+    unit = queries.active_unit(code=code)
     if unit is None:
         raise UserError(_("%(field)s: no active unit with code %(code)s.") % {"field": field, "code": code},
                         field=field)
@@ -256,8 +257,8 @@ def list_classes(request):
 def report(request, payload: ReportIn):
     """File a case: a patrol report (grid worker, supervisor) or a call/message (hotline seat)."""
     user = request.user
-    require_capability(user, CASES_INTAKE if payload.channel in actions.STAFF_CHANNELS else CASES_REPORT)
-    if payload.channel in actions.PUBLIC_CHANNELS:
+    require_capability(user, CASES_INTAKE if payload.channel in STAFF_CHANNELS else CASES_REPORT)
+    if payload.channel in PUBLIC_CHANNELS:
         raise UserError(_("channel: residents report through /api/public/cases, clients through Open311."),
                         field="channel")
     building = component = repeat_of = None
@@ -286,12 +287,11 @@ def report(request, payload: ReportIn):
 
 
 @router.get("/", response=list[CaseOut])
-def list_cases(request, status: str = "", tier: str = "", channel: str = "", cls: str = "", area: str = "",
-               overdue: str = "", q: str = "", limit: int = 100, offset: int = 0):
+def list_cases(request, paging: Query[Page], status: str = "", tier: str = "", channel: str = "", cls: str = "",
+               area: str = "", overdue: str = "", q: str = ""):
     qs = queries.filter_cases(request.user, {"status": status, "tier": tier, "channel": channel, "cls": cls,
                                              "area": area, "overdue": overdue, "q": q})
-    offset = max(offset, 0)
-    return list(qs.select_related("merged_into", "repeat_of")[offset: offset + max(1, min(limit, MAX_PAGE))])
+    return list(page(qs.select_related("merged_into", "repeat_of"), paging))
 
 
 @router.get("/queues", response=dict[str, int])
@@ -300,7 +300,7 @@ def my_queues(request):
 
 
 @router.get("/queues/{name}", response=list[CaseOut])
-def queue(request, name: str, limit: int = 100):
+def queue(request, name: str, limit: int = Query(100, ge=1, le=MAX_OFFSET)):
     user = request.user
     table = {"register": queries.register_queue, "dispatch": queries.dispatch_queue, "unit": queries.unit_queue,
              "assisting": queries.assisting_queue}
@@ -308,7 +308,7 @@ def queue(request, name: str, limit: int = 100):
         from django.http import Http404
 
         raise Http404
-    return list(table[name](user)[: max(1, min(limit, MAX_PAGE))])
+    return list(page(table[name](user), limit=limit))
 
 
 @router.get("/tasks", response=list[TaskOut])

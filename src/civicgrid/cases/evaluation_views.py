@@ -9,7 +9,7 @@ from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from civicgrid.areas.models import Area
+from civicgrid.areas.queries import area_names
 from civicgrid.cases.capabilities import CASES_EVALUATE, CASES_MANAGE
 from civicgrid.core import audit
 from civicgrid.core.decorators import capability_required
@@ -17,7 +17,6 @@ from civicgrid.core.errors import UserError
 
 from . import actions
 from . import evaluation as ev
-from .catalogue import ensure_catalogue
 from .models import GradeBand, ScoreRule
 
 
@@ -54,7 +53,7 @@ def _case_rows(rows: list[ev.Row], columns: list[dict]) -> list[dict]:
 def _jurisdiction_label(prefixes) -> str:
     if prefixes is None:
         return _("all areas")
-    names = dict(Area.objects.filter(code__in=prefixes).values_list("code", "name"))
+    names = area_names(prefixes)
     return "、".join(names.get(p, p) for p in prefixes)
 
 
@@ -133,7 +132,6 @@ def rules_page(request):
     """The evaluation rules (考核规则): each score's weights and the grade bands. Everyone who sees
     the evaluation reads them; the district's administrators (``cases.manage``) change them — a
     form per score and one for the grades, each saved whole or refused with the field and rule."""
-    ensure_catalogue()  # a fresh (or flushed) database gets the seeded rules and bands
     user = request.user
     may_edit = user.is_superuser or user.has_capability(CASES_MANAGE)
     error, error_form, submitted, status = "", "", {}, 200

@@ -17,6 +17,9 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from civicgrid.core.history import HistoryEvent
+from civicgrid.core.models import ScopedModel, VersionedModel
+
 
 class CaseClass(models.Model):
     """An event or component class (事件/部件分类) with its disposal time limit (处置时限)."""
@@ -52,6 +55,22 @@ class CaseClass(models.Model):
 
     def __str__(self) -> str:
         return f"{self.major}/{self.name}"
+
+    # Every change of a class tells the per-process cache of active classes (``catalogue.active_class``)
+    # through the counter it was read at; changes come from the catalogue's migrations and scripts
+    # (the admin shows classes read-only). ``QuerySet.update()`` bypasses this: bump after one.
+    def save(self, *args, **kwargs):
+        from .catalogue import bump_classes_version
+
+        super().save(*args, **kwargs)
+        bump_classes_version()
+
+    def delete(self, *args, **kwargs):
+        from .catalogue import bump_classes_version
+
+        result = super().delete(*args, **kwargs)
+        bump_classes_version()
+        return result
 
     def limit_label(self) -> str:
         if self.limit_unit == self.LimitUnit.SAME_DAY:
@@ -89,7 +108,7 @@ def new_query_code() -> str:
     return "".join(secrets.choice(alphabet) for _ in range(10))
 
 
-class Case(models.Model):
+class Case(ScopedModel, VersionedModel):
     """An event case (案卷). ``area_code`` is the grid of its position; ``tier_code`` the area
     whose staff register and dispatch it now (community, street or district)."""
 
@@ -136,7 +155,6 @@ class Case(models.Model):
                                  on_delete=models.SET_NULL, related_name="+")
     component = models.ForeignKey("registry.Component", verbose_name=_("component"), null=True, blank=True,
                                   on_delete=models.SET_NULL, related_name="+")
-    area_code = models.CharField(_("grid code"), max_length=15, db_index=True)  # derived from (lon, lat)
     tier = models.CharField(_("tier"), max_length=10, choices=Tier.choices)
     tier_code = models.CharField(_("handled at"), max_length=15, db_index=True)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.REPORTED,
@@ -180,8 +198,6 @@ class Case(models.Model):
     repeat_of = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL,
                                   related_name="repeats")  # a repeat complaint about the same problem
     idempotency_key = models.CharField(max_length=64, unique=True, null=True, editable=False)
-    version = models.PositiveIntegerField(default=1)
-    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         verbose_name = _("case")
@@ -199,7 +215,7 @@ class Case(models.Model):
     def __str__(self) -> str:
         return f"{self.number} {self.title}"
 
-    # Guards (Saleor style): small, side-effect free; actions raise Conflict when they fail.
+    # Which steps each state allows, and who may take them: ``rules.CASE_FLOW``.
     OPEN = frozenset({Status.REPORTED, Status.REGISTERED, Status.DISPATCHED, Status.HANDLING, Status.PAUSED,
                       Status.FEEDBACK})
 
@@ -220,30 +236,6 @@ class Case(models.Model):
         return (Q(status__in=[cls.Status.DISPATCHED, cls.Status.HANDLING], deadline__lt=now)
                 | Q(status=cls.Status.PAUSED, paused_at__gt=F("deadline")))
 
-    def can_register(self) -> bool:
-        return self.status == self.Status.REPORTED
-
-    def can_dispatch(self) -> bool:
-        return self.status in (self.Status.REGISTERED, self.Status.DISPATCHED)
-
-    def can_accept(self) -> bool:
-        return self.status == self.Status.DISPATCHED
-
-    def can_send_back(self) -> bool:
-        return self.status in (self.Status.DISPATCHED, self.Status.HANDLING)
-
-    def can_feedback(self) -> bool:
-        return self.status == self.Status.HANDLING
-
-    def can_verify(self) -> bool:
-        return self.status == self.Status.FEEDBACK
-
-    def can_escalate(self) -> bool:
-        return self.is_open() and self.status != self.Status.FEEDBACK and self.tier != self.Tier.DISTRICT
-
-    def can_rate(self) -> bool:
-        return self.status == self.Status.CLOSED and self.rating is None
-
     RATINGS = {1: _("very satisfied"), 2: _("satisfied"), 3: _("fairly satisfied"), 4: _("dissatisfied"),
                5: _("very dissatisfied")}  # 非常满意、满意、基本满意、不满意、非常不满意
 
@@ -251,7 +243,7 @@ class Case(models.Model):
         return str(self.RATINGS.get(self.rating, "")) if self.rating else ""
 
 
-class CaseAssignment(models.Model):
+class CaseAssignment(ScopedModel):
     """A unit working on a case: the lead unit (主办) or an assisting unit (协办)."""
 
     class Role(models.TextChoices):
@@ -263,7 +255,6 @@ class CaseAssignment(models.Model):
     role = models.CharField(max_length=6, choices=Role.choices)
     active = models.BooleanField(default=True)  # false once sent back, re-dispatched or escalated
     dispatched_at = models.DateTimeField()
-    area_code = models.CharField(max_length=15, db_index=True)  # the case's
 
     class Meta:
         indexes = [models.Index(fields=["unit", "active"])]
@@ -272,8 +263,9 @@ class CaseAssignment(models.Model):
         return f"{self.case_id} → {self.unit_id} ({self.role})"
 
 
-class CaseEvent(models.Model):
-    """Append-only history of a case: who moved it from which state to which, when, why."""
+class CaseEvent(HistoryEvent):
+    """Append-only history of a case: who moved it from which state to which, when, why (the
+    history base of ``core.history``), with the unit concerned and the deadline after the step."""
 
     class Kind(models.TextChoices):
         REPORTED = "reported", _("reported")  # 上报/受理
@@ -303,18 +295,10 @@ class CaseEvent(models.Model):
         NOTIFIED = "notified", _("reporter told the outcome")  # 反馈群众
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events")
-    kind = models.CharField(max_length=12, choices=Kind.choices)
-    at = models.DateTimeField(db_index=True)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                              related_name="+")
-    actor_name = models.CharField(max_length=150, blank=True)
-    from_status = models.CharField(max_length=10, blank=True)
-    to_status = models.CharField(max_length=10, blank=True)
+    kind = models.CharField(_("what"), max_length=12, choices=Kind.choices)
     unit = models.ForeignKey("accounts.OrgUnit", null=True, blank=True, on_delete=models.SET_NULL,
                              related_name="+")
     deadline = models.DateTimeField(null=True, blank=True)  # the case's deadline after this event
-    note = models.CharField(max_length=1000, blank=True)
-    area_code = models.CharField(max_length=15, db_index=True)
 
     class Meta:
         ordering = ["case", "at", "id"]
@@ -323,16 +307,8 @@ class CaseEvent(models.Model):
     def __str__(self) -> str:
         return f"{self.case_id} {self.kind} {self.at:%Y-%m-%d %H:%M}"
 
-    def save(self, *args, **kwargs):
-        if self.pk is not None:
-            raise PermissionError("case history is append-only")
-        super().save(*args, **kwargs)
 
-    def delete(self, *args, **kwargs):
-        raise PermissionError("case history is append-only")
-
-
-class CaseTask(models.Model):
+class CaseTask(ScopedModel):
     """A task with its own due time: on-site confirmation (核实) or check (核查) by a supervisor,
     telling a caller the outcome and asking their rating (答复) once a call or message is closed,
     or a callback (回访) after a bad rating. Feeds the on-time rates of the role scores."""
@@ -353,7 +329,6 @@ class CaseTask(models.Model):
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="tasks")
     kind = models.CharField(max_length=10, choices=Kind.choices)
-    area_code = models.CharField(max_length=15, db_index=True)  # who may do it: staff of this grid's area
     created_at = models.DateTimeField()
     due_at = models.DateTimeField()
     done_at = models.DateTimeField(null=True, blank=True)
@@ -395,7 +370,7 @@ class Extension(models.Model):
         return f"{self.case_id} +{self.work_hours}h {self.status}"
 
 
-class Attachment(models.Model):
+class Attachment(ScopedModel):
     """A photo of a report or a result. Images only (type sniffed), size-limited; the EXIF
     position is read at upload; the public copy has all metadata stripped."""
 
@@ -415,7 +390,6 @@ class Attachment(models.Model):
     exif_lat = models.FloatField(null=True, blank=True)
     width = models.PositiveIntegerField(default=0)
     height = models.PositiveIntegerField(default=0)
-    area_code = models.CharField(max_length=15, db_index=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self) -> str:
@@ -461,7 +435,7 @@ class GradeBand(models.Model):
         return f"{self.letter} ≥ {self.lowest}"
 
 
-class Open311Key(models.Model):
+class Open311Key(ScopedModel):
     """An API key for an Open311 GeoReport v2 client (issued by an administrator; only the hash kept)."""
 
     name = models.CharField(_("name"), max_length=100)

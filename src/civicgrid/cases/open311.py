@@ -51,10 +51,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
 from civicgrid.areas.index import locate
+from civicgrid.core.capabilities import VIEW
 from civicgrid.core.errors import NotPermitted, UserError
 from civicgrid.core.keys import key_hash
+from civicgrid.registry import queries as registry_queries
+from civicgrid.registry.capabilities import ADDRESS_MATCH
 
-from . import actions, sla
+from . import actions, queries, sla
 from .models import Case, CaseClass, Open311Key
 
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
@@ -136,11 +139,23 @@ def _spec_errors(view):
         except NotPermitted as exc:
             return error_response(fmt, 403, exc.message)
         except UserError as exc:
-            return error_response(fmt, 400 if exc.status == 409 else exc.status, exc.message)
+            return error_response(fmt, 400 if exc.status == 409 else exc.status, _spec_message(exc))
 
     wrapped.__name__ = view.__name__
     wrapped.__doc__ = view.__doc__
     return csrf_exempt(wrapped)
+
+
+# The platform's fields as the GeoReport v2 parameters a client sent: a machine client is told which
+# of its parameters was wrong, by the name it used.
+SPEC_PARAMETERS = {"lon": "lat, long", "lat": "lat, long", "reporter_phone": "phone", "reporter_name": "first_name",
+                   "title": "description", "description": "description", "cls": "service_code",
+                   "address": "address_string", "urgency": "attribute[urgency]"}
+
+
+def _spec_message(exc: UserError) -> str:
+    parameter = SPEC_PARAMETERS.get(exc.field or "")
+    return f"{parameter}: {exc.message}" if parameter and not exc.message.startswith(parameter) else exc.message
 
 
 def _refuse_nul(request, path_args: dict) -> None:
@@ -283,17 +298,17 @@ def request_dict(case: Case, expected: _Expected) -> dict:
 
 
 def feed():
-    return Case.objects.filter(channel__in=FEED_CHANNELS).select_related("cls", "lead_unit", "merged_into")
+    return queries.public_requests()
 
 
 def _jurisdiction(params) -> str:
     """``jurisdiction_id`` (optional): a district code served here; filters and constrains."""
-    from civicgrid.areas.models import Area
+    from civicgrid.areas.queries import is_district
 
     value = (params.get("jurisdiction_id") or "").strip()
     if not value:
         return ""
-    if not Area.objects.filter(code=value[:15], level=Area.Level.DISTRICT).exists():
+    if not is_district(value[:15]):
         raise Open311Error(404, _("jurisdiction_id: %(id)s is not served by this endpoint.") % {"id": value[:15]})
     return value
 
@@ -317,8 +332,7 @@ def key_for(api_key: str) -> Open311Key:
     """The active key row for a presented api_key; 403 otherwise."""
     if not api_key:
         raise Open311Error(403, _("api_key: this call needs an API key (ask the platform's administrators)."))
-    row = Open311Key.objects.filter(key_hash=key_hash(api_key.strip()),
-                                    active=True).first()
+    row = queries.open311_key(key_hash(api_key.strip()))
     if row is None:
         raise Open311Error(403, _("api_key: this key is not valid (unknown or revoked)."))
     return row
@@ -350,6 +364,28 @@ class Open311Client:
 
     def __str__(self) -> str:
         return self.get_username()
+
+
+class KeyReader:
+    """Reads of the register made for an Open311 key: the buildings and components of the key's
+    area only (everywhere for a key without an area), through the register's own scoped queries."""
+
+    is_authenticated = True
+    is_active = True
+    is_superuser = False
+    pk = None
+
+    def __init__(self, key: Open311Key):
+        self.key = key
+
+    def get_username(self) -> str:
+        return f"open311:{self.key.name}"[:150]
+
+    def scope_codes(self, capability: str | None = None) -> tuple[str, ...] | None:
+        return (self.key.area_code,) if self.key.area_code else None
+
+    def has_capability(self, capability: str) -> bool:
+        return capability in (VIEW, ADDRESS_MATCH)
 
 
 # --- views ------------------------------------------------------------------------------------------
@@ -471,19 +507,16 @@ def _float(params, name: str) -> float | None:
         raise Open311Error(400, _("%(field)s: give a number in decimal degrees.") % {"field": name})
 
 
-def _building_by_address(text: str, field: str):
-    from civicgrid.core.scoping import SYSTEM
-    from civicgrid.registry.models import Building
-    from civicgrid.registry.queries import match_address
-
+def _building_by_address(reader: KeyReader, text: str, field: str):
     try:
-        hits = match_address(SYSTEM, text, 1)
+        hits = registry_queries.match_address(reader, text, 1)
     except UserError:
         hits = []
-    if not hits:
+    building = registry_queries.visible_buildings(reader).filter(pk=hits[0]["id"]).first() if hits else None
+    if building is None:
         raise Open311Error(400, _("%(field)s: no registered building matches this address; send lat and long.")
                            % {"field": field})
-    return Building.objects.get(pk=hits[0]["id"])
+    return building
 
 
 def _reporter_name(first: str, last: str) -> str:
@@ -521,17 +554,18 @@ def _post_request(request, fmt: str) -> HttpResponse:
     address = (params.get("address_string") or "").strip()
     building = None
     address_id = (params.get("address_id") or "").strip()
+    # Buildings and components are looked up in the key's area only: a key of one street cannot
+    # attach another street's building or component to the requests it files.
+    reader = KeyReader(key)
     if address_id:
-        from civicgrid.registry.models import Building
-
-        building = Building.objects.filter(pk=int(address_id)).first() \
+        building = registry_queries.visible_buildings(reader).filter(pk=int(address_id)).first() \
             if address_id.isdigit() and int(address_id) <= MAX_ID else None
         if building is None:
             raise Open311Error(400, _("address_id: no registered building has this id."))
     elif attributes.get("building"):
-        building = _building_by_address(attributes["building"], "attribute[building]")
+        building = _building_by_address(reader, attributes["building"], "attribute[building]")
     elif lat is None and address:
-        building = _building_by_address(address, "address_string")
+        building = _building_by_address(reader, address, "address_string")
     if lat is None and building is None:
         raise Open311Error(400, _("lat, long: give the position, an address_string or an address_id."))
     # The grid the request lies in: of its position, else of its building (None: outside every grid,
@@ -551,9 +585,7 @@ def _post_request(request, fmt: str) -> HttpResponse:
                            % {"code": key.area_code})
     component = None
     if attributes.get("component"):
-        from civicgrid.registry.models import Component
-
-        component = Component.objects.filter(code=attributes["component"][:16]).first()
+        component = registry_queries.visible_components(reader).filter(code=attributes["component"][:16]).first()
         if component is None:
             raise Open311Error(400, _("attribute[component]: no registered component has this code."))
 

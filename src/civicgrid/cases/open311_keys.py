@@ -15,7 +15,6 @@ from civicgrid.cases.capabilities import CASES_MANAGE
 from civicgrid.core.decorators import capability_required
 from civicgrid.core.errors import UserError
 from civicgrid.core.forms import StyledFormMixin
-from civicgrid.core.scoping import restrict
 
 from . import actions, queries
 
@@ -34,9 +33,10 @@ class KeyForm(StyledFormMixin, forms.Form):
 def area_choices(user) -> list[tuple[str, str]]:
     """The districts and streets the user manages (and, with unlimited scope, "anywhere")."""
     from civicgrid.areas.models import Area
+    from civicgrid.areas.queries import visible_areas
 
-    areas = restrict(Area.objects.filter(level__in=[Area.Level.DISTRICT, Area.Level.STREET]), user, "code",
-                     CASES_MANAGE).order_by("code").only("code", "name")[:500]
+    areas = visible_areas(user, CASES_MANAGE).filter(level__in=[Area.Level.DISTRICT, Area.Level.STREET]) \
+        .order_by("code").only("code", "name")[:500]
     anywhere = [("", _("anywhere"))] if user.scope_codes(CASES_MANAGE) is None else []
     return anywhere + [(a.code, f"{a.name} ({a.code})") for a in areas]
 

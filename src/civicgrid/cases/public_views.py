@@ -14,12 +14,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_POST
 
-from civicgrid.areas.models import Area
 from civicgrid.core.errors import UserError
 
 from . import actions, queries
 from .forms import PublicReportForm, RateForm, TrackForm, read_photos
 from .models import Attachment, Case, CaseClass
+from .rules import CASE_FLOW
 from .views import field_error
 
 PUBLIC_IDENTITY = "public-web"
@@ -66,6 +66,7 @@ def _track_context(case: Case | None, **extra) -> dict:
            "rate_form": RateForm(), "error": None}
     if case is not None:
         ctx["events"] = queries.public_history(case)
+        ctx["can_rate"] = CASE_FLOW.allowed(case, "rate")
         ctx["photos"] = list(case.attachments.filter(stage__in=[Attachment.Stage.REPORT, Attachment.Stage.FEEDBACK])
                              .only("id", "stage"))
     ctx.update(extra)
@@ -137,8 +138,7 @@ def rate(request):
 def photo(request, pk):
     """The public copy of a report or result photo (metadata stripped), for a session that looked
     the case up by its code (or a request carrying the code)."""
-    att = Attachment.objects.select_related("case").filter(
-        pk=pk, stage__in=[Attachment.Stage.REPORT, Attachment.Stage.FEEDBACK]).first()
+    att = queries.public_photo(pk)
     if att is None:
         raise Http404
     code = _held_code(request, att.case.number) or (request.GET.get("code") or "").strip().upper()
@@ -153,10 +153,11 @@ def photo(request, pk):
 @cache_control(max_age=300)
 def grids(request):
     """Grid boundaries for the public map (code, name and shape only)."""
+    from civicgrid.areas.queries import grid_outlines
+
     features = [
         {"type": "Feature", "geometry": boundary, "properties": {"code": code, "name": name, "level": "grid"}}
-        for code, name, boundary in Area.objects.filter(level=Area.Level.GRID, boundary__isnull=False)
-        .order_by("code").values_list("code", "name", "boundary").iterator(2000)
+        for code, name, boundary in grid_outlines()
     ]
     return JsonResponse({"type": "FeatureCollection", "features": features})
 

@@ -22,74 +22,46 @@ from civicgrid.cases.capabilities import (
     CASES_MANAGE,
     CASES_REGISTER,
     CASES_VERIFY,
-    CASES_VIEW,
 )
 from civicgrid.core import audit, crypto
-from civicgrid.core.access import not_found_or_denied
-from civicgrid.core.scoping import in_scope, restrict, scope_q
+from civicgrid.core.access import access_object
+from civicgrid.core.scoping import restrict, scope_q
 
-from .actions import PHONE_CONTEXT, acts_at_tier, handler_units, tier_codes, valid_target
+from .actions import PHONE_CONTEXT
 from .models import Attachment, Case, CaseAssignment, CaseEvent, CaseTask, Extension, Open311Key
-
-
-def _visible_q(user) -> Q:
-    q = scope_q(user, "area_code", CASES_VIEW)
-    units = handler_units(user)
-    if units:
-        q |= Q(pk__in=CaseAssignment.objects.filter(unit_id__in=units).values("case_id"))
-    return q
+from .rules import buttons, can_see, handler_units, may_reveal_phone, tier_codes, valid_target, visible_q
 
 
 def visible_cases(user) -> QuerySet[Case]:
     if user is None or not getattr(user, "is_authenticated", False):
         return Case.objects.none()
-    return Case.objects.filter(_visible_q(user)).select_related("cls", "lead_unit")
-
-
-def can_see(user, case: Case) -> bool:
-    if getattr(user, "is_superuser", False):
-        return True
-    if in_scope(user, case.area_code, CASES_VIEW):
-        return True
-    units = handler_units(user)
-    return bool(units) and case.assignments.filter(unit_id__in=units).exists()
+    return Case.objects.filter(visible_q(user)).select_related("cls", "lead_unit")
 
 
 def access_case(user, pk) -> Case:
-    try:
-        pk = int(pk)
-    except (TypeError, ValueError):
-        not_found_or_denied(user, None)
-    case = Case.objects.select_related("cls", "lead_unit", "merged_into", "repeat_of").filter(pk=pk).first()
-    if case is None or not can_see(user, case):
-        not_found_or_denied(user, case)
-    return case
+    return access_object(Case.objects.select_related("cls", "lead_unit", "merged_into", "repeat_of"), user,
+                         check=can_see, pk=pk)
 
 
 def access_case_by_number(user, number: str) -> Case:
-    case = Case.objects.filter(number=str(number)[:20]).first()
-    return access_case(user, case.pk if case else 0)
+    return access_object(Case.objects.select_related("cls", "lead_unit", "merged_into", "repeat_of"), user,
+                         check=can_see, number=str(number)[:20])
+
+
+def _case_visible(user, obj) -> bool:
+    return can_see(user, obj.case)
 
 
 def access_extension(user, pk) -> Extension:
-    ext = Extension.objects.select_related("case").filter(pk=pk).first()
-    if ext is None or not can_see(user, ext.case):
-        not_found_or_denied(user, ext)
-    return ext
+    return access_object(Extension.objects.select_related("case"), user, check=_case_visible, pk=pk)
 
 
 def access_task(user, pk) -> CaseTask:
-    task = CaseTask.objects.select_related("case").filter(pk=pk).first()
-    if task is None or not can_see(user, task.case):
-        not_found_or_denied(user, task)
-    return task
+    return access_object(CaseTask.objects.select_related("case"), user, check=_case_visible, pk=pk)
 
 
 def access_attachment(user, pk) -> Attachment:
-    att = Attachment.objects.select_related("case").filter(pk=pk).first()
-    if att is None or not can_see(user, att.case):
-        not_found_or_denied(user, att)
-    return att
+    return access_object(Attachment.objects.select_related("case"), user, check=_case_visible, pk=pk)
 
 
 def history(case: Case) -> QuerySet[CaseEvent]:
@@ -103,10 +75,8 @@ def reveal_reporter_phone(user, case: Case, *, reason: str) -> str:
     from civicgrid.core.errors import NotPermitted, UserError
 
     if not (reason or "").strip():
-        raise UserError(_("reason: say why you need the full number."), field="reason")
-    allowed = getattr(user, "is_superuser", False) or in_scope(user, case.area_code, CASES_INTAKE) \
-        or in_scope(user, case.tier_code, CASES_EXTEND)
-    if not allowed:
+        raise UserError(_("Reason: say why you need the full number."), field="reason")
+    if not may_reveal_phone(user, case):
         audit.record("cases.case.reveal_phone", actor=user, obj=case, outcome="denied")
         raise NotPermitted(_("Your role does not allow this."))
     audit.record("cases.case.reveal_phone", actor=user, obj=case, detail={"reason": reason.strip()[:200]})
@@ -320,31 +290,8 @@ def duplicates_of(user, cases: list[Case], limit: int = 50) -> list[list[Case]]:
 
 
 def can(user, case: Case) -> dict[str, bool]:
-    """Which steps the user may take on the case now (buttons in the page)."""
-    from .actions import acts_for_unit
-
-    superuser = getattr(user, "is_superuser", False)
-    lead = acts_for_unit(user, case.lead_unit)
-    return {
-        "register": case.can_register() and acts_at_tier(user, case, CASES_REGISTER),
-        "dispatch": case.status == Case.Status.REGISTERED and acts_at_tier(user, case, CASES_DISPATCH),
-        "accept": case.can_accept() and lead,
-        "send_back": case.can_send_back() and lead,
-        "feedback": case.can_feedback() and lead,
-        "pause": case.status == Case.Status.HANDLING and lead,
-        "resume": case.status == Case.Status.PAUSED and lead,
-        "extend": case.status in (Case.Status.HANDLING, Case.Status.PAUSED) and lead,
-        "escalate": case.can_escalate() and (lead or acts_at_tier(user, case, CASES_REGISTER)
-                                             or acts_at_tier(user, case, CASES_DISPATCH)),
-        "verify": case.can_verify() and (superuser or in_scope(user, case.area_code, CASES_VERIFY)),
-        "confirm": case.tasks.filter(kind=CaseTask.Kind.CONFIRM, outcome="").exists()
-        and (superuser or in_scope(user, case.area_code, CASES_VERIFY)),
-        "decide_extension": case.extensions.filter(status=Extension.Status.PENDING).exists()
-        and (superuser or in_scope(user, case.tier_code, CASES_EXTEND)),
-        "reveal_phone": bool(case.reporter_phone_enc) and (
-            superuser or in_scope(user, case.area_code, CASES_INTAKE)
-            or in_scope(user, case.tier_code, CASES_EXTEND)),
-    }
+    """Which steps the user may take on the case now (buttons in the page): ``rules.CASE_FLOW``."""
+    return buttons(user, case)
 
 
 # --- public ----------------------------------------------------------------------------------------
@@ -366,3 +313,32 @@ PUBLIC_EVENT_KINDS = {
 def public_history(case: Case) -> list[CaseEvent]:
     """Steps a reporter may see: no staff names, no internal notes."""
     return list(case.events.filter(kind__in=PUBLIC_EVENT_KINDS).select_related("unit").order_by("at", "id"))
+
+
+# --- lookups for the pages and the API ----------------------------------------------------------------
+def active_unit(*, code: str | None = None, pk=None) -> OrgUnit | None:
+    """An active unit named in a dispatch form (any unit of the platform: whether it may take the
+    case is the dispatch action's rule, ``rules.valid_target``)."""
+    qs = OrgUnit.objects.filter(active=True)
+    if code is not None:
+        return qs.filter(code=str(code)[:32]).first()
+    return qs.filter(pk=int(pk)).first() if str(pk or "").isdigit() and int(pk) < 2**63 else None
+
+
+def public_requests() -> QuerySet[Case]:
+    """The service requests the GeoReport v2 feed publishes: cases from the public channels (never
+    their reporters' data: the feed's serializer picks the fields)."""
+    from .open311 import FEED_CHANNELS
+
+    return Case.objects.filter(channel__in=FEED_CHANNELS).select_related("cls", "lead_unit", "merged_into")
+
+
+def open311_key(key_hash: str) -> Open311Key | None:
+    """The active key with this hash (the key itself is never stored)."""
+    return Open311Key.objects.filter(key_hash=key_hash, active=True).first()
+
+
+def public_photo(pk) -> Attachment | None:
+    """A report or result photo, for a reporter holding the case's query code (checked by the page)."""
+    return Attachment.objects.select_related("case").filter(
+        pk=pk, stage__in=[Attachment.Stage.REPORT, Attachment.Stage.FEEDBACK]).first()

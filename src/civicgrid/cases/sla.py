@@ -1,22 +1,24 @@
-"""Time limits of cases on the work calendar: disposal deadlines, step limits, pauses, extensions."""
+"""Time limits of cases on the core kit's deadline clock (``core.deadlines``): the disposal deadline
+of a class, the step limits (registration, dispatch, confirmation, check, reply, callback, warning)
+kept as data in ``StepLimit``, and what a page shows of a case's clock."""
 
 from __future__ import annotations
 
 import datetime as dt
 
-from civicgrid.core import workcalendar
+from civicgrid.core import deadlines
 
 from .models import Case, CaseClass, StepLimit
 
+STEP_WARN_MINUTES = 15  # registration and dispatch have an hour: warn in the last quarter
+
 
 def disposal_deadline(cls: CaseClass, start: dt.datetime, urgency: str = Case.Urgency.NORMAL) -> dt.datetime:
-    """When a case of ``cls`` dispatched at ``start`` must be handled (处置时限), in working time."""
-    if cls.limit_unit == CaseClass.LimitUnit.SAME_DAY or urgency == Case.Urgency.URGENT:
-        return workcalendar.end_of_working_day(start)
-    value = float(cls.limit_value)
-    if cls.limit_unit == CaseClass.LimitUnit.WORK_DAYS:
-        return workcalendar.add_working_time(start, days=value)
-    return workcalendar.add_working_time(start, hours=value)
+    """When a case of ``cls`` dispatched at ``start`` must be handled (处置时限), in working time; an
+    urgent case by the end of the working day."""
+    if urgency == Case.Urgency.URGENT:
+        return deadlines.due(start, unit=deadlines.SAME_DAY)
+    return deadlines.due(start, float(cls.limit_value), cls.limit_unit)
 
 
 def step_limits() -> dict[str, int]:
@@ -37,29 +39,38 @@ def step_minutes(step: str, limits: dict[str, int] | None = None) -> int:
 
 
 def step_due(step: str, start: dt.datetime, limits: dict[str, int] | None = None) -> dt.datetime:
-    return workcalendar.add_working_time(start, hours=step_minutes(step, limits) / 60)
+    return deadlines.due_in_minutes(start, step_minutes(step, limits))
 
 
 def within_step(step: str, start: dt.datetime | None, end: dt.datetime | None) -> bool:
     """Whether ``end`` came within the step's working-time limit after ``start``."""
-    if start is None or end is None:
-        return False
-    return end <= step_due(step, start)
+    return deadlines.within(start, end, step_minutes(step))
 
 
-def after_pause(deadline: dt.datetime, paused_at: dt.datetime, resumed_at: dt.datetime) -> dt.datetime:
-    """The deadline moved by the working time the case spent paused (waiting for the reporter)."""
-    paused = workcalendar.working_time_between(paused_at, resumed_at)
-    return workcalendar.add_working_time(deadline, hours=paused.total_seconds() / 3600) if paused else deadline
-
-
-def extended(deadline: dt.datetime, work_hours: float) -> dt.datetime:
-    return workcalendar.add_working_time(deadline, hours=float(work_hours))
+after_pause = deadlines.after_pause
+extended = deadlines.extended
 
 
 def remaining(case: Case, now: dt.datetime) -> dt.timedelta | None:
     """Working time left until the deadline (negative when overdue); None without a deadline."""
-    if case.deadline is None:
-        return None
-    end = case.paused_at or now
-    return workcalendar.working_time_between(end, case.deadline)
+    return deadlines.remaining(case.deadline, now, paused_at=case.paused_at)
+
+
+def time_state(case: Case, now: dt.datetime, limits: dict[str, int] | None = None) -> dict:
+    """Working time left and whether the case is warned or overdue: until the disposal deadline once
+    dispatched; before that, until the registration or dispatch time limit."""
+    if case.deadline and case.is_open():
+        if case.status not in Case.RUNNING:  # waiting for the check: the clock has stopped
+            left = deadlines.remaining(case.deadline, now, paused_at=case.paused_at).total_seconds() / 60
+            return {"state": "ok", "label": deadlines.minutes_label(left), "minutes": round(left), "step": ""}
+        clock = deadlines.clock(case.deadline, now, warn_minutes=step_minutes("warn", limits),
+                                paused_at=case.paused_at, warned=case.warned_at is not None)
+        return clock.as_dict(step="")
+    if case.status == Case.Status.REPORTED and case.reported_at:
+        step, start = "register", case.reported_at
+    elif case.status == Case.Status.REGISTERED and case.registered_at:
+        step, start = "dispatch", case.registered_at
+    else:
+        return {"state": "", "label": "", "minutes": None, "step": ""}
+    clock = deadlines.clock(step_due(step, start, limits), now, warn_minutes=STEP_WARN_MINUTES)
+    return clock.as_dict(step=step)

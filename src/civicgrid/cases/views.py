@@ -39,55 +39,16 @@ from civicgrid.core.errors import NotPermitted, UserError
 from . import actions, queries, sla
 from .forms import IntakeForm, ReasonForm, ReportForm, class_choices, read_photos
 from .models import Case, CaseClass, CaseTask
+from .rules import STAFF_CHANNELS, may_call_reporter
 
 QUEUE_LIMIT = 200  # rows of a work queue (duplicates and dispatch suggestions are read for all at once)
 MAP_LIMIT = 2000
 
 
 # --- helpers -------------------------------------------------------------------------------------
-def _minutes_label(minutes: float) -> str:
-    sign = "−" if minutes < 0 else ""
-    minutes = abs(int(minutes))
-    hours, mins = divmod(minutes, 60)
-    return f"{sign}{hours}:{mins:02d}"
-
-
-STEP_WARN_MINUTES = 15  # registration and dispatch have an hour: warn in the last quarter
-
-
 def time_state(case: Case, now: dt.datetime | None = None, limits: dict[str, int] | None = None) -> dict:
-    """Working time left and whether the case is warned or overdue: until the disposal deadline
-    (sla.remaining) once dispatched; before that, until the registration or dispatch time limit."""
-    from civicgrid.core import workcalendar
-
-    now = now or timezone.now()
-    step = ""
-    if case.deadline and case.is_open():
-        left = sla.remaining(case, now)
-        running = case.status in Case.RUNNING
-        warn = sla.step_minutes("warn", limits)
-        due = case.deadline
-        overdue = case.is_overdue(now)
-    elif case.status == Case.Status.REPORTED and case.reported_at:
-        step, start = "register", case.reported_at
-    elif case.status == Case.Status.REGISTERED and case.registered_at:
-        step, start = "dispatch", case.registered_at
-    else:
-        return {"state": "", "label": "", "minutes": None, "step": ""}
-    if step:
-        due = sla.step_due(step, start, limits)
-        left = workcalendar.working_time_between(now, due)
-        running, warn = True, STEP_WARN_MINUTES
-        # Past the time limit is overdue even outside working hours, when no working time lies between.
-        overdue = now > due
-    minutes = left.total_seconds() / 60
-    if running and (minutes < 0 or overdue):
-        state = "overdue"
-    elif running and ((not step and case.warned_at is not None) or minutes <= warn):
-        state = "warn"
-    else:
-        state = "ok"
-    return {"state": state, "label": _minutes_label(minutes), "minutes": round(minutes), "step": step}
+    """The case's clock for the page (``sla.time_state`` on ``core.deadlines``)."""
+    return sla.time_state(case, now or timezone.now(), limits)
 
 
 def _annotate(cases, now=None):
@@ -117,7 +78,7 @@ def _cls_or_error(code: str, field: str = "cls", *, required: bool = True) -> Ca
 
 
 def _unit_or_error(value, field: str) -> OrgUnit:
-    unit = OrgUnit.objects.filter(pk=value, active=True).first() if str(value or "").isdigit() else None
+    unit = queries.active_unit(pk=value)
     if unit is None:
         raise UserError(_("%(field)s: choose a unit from the list.") % {"field": field}, field=field)
     return unit
@@ -168,7 +129,7 @@ def _case_context(request, case: Case, **extra) -> dict:
         "tasks": list(case.tasks.filter(outcome="")), "reveal_form": ReasonForm(prefix="reveal"),
         "revealed_phone": None, "error": None, "next": request.get_full_path(),
         "show_query_code": case.reporter_id == user.pk or case.intake_by_id == user.pk
-        or (case.channel in actions.STAFF_CHANNELS and user.has_capability(CASES_INTAKE)
+        or (case.channel in STAFF_CHANNELS and user.has_capability(CASES_INTAKE)
             and can["reveal_phone"]),
     }
     labels = dict(Case.Status.choices)
@@ -181,7 +142,7 @@ def _case_context(request, case: Case, **extra) -> dict:
         ctx["suggestions"], ctx["targets"] = queries.dispatch_advice(user, [case])[0]
     if can["decide_extension"]:
         ctx["pending_extension"] = case.extensions.filter(status="pending").select_related("unit").first()
-    may_call = actions.may_call_reporter(user, case)
+    may_call = may_call_reporter(user, case)
     ctx["callbacks"] = [t for t in ctx["tasks"] if t.kind == CaseTask.Kind.CALLBACK] if may_call else []
     ctx["replies"] = [t for t in ctx["tasks"] if t.kind == CaseTask.Kind.REPLY] if may_call else []
     ctx["ratings"] = list(Case.RATINGS.items())

@@ -24,9 +24,7 @@ from civicgrid.areas.models import Area
 from civicgrid.circle.capabilities import (
     CIRCLE_EDIT,
     CIRCLE_NETWORK,
-    CIRCLE_PROVIDERS,
     CIRCLE_RATE,
-    CIRCLE_SUPERVISE,
 )
 from civicgrid.core import audit
 from civicgrid.core.access import require_capability
@@ -47,13 +45,10 @@ from .models import (
     ServiceItem,
     WalkNetwork,
 )
+from .rules import PROVIDER_FLOW, TRANSITIONS
 
 FACILITY_FIELDS = {"kind", "name", "level", "area_m2", "opening_hours", "capacity", "operator", "lon", "lat",
                    "offpeak_hours", "active"}
-
-
-def _actor_name(actor) -> str:
-    return actor.get_username() if actor is not None and getattr(actor, "is_authenticated", False) else ""
 
 
 # --- facilities ----------------------------------------------------------------------------------
@@ -409,16 +404,6 @@ def _insert_access(rows: list[tuple]) -> None:
 
 # --- service providers (R-CIR-4) ------------------------------------------------------------------
 S = Provider.Status
-# action → (states it may start from, state it leads to, capability)
-TRANSITIONS: dict[str, tuple[set[str], str, str]] = {
-    "approve": ({S.APPLIED}, S.APPROVED, CIRCLE_PROVIDERS),
-    "reject": ({S.APPLIED}, S.REJECTED, CIRCLE_PROVIDERS),
-    "sign": ({S.APPROVED}, S.SIGNED, CIRCLE_PROVIDERS),
-    "publish": ({S.SIGNED}, S.PUBLISHED, CIRCLE_PROVIDERS),
-    "rectify": ({S.PUBLISHED}, S.RECTIFYING, CIRCLE_SUPERVISE),
-    "rectified": ({S.RECTIFYING}, S.PUBLISHED, CIRCLE_SUPERVISE),
-    "revoke": ({S.RECTIFYING}, S.REVOKED, CIRCLE_SUPERVISE),
-}
 
 
 def _community(code: str) -> Area:
@@ -426,11 +411,6 @@ def _community(code: str) -> Area:
     if area is None:
         raise UserError(_("community: %(code)s is not a community code.") % {"code": code}, field="community")
     return area
-
-
-def _provider_event(provider: Provider, action: str, from_status: str, actor, note: str = "") -> None:
-    ProviderEvent.objects.create(provider=provider, action=action, from_status=from_status,
-                                 to_status=provider.status, actor_name=_actor_name(actor), note=note[:500])
 
 
 def do_apply_provider(*, actor, community_code: str, name: str, contact_name: str, contact_phone: str,
@@ -456,82 +436,77 @@ def do_apply_provider(*, actor, community_code: str, name: str, contact_name: st
                                            area_code=community_code)
         if items:
             provider.items.set(ServiceItem.objects.filter(pk__in=[getattr(i, "pk", i) for i in items]))
-        _provider_event(provider, "apply", "", actor)
+        PROVIDER_FLOW.record(provider, ProviderEvent.Kind.APPLY, actor=actor, from_status="")
         audit.record("circle.provider.apply", actor=actor, obj=provider)
     return provider
 
 
 def do_transition_provider(provider: Provider, action: str, *, actor, expected_version: int | None = None,
-                           note: str = "", today: dt.date | None = None, **fields) -> Provider:
+                           note: str = "", today: dt.date | None = None, **fields_given) -> Provider:
     """One step of the provider's life: approve/reject (the residents' council decision, in
     ``note``), sign (``agreement_number``, ``agreement_until``), publish (needs items and a
     hotline), rectify (a notice with ``rectify_by``), rectified, revoke (only once the
     deadline has passed uncorrected). Illegal steps raise Conflict."""
     if action not in TRANSITIONS:
-        raise UserError(_("action: unknown step %(a)s.") % {"a": action}, field="action")
-    sources, target, capability = TRANSITIONS[action]
+        raise UserError(_("Step: unknown step %(a)s.") % {"a": action}, field="action")
     today = today or timezone.localdate()
     with transaction.atomic():
-        locked = Provider.objects.select_for_update().get(pk=provider.pk)
-        ensure_in_scope(actor, locked.area_code, capability)
-        if expected_version is not None and locked.version != expected_version:
-            raise Conflict(_("Someone else changed this provider meanwhile; reload and try again."))
-        if locked.status not in sources:
-            raise Conflict(_("status: a provider that is %(status)s cannot be %(action)s.") % {
-                "status": locked.get_status_display(), "action": action_label(action)}, field="status")
+        locked = PROVIDER_FLOW.lock(provider, expected_version)
+        PROVIDER_FLOW.require(actor, locked, action)
         note = (note or "").strip()
+        fields = []
         if action in ("approve", "reject"):
             if not note:
-                raise UserError(_("note: record the residents' council decision (date, meeting, votes)."),
+                raise UserError(_("Note: record the residents' council decision (date, meeting, votes)."),
                                 field="note")
             locked.council_decision = note[:300]
+            fields = ["council_decision"]
         elif action == "sign":
-            number = (fields.get("agreement_number") or "").strip()
-            until = fields.get("agreement_until")
+            number = (fields_given.get("agreement_number") or "").strip()
+            until = fields_given.get("agreement_until")
             if not number:
-                raise UserError(_("agreement_number is required to sign."), field="agreement_number")
+                raise UserError(_("Agreement number: required to sign."), field="agreement_number")
             if isinstance(until, str) and until:
                 try:
                     until = dt.date.fromisoformat(until)
                 except ValueError:
-                    raise UserError(_("agreement_until must be a date (YYYY-MM-DD)."), field="agreement_until")
+                    raise UserError(_("Agreement valid until: give a date (YYYY-MM-DD)."), field="agreement_until")
             if not until or until <= today:
-                raise UserError(_("agreement_until must be a date after today."), field="agreement_until")
+                raise UserError(_("Agreement valid until: a date after today."), field="agreement_until")
             locked.agreement_number, locked.agreement_until = number[:50], until
+            fields = ["agreement_number", "agreement_until"]
         elif action == "publish":
             for key in ("hotline", "manner"):
-                if key in fields and fields[key] is not None:
-                    setattr(locked, key, str(fields[key]).strip()[: 30 if key == "hotline" else 300])
+                if key in fields_given and fields_given[key] is not None:
+                    setattr(locked, key, str(fields_given[key]).strip()[: 30 if key == "hotline" else 300])
+                    fields.append(key)
             if not locked.hotline:
-                raise UserError(_("hotline: a published provider needs a service hotline."), field="hotline")
+                raise UserError(_("Service hotline: a published provider needs one."), field="hotline")
             if not locked.items.exists():
-                raise UserError(_("items: a published provider needs at least one service item."), field="items")
+                raise UserError(_("Service items: a published provider offers at least one."), field="items")
         elif action == "rectify":
-            deadline = fields.get("rectify_by")
+            deadline = fields_given.get("rectify_by")
             if isinstance(deadline, str) and deadline:
                 try:
                     deadline = dt.date.fromisoformat(deadline)
                 except ValueError:
-                    raise UserError(_("rectify_by must be a date (YYYY-MM-DD)."), field="rectify_by")
+                    raise UserError(_("Rectify by: give a date (YYYY-MM-DD)."), field="rectify_by")
             if not deadline or deadline <= today:
-                raise UserError(_("rectify_by: the deadline must be after today."), field="rectify_by")
+                raise UserError(_("Rectify by: the deadline comes after today."), field="rectify_by")
             if not note:
-                raise UserError(_("note: say what must be corrected."), field="note")
+                raise UserError(_("Note: say what must be corrected."), field="note")
             locked.rectify_by = deadline
+            fields = ["rectify_by"]
         elif action == "revoke":
             if locked.rectify_by and today <= locked.rectify_by:
-                raise Conflict(_("rectify_by: the provider has until %(d)s to correct; revoke after that.") % {
+                raise Conflict(_("Rectify by: the provider has until %(d)s to correct; revoke after that.") % {
                     "d": locked.rectify_by.isoformat()}, field="rectify_by")
         elif action == "rectified":
             locked.rectify_by = None
+            fields = ["rectify_by"]
         before = locked.status
-        locked.status = target
-        locked.version += 1
-        locked.save()
-        _provider_event(locked, action, before, actor, note)
-        ensure_in_scope(actor, locked.area_code, capability)
-        audit.record(f"circle.provider.{action}", actor=actor, obj=locked,
-                     detail={"from": before, "to": target})
+        PROVIDER_FLOW.advance(locked, action, actor=actor, fields=fields, note=note[:500],
+                              detail={"from": before, "to": PROVIDER_FLOW.step(action).target})
     return locked
 
 
@@ -539,17 +514,14 @@ def do_review_provider(provider: Provider, *, actor, note: str) -> Provider:
     """The supervision committee's review (监督委员会评议): recorded in the history; a poor
     average rating is stated in it so that a rectification notice can follow."""
     with transaction.atomic():
-        locked = Provider.objects.select_for_update().get(pk=provider.pk)
-        ensure_in_scope(actor, locked.area_code, CIRCLE_SUPERVISE)
-        if locked.status not in (S.PUBLISHED, S.RECTIFYING):
-            raise Conflict(_("status: only published providers are reviewed."), field="status")
+        locked = PROVIDER_FLOW.lock(provider)
+        PROVIDER_FLOW.require(actor, locked, "review")
         if not (note or "").strip():
-            raise UserError(_("note: write the review's findings."), field="note")
+            raise UserError(_("Note: write the review's findings."), field="note")
         rating = locked.rating
         verdict = "poor" if rating is not None and rating < conf.RATING_POOR else "ok"
-        _provider_event(locked, "review", locked.status, actor, f"[{verdict} {rating}] {note.strip()}")
-        audit.record("circle.provider.review", actor=actor, obj=locked, detail={"rating": rating,
-                                                                                "verdict": verdict})
+        PROVIDER_FLOW.advance(locked, "review", actor=actor, note=f"[{verdict} {rating}] {note.strip()}"[:500],
+                              detail={"rating": rating, "verdict": verdict})
     return locked
 
 
@@ -587,10 +559,3 @@ def may_rate(actor, community_code: str) -> bool:
     if codes is None:
         return True
     return any(code.startswith(community_code) or community_code.startswith(code) for code in codes)
-
-
-def action_label(action: str) -> str:
-    return {
-        "approve": _("approved"), "reject": _("rejected"), "sign": _("signed"), "publish": _("published"),
-        "rectify": _("sent a rectification notice"), "rectified": _("marked as rectified"), "revoke": _("revoked"),
-    }.get(action, action)

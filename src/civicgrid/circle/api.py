@@ -8,23 +8,23 @@ from __future__ import annotations
 import datetime as dt
 
 from django.utils.translation import gettext as _
-from ninja import Router, Schema, Status
+from ninja import Field, Query, Router, Schema, Status
 
 from civicgrid.circle.capabilities import CIRCLE_EDIT, CIRCLE_NETWORK
 from civicgrid.core.access import require_capability
 from civicgrid.core.capabilities import VIEW
 from civicgrid.core.errors import UserError
+from civicgrid.core.paging import MAX_OFFSET, Page, page
 from civicgrid.registry.queries import access_building
 
 from . import actions, queries
-from .models import BuildingAccess, FacilityKind, ServiceItem
+from .models import FacilityKind, ServiceItem
 
 router = Router(tags=["circle"])
 MAX_PAGE = 1000
 
 
-def _page(qs, limit: int, offset: int):
-    return qs[max(offset, 0): max(offset, 0) + max(1, min(limit, MAX_PAGE))]
+
 
 
 class FacilityOut(Schema):
@@ -92,13 +92,13 @@ def _services(codes):
 
 
 @router.get("/facilities", response=list[FacilityOut], summary="Facilities in your jurisdiction")
-def list_facilities(request, kind: str | None = None, grid: str | None = None, limit: int = 100, offset: int = 0):
+def list_facilities(request, paging: Query[Page], kind: str | None = None, grid: str | None = None):
     qs = queries.visible_facilities(request.user).prefetch_related("services")
     if kind:
         qs = qs.filter(kind=kind)
     if grid:
         qs = qs.filter(area_code__startswith=grid)
-    return _page(qs, limit, offset)
+    return page(qs, paging)
 
 
 @router.get("/facilities/{int:pk}", response=FacilityOut, summary="One facility")
@@ -143,7 +143,7 @@ class AccessOut(Schema):
 def building_access(request, pk: int):
     require_capability(request.user, VIEW)
     building = access_building(request.user, pk)
-    return BuildingAccess.objects.filter(building=building).order_by("kind")
+    return queries.building_access(building)
 
 
 @router.get("/coverage", summary="Share of households within reach, per area and facility kind")
@@ -168,7 +168,7 @@ class OutsideOut(Schema):
 
 
 @router.get("/outside", response=list[OutsideOut], summary="Buildings outside the circle for one kind")
-def outside(request, kind: str, minutes: int = 15, limit: int = 500):
+def outside(request, kind: str, minutes: int = 15, limit: int = Query(500, ge=1, le=MAX_OFFSET)):
     require_capability(request.user, VIEW)
     rows = queries.buildings_outside(request.user, kind, minutes=minutes, limit=max(1, min(limit, MAX_PAGE)))
     return [{"building_id": r.building_id, "address": r.building.address, "households": r.households,
@@ -258,20 +258,25 @@ class RateIn(Schema):
 
 
 class ProviderEventOut(Schema):
-    action: str
+    kind: str
+    action: str = Field(description="the same as kind (kept for clients written before kind)")
     from_status: str
     to_status: str
     actor_name: str
     note: str
     at: dt.datetime
 
+    @staticmethod
+    def resolve_action(obj) -> str:
+        return obj.kind
+
 
 @router.get("/providers", response=list[ProviderOut], summary="Service providers in your jurisdiction")
-def list_providers(request, status: str | None = None, limit: int = 100, offset: int = 0):
+def list_providers(request, paging: Query[Page], status: str | None = None):
     qs = queries.visible_providers(request.user).prefetch_related("items")
     if status:
         qs = qs.filter(status=status)
-    return _page(qs, limit, offset)
+    return page(qs, paging)
 
 
 @router.get("/providers/{int:pk}", response=ProviderOut, summary="One service provider")
@@ -300,13 +305,7 @@ def review_provider(request, pk: int, payload: StepIn):
 
 @router.post("/providers/{int:pk}/rate", response={201: dict}, summary="Rate a published provider (residents)")
 def rate_provider(request, pk: int, payload: RateIn):
-    from .models import Provider
-
-    provider = Provider.objects.filter(pk=pk).first()
-    if provider is None or not actions.may_rate(request.user, provider.area_code):
-        from civicgrid.core.access import not_found_or_denied
-
-        not_found_or_denied(request.user, provider)
+    provider = queries.access_rateable_provider(request.user, pk)
     rating = actions.do_rate_provider(provider, actor=request.user, score=payload.score, comment=payload.comment)
     return Status(201, {"score": rating.score})
 

@@ -8,6 +8,9 @@ network of a district, per-building accessibility results, and certified service
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from civicgrid.core.history import HistoryEvent
+from civicgrid.core.models import ScopedModel, VersionedModel
+
 
 class FacilityKind(models.TextChoices):
     """一校、二栏、四场、五室、六中心、九网点 (seed 001)."""
@@ -94,7 +97,7 @@ class ServiceItem(models.Model):
         return f"{self.code} {self.name}"
 
 
-class Facility(models.Model):
+class Facility(ScopedModel, VersionedModel):
     """A facility of the circle (服务设施); its grid is derived from its position, never typed."""
 
     class Level(models.TextChoices):
@@ -116,7 +119,6 @@ class Facility(models.Model):
     operator = models.CharField(_("operator"), max_length=150, blank=True)
     lon = models.FloatField(_("longitude"))
     lat = models.FloatField(_("latitude"))
-    area_code = models.CharField(_("grid code"), max_length=15, db_index=True)
     services = models.ManyToManyField(ServiceItem, verbose_name=_("services offered"), blank=True)
     # A resident unit's facility opened to residents at off-peak times (R-CIR-5).
     unit = models.ForeignKey("registry.Organisation", verbose_name=_("resident unit"), null=True, blank=True,
@@ -125,9 +127,6 @@ class Facility(models.Model):
     source = models.CharField(_("source"), max_length=10, choices=Source.choices, default=Source.MANUAL)
     osm_id = models.CharField(max_length=20, blank=True, db_index=True)
     active = models.BooleanField(_("in service"), default=True)
-    version = models.PositiveIntegerField(default=1)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         verbose_name = _("facility")
@@ -143,7 +142,7 @@ class Facility(models.Model):
         return KIND_GROUP[self.kind]
 
 
-class WalkNetwork(models.Model):
+class WalkNetwork(ScopedModel, VersionedModel):
     """The walking network of a district (步行路网): CSR arrays as one compressed .npz blob."""
 
     class Source(models.TextChoices):
@@ -158,8 +157,6 @@ class WalkNetwork(models.Model):
     components = models.PositiveIntegerField(_("disconnected pieces"), default=0)
     data = models.BinaryField(editable=False)
     sha256 = models.CharField(max_length=64, editable=False)
-    version = models.PositiveIntegerField(default=1)
-    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         verbose_name = _("walking network")
@@ -169,7 +166,7 @@ class WalkNetwork(models.Model):
         return f"{self.area_code} {self.get_source_display()}"
 
 
-class AccessRun(models.Model):
+class AccessRun(ScopedModel):
     """One accessibility computation for a district (a background job)."""
 
     class Status(models.TextChoices):
@@ -178,7 +175,6 @@ class AccessRun(models.Model):
         DONE = "done", _("done")  # results stored
         FAILED = "failed", _("failed")  # see the message; the previous results stay
 
-    area_code = models.CharField(_("district code"), max_length=15, db_index=True)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.QUEUED)
     reason = models.CharField(_("reason"), max_length=100, blank=True)
     speed_m_s = models.FloatField(_("walking speed (m/s)"))
@@ -195,7 +191,7 @@ class AccessRun(models.Model):
         return f"{self.area_code} {self.get_status_display()}"
 
 
-class BuildingAccess(models.Model):
+class BuildingAccess(ScopedModel):
     """Walking distance from a residential building to the nearest facility of one kind."""
 
     building = models.ForeignKey("registry.Building", on_delete=models.CASCADE, related_name="circle_access")
@@ -208,7 +204,6 @@ class BuildingAccess(models.Model):
     # No facility of this kind in the building's network piece at all.
     unreachable = models.BooleanField(_("unreachable"), default=False)
     households = models.PositiveIntegerField(default=0)  # the building's, at computation time
-    area_code = models.CharField(max_length=15, db_index=True)  # the building's grid
     run = models.ForeignKey(AccessRun, on_delete=models.SET_NULL, null=True, related_name="+")
 
     class Meta:
@@ -219,7 +214,7 @@ class BuildingAccess(models.Model):
         return f"{self.building_id} {self.kind}"
 
 
-class Provider(models.Model):
+class Provider(ScopedModel, VersionedModel):
     """A certified service provider (签约服务商, R-CIR-4) of a community."""
 
     class Status(models.TextChoices):
@@ -238,7 +233,6 @@ class Provider(models.Model):
     hotline = models.CharField(_("service hotline"), max_length=30, blank=True)
     manner = models.CharField(_("manner of service"), max_length=300, blank=True)  # 服务方式
     items = models.ManyToManyField(ServiceItem, verbose_name=_("service items"), blank=True)
-    area_code = models.CharField(_("community code"), max_length=15, db_index=True)
     status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.APPLIED)
     council_decision = models.CharField(_("residents' council decision"), max_length=300, blank=True)
     agreement_number = models.CharField(_("agreement number"), max_length=50, blank=True)
@@ -246,9 +240,6 @@ class Provider(models.Model):
     rectify_by = models.DateField(_("rectify by"), null=True, blank=True)
     rating_count = models.PositiveIntegerField(default=0)
     rating_sum = models.PositiveIntegerField(default=0)
-    version = models.PositiveIntegerField(default=1)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         verbose_name = _("service provider")
@@ -263,40 +254,38 @@ class Provider(models.Model):
         return round(self.rating_sum / self.rating_count, 2) if self.rating_count else None
 
 
-class ProviderEvent(models.Model):
-    """Append-only history of a provider: who, what, from-state, to-state, when, note."""
+class ProviderEvent(HistoryEvent):
+    """Append-only history of a provider (the history base of ``core.history``): who took which
+    step of ``circle.rules.PROVIDER_FLOW``, from which state to which, when, why."""
+
+    class Kind(models.TextChoices):
+        APPLY = "apply", _("applied")  # 申请
+        APPROVE = "approve", _("approved by the residents' council")  # 居民议事会同意
+        REJECT = "reject", _("rejected by the residents' council")
+        SIGN = "sign", _("agreement signed")  # 签约
+        PUBLISH = "publish", _("published")  # 公示
+        RECTIFY = "rectify", _("rectification notice issued")  # 整改通知
+        RECTIFIED = "rectified", _("marked as rectified")
+        REVOKE = "revoke", _("revoked")  # 撤销
+        REVIEW = "review", _("reviewed by the supervision committee")  # 监督委员会评议
 
     provider = models.ForeignKey(Provider, on_delete=models.PROTECT, related_name="events")
-    action = models.CharField(max_length=30)
-    from_status = models.CharField(max_length=12, blank=True)
-    to_status = models.CharField(max_length=12)
-    actor_name = models.CharField(max_length=150, blank=True)
-    note = models.CharField(max_length=500, blank=True)
-    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    kind = models.CharField(_("what"), max_length=30, choices=Kind.choices)
 
     class Meta:
         ordering = ["provider", "at", "id"]
 
     def __str__(self) -> str:
-        return f"{self.action} {self.from_status}→{self.to_status}"
-
-    def save(self, *args, **kwargs):
-        if self.pk is not None:
-            raise RuntimeError("provider events are append-only")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise RuntimeError("provider events are append-only")
+        return f"{self.kind} {self.from_status}→{self.to_status}"
 
 
-class ProviderRating(models.Model):
+class ProviderRating(ScopedModel):
     """A resident's rating of a published provider (1–5)."""
 
     provider = models.ForeignKey(Provider, on_delete=models.CASCADE, related_name="ratings")
     user = models.ForeignKey("accounts.User", null=True, on_delete=models.SET_NULL, related_name="+")
     score = models.PositiveSmallIntegerField(_("score"))
     comment = models.CharField(_("comment"), max_length=300, blank=True)
-    area_code = models.CharField(max_length=15, db_index=True)
     at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

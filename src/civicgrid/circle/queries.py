@@ -11,13 +11,13 @@ import datetime as dt
 from collections import defaultdict
 
 import numpy as np
-from django.db.models import Count, Max, Q, Sum
+from django.db.models import Count, Max, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from civicgrid.areas.models import Area
 from civicgrid.circle.capabilities import CIRCLE_RATE
-from civicgrid.core.access import not_found_or_denied
+from civicgrid.core.access import access_object
 from civicgrid.core.capabilities import VIEW
 from civicgrid.core.errors import UserError
 from civicgrid.core.scoping import in_scope, restrict, scope_codes
@@ -44,10 +44,7 @@ def visible_facilities(user):
 
 
 def access_facility(user, pk) -> Facility:
-    facility = Facility.objects.filter(pk=pk).first()
-    if facility is None or not in_scope(user, facility.area_code, VIEW):
-        not_found_or_denied(user, facility)
-    return facility
+    return access_object(Facility, user, capability=VIEW, pk=pk)
 
 
 def visible_networks(user):
@@ -273,10 +270,7 @@ def visible_providers(user):
 
 
 def access_provider(user, pk) -> Provider:
-    provider = Provider.objects.filter(pk=pk).first()
-    if provider is None or not in_scope(user, provider.area_code, VIEW):
-        not_found_or_denied(user, provider)
-    return provider
+    return access_object(Provider, user, capability=VIEW, pk=pk)
 
 
 def resident_communities(user) -> list[str]:
@@ -303,3 +297,15 @@ def resident_circle(user) -> dict:
         "offpeak": facilities.exclude(offpeak_hours="").select_related("unit").order_by("kind", "name"),
         "facilities": facilities.filter(offpeak_hours="").order_by("kind", "name"),
     }
+
+
+def access_rateable_provider(user, pk) -> Provider:
+    """A provider the user may rate: one of their own community's (404 otherwise, audited)."""
+    from .actions import may_rate
+
+    return access_object(Provider, user, check=lambda u, p: may_rate(u, p.area_code), pk=pk)
+
+
+def building_access(building) -> QuerySet[BuildingAccess]:
+    """Walking times of a building the caller has already been given (``access_building``)."""
+    return BuildingAccess.objects.filter(building=building).order_by("kind")

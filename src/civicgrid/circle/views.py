@@ -12,7 +12,7 @@ from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
-from civicgrid.circle.capabilities import CIRCLE_EDIT, CIRCLE_NETWORK, CIRCLE_RATE, CIRCLE_SUPERVISE
+from civicgrid.circle.capabilities import CIRCLE_EDIT, CIRCLE_NETWORK, CIRCLE_RATE
 from civicgrid.core.capabilities import VIEW
 from civicgrid.core.decorators import capability_required
 from civicgrid.core.errors import UserError
@@ -21,6 +21,7 @@ from civicgrid.core.scoping import in_scope
 from . import actions, queries
 from .forms import ApplyForm, FacilityForm, ImportForm
 from .models import FacilityKind, Provider
+from .rules import PROVIDER_FLOW, TRANSITIONS
 
 MINUTES = (5, 10, 15)
 
@@ -170,12 +171,6 @@ def providers(request):
                                                      "statuses": Provider.Status.choices})
 
 
-STEP_FORMS = {
-    "applied": ["approve", "reject"], "approved": ["sign"], "signed": ["publish"], "published": ["rectify"],
-    "rectifying": ["rectified", "revoke"],
-}
-
-
 @capability_required(VIEW)
 def provider(request, pk):
     obj = queries.access_provider(request.user, pk)
@@ -195,12 +190,11 @@ def provider(request, pk):
         else:
             messages.success(request, _("Saved."))
         return redirect("circle:provider", pk=obj.pk)
-    steps = [s for s in STEP_FORMS.get(obj.status, [])
-             if in_scope(request.user, obj.area_code, actions.TRANSITIONS[s][2])]
+    available = PROVIDER_FLOW.available(request.user, obj, TRANSITIONS)
+    steps = [name for name in TRANSITIONS if available[name]]
     return render(request, "circle/provider.html", {
         "provider": obj, "events": obj.events.all(), "steps": steps,
-        "can_review": obj.status in ("published", "rectifying")
-        and in_scope(request.user, obj.area_code, CIRCLE_SUPERVISE),
+        "can_review": PROVIDER_FLOW.available(request.user, obj, ["review"])["review"],
     })
 
 
@@ -259,11 +253,7 @@ def resident(request):
 def rate(request, pk):
     if request.method != "POST":
         return redirect("circle:resident")
-    obj = Provider.objects.filter(pk=pk).first()
-    if obj is None or not actions.may_rate(request.user, obj.area_code):
-        from civicgrid.core.access import not_found_or_denied
-
-        not_found_or_denied(request.user, obj)
+    obj = queries.access_rateable_provider(request.user, pk)
     try:
         actions.do_rate_provider(obj, actor=request.user, score=request.POST.get("score"),
                                  comment=request.POST.get("comment", ""))

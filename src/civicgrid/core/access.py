@@ -31,3 +31,45 @@ def require_capability(user, capability: str) -> None:
     audit.record("access.denied", actor=user, object_type="capability", object_repr=capability,
                  outcome=AuditLog.Outcome.DENIED)
     raise NotPermitted(_("Your role does not allow this."))
+
+
+def access_object(qs, user, *, capability: str | None = None, field: str = "area_code", check=None, **lookup):
+    """One object of ``qs`` found by ``lookup`` inside the user's jurisdiction (for ``capability``,
+    or as ``check(user, obj)`` decides where seeing it is more than its area): 404 for missing and
+    not-yours alike, the refusal audited. ``qs`` may be a model or a queryset already narrowed
+    (select_related, a state); a malformed key is "missing" too."""
+    from django.core.exceptions import ValidationError
+
+    from .scoping import in_scope
+
+    if isinstance(qs, type):
+        qs = qs._default_manager.all()
+    obj = None
+    if all(_fits(v) for v in lookup.values()):
+        try:
+            obj = qs.filter(**lookup).first()
+        except (ValueError, TypeError, ValidationError, OverflowError):
+            obj = None
+    if check is not None:
+        allowed = obj is not None and check(user, obj)
+    else:
+        allowed = obj is not None and (getattr(user, "is_superuser", False)
+                                       or in_scope(user, _attr(obj, field), capability))
+    if not allowed:
+        not_found_or_denied(user, obj)
+    return obj
+
+
+def _fits(value) -> bool:
+    """A key the database can compare: not an integer beyond 64 bits, no NUL in text."""
+    if isinstance(value, int):
+        return -(2**63) <= value < 2**63
+    if isinstance(value, str):
+        return "\x00" not in value
+    return True
+
+
+def _attr(obj, path: str):
+    for part in path.split("__"):
+        obj = getattr(obj, part, None)
+    return obj

@@ -8,11 +8,14 @@ class UserError(Exception):
 
     status = 400
 
-    def __init__(self, message, *, field: str | None = None, code: str = "invalid"):
+    def __init__(self, message, *, field: str | None = None, code: str = "invalid",
+                 errors: dict[str, str] | None = None):
         super().__init__(str(message))
         self.message = str(message)
         self.field = field
         self.code = code
+        # Every problem by its field when several were found at once (``field`` is the first).
+        self.errors = {k: str(v) for k, v in (errors or {}).items()} or ({field: self.message} if field else {})
 
 
 class NotPermitted(UserError):

@@ -26,6 +26,16 @@ class StyledFormMixin:
 
     def full_clean(self):
         super().full_clean()
+        from .text import refused_character, refused_message, without_controls
+
+        # The text rule of ``core.text``: control characters removed, a lone surrogate refused beside
+        # the field (Django's CharField refuses NUL already).
+        for name, value in list(getattr(self, "cleaned_data", {}).items()):
+            if isinstance(value, str) and name in self.fields:
+                if refused_character(value) is not None:
+                    self.add_error(name, refused_message(self.fields[name].label or name))
+                else:
+                    self.cleaned_data[name] = without_controls(value)
         for name in self.errors:
             if name in self.fields:
                 widget = self.fields[name].widget

@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -91,3 +92,53 @@ def next_serial(name: str, count: int = 1) -> int:
             cursor.execute(sql, [count, name])
             row = cursor.fetchone()
     return row[0] - count + 1
+
+
+# --- abstract bases of the domain models ----------------------------------------------------------
+class ScopedQuerySet(models.QuerySet):
+    """Rows that carry the area code of their place; ``restrict`` is the one jurisdiction filter."""
+
+    def restrict(self, user, capability: str | None = None, field: str = "area_code"):
+        from .scoping import restrict
+
+        return restrict(self, user, field, capability)
+
+
+class ScopedModel(models.Model):
+    """Abstract: a row that belongs to a place in the area tree. ``area_code`` is the code of the
+    smallest area it lies in (a grid for most records); a user sees it when one of their
+    memberships' codes is a prefix of it (``Model.objects.restrict(user, capability)``)."""
+
+    area_code = models.CharField(_("jurisdiction code"), max_length=15, db_index=True)
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+
+class VersionedModel(models.Model):
+    """Abstract: a record edited in place. ``version`` is bumped by every change (actions compare
+    it with the version the user's form was built from: ``core.workflow.lock``)."""
+
+    version = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        abstract = True
+
+
+class CatalogueModel(models.Model):
+    """Abstract: a row of a code list kept as data (event classes, service items, …)."""
+
+    code = models.CharField(_("code"), max_length=12, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        abstract = True
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"

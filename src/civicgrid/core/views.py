@@ -7,12 +7,12 @@ from civicgrid.core.capabilities import AUDIT_VIEW
 
 from .decorators import capability_required
 from .models import AuditLog
-from .scoping import restrict
+from .queries import visible_audit
 
 
 @capability_required(AUDIT_VIEW)
 def audit_list(request):
-    rows = restrict(AuditLog.objects.select_related("actor"), request.user, capability=AUDIT_VIEW)
+    rows = visible_audit(request.user)
     action = request.GET.get("action")
     if action:
         rows = rows.filter(action__startswith=action)

@@ -12,11 +12,11 @@ from django.utils.translation import gettext as _
 from civicgrid.accounts import actions as account_actions
 from civicgrid.accounts.models import Membership, OrgUnit, User
 from civicgrid.accounts.roles import Role
-from civicgrid.areas.actions import do_import_areas, do_recount_area_stats
+from civicgrid.areas.actions import do_import_areas
 from civicgrid.areas.models import Area
 from civicgrid.core.errors import UserError
 from civicgrid.core.scoping import SYSTEM
-from civicgrid.registry.actions import do_bulk_create_buildings, do_bulk_create_roads
+from civicgrid.registry.actions import do_bulk_create_buildings, do_bulk_create_roads, do_recount_area_stats
 
 from .cases import load_cases
 from .circle import load_circle

@@ -15,6 +15,7 @@ from ninja import Field, Query, Router, Schema, Status
 
 from civicgrid.core.access import require_capability
 from civicgrid.core.errors import UserError
+from civicgrid.core.paging import Page, page
 from civicgrid.registry.capabilities import REGISTRY_EDIT
 
 from . import actions, queries
@@ -24,8 +25,7 @@ router = Router(tags=["registry"])
 MAX_PAGE = 1000
 
 
-def _page(qs, limit: int, offset: int):
-    return qs[max(offset, 0) : max(offset, 0) + max(1, min(limit, MAX_PAGE))]
+
 
 
 def _changes(payload) -> dict:
@@ -358,7 +358,7 @@ def _visible_people(user, include_left=False):
 
 
 @router.get("/people", response=list[PersonOut], summary="People in your jurisdiction (masked)")
-def list_people(request, filters: Query[PeopleFilter], limit: int = 100, offset: int = 0):
+def list_people(request, filters: Query[PeopleFilter], paging: Query[Page]):
     qs = _visible_people(request.user, filters.include_left)
     qs = queries.search_people(qs, filters.q or "")
     if filters.grid:
@@ -367,7 +367,7 @@ def list_people(request, filters: Query[PeopleFilter], limit: int = 100, offset:
         qs = qs.filter(tags__tag=filters.tag)
     if filters.residence:
         qs = qs.filter(residence=filters.residence)
-    return _page(qs, limit, offset)
+    return page(qs, paging)
 
 
 def _person(request, pk) -> Person:
@@ -463,11 +463,11 @@ def add_special(request, pk: int, payload: SpecialRecordIn):
 
 # --- households --------------------------------------------------------------------------------
 @router.get("/households", response=list[HouseholdOut], summary="Households in your jurisdiction")
-def list_households(request, q: str | None = None, limit: int = 100, offset: int = 0):
+def list_households(request, paging: Query[Page], q: str | None = None):
     qs = queries.visible_households(request.user)
     if q:
         qs = qs.filter(number__startswith=q) | qs.filter(address__contains=q)
-    return _page(qs, limit, offset)
+    return page(qs, paging)
 
 
 @router.get("/households/{int:pk}", response=HouseholdOut, summary="One household")
@@ -489,13 +489,13 @@ def create_household(request, payload: HouseholdIn):
 
 # --- buildings and houses -------------------------------------------------------------------------
 @router.get("/buildings", response=list[BuildingOut], summary="Buildings in your jurisdiction")
-def list_buildings(request, q: str | None = None, grid: str | None = None, limit: int = 100, offset: int = 0):
+def list_buildings(request, paging: Query[Page], q: str | None = None, grid: str | None = None):
     qs = queries.visible_buildings(request.user)
     if q:
         qs = qs.filter(address__contains=q)
     if grid:
         qs = qs.filter(area_code__startswith=grid)
-    return _page(qs, limit, offset)
+    return page(qs, paging)
 
 
 @router.get("/buildings/{int:pk}", response=BuildingOut, summary="One building")
@@ -557,8 +557,8 @@ def component_classes(request):
 
 
 @router.get("/components", response=list[ComponentOut], summary="Components in your jurisdiction")
-def list_components(request, class_code: str | None = None, state: str | None = None, grid: str | None = None,
-                    limit: int = 100, offset: int = 0):
+def list_components(request, paging: Query[Page], class_code: str | None = None, state: str | None = None,
+                    grid: str | None = None):
     qs = queries.visible_components(request.user)
     if class_code:
         qs = qs.filter(cls__major=class_code[:2])
@@ -568,7 +568,7 @@ def list_components(request, class_code: str | None = None, state: str | None = 
         qs = qs.filter(state=state)
     if grid:
         qs = qs.filter(area_code__startswith=grid)
-    return _page(qs, limit, offset)
+    return page(qs, paging)
 
 
 @router.get("/components/{code}", response=ComponentOut, summary="One component")
@@ -599,14 +599,13 @@ def patch_component(request, code: str, payload: ComponentPatch):
 
 # --- organisations ------------------------------------------------------------------------------------
 @router.get("/organisations", response=list[OrganisationOut], summary="Organisations in your jurisdiction")
-def list_organisations(request, kind: Organisation.Kind | None = None, q: str | None = None,
-                       limit: int = 100, offset: int = 0):
+def list_organisations(request, paging: Query[Page], kind: Organisation.Kind | None = None, q: str | None = None):
     qs = queries.visible_organisations(request.user)
     if kind:
         qs = qs.filter(kind=kind)
     if q:
         qs = qs.filter(name__contains=q)
-    return _page(qs, limit, offset)
+    return page(qs, paging)
 
 
 @router.get("/organisations/{int:pk}", response=OrganisationOut, summary="One organisation")

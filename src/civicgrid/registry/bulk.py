@@ -32,7 +32,7 @@ _PERSON_FIELDS = [f for f in Person._meta.concrete_fields if not f.primary_key]
 PERSON_COLUMNS = [f.column for f in _PERSON_FIELDS]
 _HOUSEHOLD_FIELDS = [f for f in Household._meta.concrete_fields if not f.primary_key]
 _EVENT_COLUMNS = ["person_id", "kind", "at", "actor_name", "from_household", "to_household",
-                  "from_area_code", "to_area_code", "changed", "note"]
+                  "from_area_code", "to_area_code", "changed", "note", "area_code", "from_status", "to_status"]
 _TAG_COLUMNS = ["person_id", "tag", "area_code"]
 
 
@@ -113,7 +113,8 @@ def _sqlite_chunk(chunk: list[dict], chunk_tags, actor_name: str, note: str, now
         cursor.executemany(
             f"INSERT INTO {PersonEvent._meta.db_table} ({', '.join(_EVENT_COLUMNS)}) "
             f"VALUES ({', '.join(['%s'] * len(_EVENT_COLUMNS))})",
-            [(pk, kind, at, actor, "", "", "", code, "[]", note) for pk, kind, actor, code in events],
+            [(pk, kind, at, actor, "", "", "", code, "[]", note, code, "", Person.Status.ACTIVE.value)
+             for pk, kind, actor, code in events],
         )
         if tag_rows:
             cursor.executemany(
@@ -173,7 +174,7 @@ def _copy_chunk(chunk: list[dict], chunk_tags, actor_name: str, note: str, now) 
         events, tag_rows = _events_and_tags(ids, chunk, chunk_tags, actor_name, note)
         with raw.copy(f"COPY {PersonEvent._meta.db_table} ({', '.join(_EVENT_COLUMNS)}) FROM STDIN") as copy:
             for pk, kind, actor, code in events:
-                copy.write_row((pk, kind, now, actor, "", "", "", code, "[]", note))
+                copy.write_row((pk, kind, now, actor, "", "", "", code, "[]", note, code, "", Person.Status.ACTIVE.value))
         if tag_rows:
             with raw.copy(f"COPY {PersonTag._meta.db_table} ({', '.join(_TAG_COLUMNS)}) FROM STDIN") as copy:
                 for r in tag_rows:

@@ -409,7 +409,7 @@ def _check_people(rows, actor, out: Checked) -> None:
 
 
 def _write_people(checked: Checked, actor, progress) -> int:
-    from .actions import _actor_name  # one spelling of "who did it" for history rows
+    from civicgrid.core.history import actor_name  # one spelling of "who did it" for history rows
 
     rows = checked.accepted
     # households named in the file that do not exist yet: their ids first, the rows after
@@ -430,7 +430,7 @@ def _write_people(checked: Checked, actor, progress) -> int:
                 v["_household_id"] = by_number[v["_household"]]
     for v in rows:  # the writer reads the model's columns only: the rows go as they are, "_" keys and all
         v["household_id"] = v["_household_id"]
-    ids = bulk.insert_people(rows, tags=[v["_tags"] for v in rows], actor_name=_actor_name(actor),
+    ids = bulk.insert_people(rows, tags=[v["_tags"] for v in rows], actor_name=actor_name(actor),
                              note=_("ledger import"), progress=progress)
     if new_numbers:
         head_rows = {id(v) for v in first_of.values()}

@@ -10,8 +10,11 @@ does, for permitted roles, with an audit row.
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from civicgrid.core.history import HistoryEvent
+from civicgrid.core.models import ScopedModel, VersionedModel
 
-class Building(models.Model):
+
+class Building(ScopedModel, VersionedModel):
     """Building (楼栋) at a standard address; its grid is derived from its position, never typed."""
 
     address = models.CharField(_("standard address"), max_length=200)
@@ -24,9 +27,6 @@ class Building(models.Model):
     units = models.PositiveSmallIntegerField(_("entrances (单元)"), default=1)
     households = models.PositiveIntegerField(_("households"), default=0)
     residents = models.PositiveIntegerField(_("residents"), default=0)
-    version = models.PositiveIntegerField(default=1)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         verbose_name = _("building")
@@ -37,12 +37,11 @@ class Building(models.Model):
         return self.address
 
 
-class Road(models.Model):
+class Road(ScopedModel):
     """A named road (道路) of the street network, as a GeoJSON LineString."""
 
     name = models.CharField(_("name"), max_length=100)
     # District (or lower) whose network this road belongs to.
-    area_code = models.CharField(_("area code"), max_length=15, db_index=True)
     geometry = models.JSONField(_("geometry"))
     length_m = models.FloatField(_("length (m)"), default=0)
 
@@ -56,7 +55,7 @@ class Road(models.Model):
 
 
 # --- people ----------------------------------------------------------------------------------
-class Person(models.Model):
+class Person(ScopedModel, VersionedModel):
     """A person living or staying in the jurisdiction (实有人口)."""
 
     class IdType(models.TextChoices):
@@ -106,13 +105,9 @@ class Person(models.Model):
     relation = models.CharField(_("relation to the head"), max_length=20, blank=True)
     address = models.CharField(_("address"), max_length=200, blank=True)
     # Grid of the building (or the grid chosen when there is no building yet).
-    area_code = models.CharField(_("grid code"), max_length=15, db_index=True)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.ACTIVE,
                               db_index=True)
     note = models.CharField(_("note"), max_length=500, blank=True)
-    version = models.PositiveIntegerField(default=1)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         verbose_name = _("person")
@@ -132,7 +127,7 @@ class Person(models.Model):
         return on.year - self.birth_date.year - ((on.month, on.day) < (self.birth_date.month, self.birth_date.day))
 
 
-class PersonTag(models.Model):
+class PersonTag(ScopedModel):
     """Service-group tags (服务对象标签); special groups are not tags but SpecialGroupRecords."""
 
     class Tag(models.TextChoices):
@@ -148,7 +143,6 @@ class PersonTag(models.Model):
 
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="tags")
     tag = models.CharField(_("tag"), max_length=12, choices=Tag.choices)
-    area_code = models.CharField(max_length=15, db_index=True)  # the person's, kept in step
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["person", "tag"], name="person_tag_once")]
@@ -158,7 +152,7 @@ class PersonTag(models.Model):
         return self.get_tag_display()
 
 
-class SpecialGroupRecord(models.Model):
+class SpecialGroupRecord(ScopedModel):
     """A special-group record (特殊人群): readable only with REGISTRY_SPECIAL, each read audited.
 
     The group and the details are encrypted together; ``group_index`` (HMAC of the group)
@@ -176,7 +170,6 @@ class SpecialGroupRecord(models.Model):
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="special_records")
     payload_enc = models.TextField(editable=False)  # {"group", "note", "since", "until", "officer"}
     group_index = models.CharField(max_length=32, db_index=True, editable=False)
-    area_code = models.CharField(max_length=15, db_index=True)
     active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -185,7 +178,7 @@ class SpecialGroupRecord(models.Model):
         return f"special group record {self.pk}"  # never the group: audit rows copy this
 
 
-class Household(models.Model):
+class Household(ScopedModel, VersionedModel):
     """A household (户): members are the people whose ``household`` points here."""
 
     number = models.CharField(_("household number"), max_length=30, unique=True)  # 户号
@@ -196,10 +189,7 @@ class Household(models.Model):
     house = models.ForeignKey("House", verbose_name=_("house"), null=True, blank=True, on_delete=models.PROTECT,
                               related_name="household_set")
     address = models.CharField(_("address"), max_length=200, blank=True)
-    area_code = models.CharField(_("grid code"), max_length=15, db_index=True)
     dissolved = models.BooleanField(_("dissolved"), default=False)
-    version = models.PositiveIntegerField(default=1)
-    created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         verbose_name = _("household")
@@ -210,8 +200,10 @@ class Household(models.Model):
         return self.number
 
 
-class PersonEvent(models.Model):
-    """Append-only history of a person: registration, changes, household and address moves."""
+class PersonEvent(HistoryEvent):
+    """Append-only history of a person (the history base of ``core.history``): registration,
+    changes, household and address moves. Names of changed fields only: the values of personal
+    fields never go into history."""
 
     class Kind(models.TextChoices):
         REGISTERED = "registered", _("registered")
@@ -224,16 +216,12 @@ class PersonEvent(models.Model):
         TAGS = "tags", _("tags changed")
 
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="events")
-    kind = models.CharField(max_length=12, choices=Kind.choices)
-    at = models.DateTimeField(auto_now_add=True, db_index=True)
-    actor_name = models.CharField(max_length=150, blank=True)
+    kind = models.CharField(_("what"), max_length=12, choices=Kind.choices)
     from_household = models.CharField(max_length=30, blank=True)
     to_household = models.CharField(max_length=30, blank=True)
     from_area_code = models.CharField(max_length=15, blank=True)
     to_area_code = models.CharField(max_length=15, blank=True)
-    # Names of changed fields only: values of personal fields never go into history.
     changed = models.JSONField(default=list, blank=True)
-    note = models.CharField(max_length=500, blank=True)
 
     class Meta:
         ordering = ["person", "at", "id"]
@@ -243,7 +231,7 @@ class PersonEvent(models.Model):
 
 
 # --- places ----------------------------------------------------------------------------------
-class House(models.Model):
+class House(ScopedModel, VersionedModel):
     """A house or flat (房屋) in a building; rented houses carry a tenancy register (以房管人)."""
 
     class Use(models.TextChoices):
@@ -261,8 +249,6 @@ class House(models.Model):
     floor_area_m2 = models.DecimalField(_("floor area (m²)"), max_digits=8, decimal_places=2, null=True, blank=True)
     landlord = models.ForeignKey(Person, verbose_name=_("owner or landlord"), null=True, blank=True,
                                  on_delete=models.SET_NULL, related_name="owned_houses")
-    area_code = models.CharField(_("grid code"), max_length=15, db_index=True)  # the building's
-    version = models.PositiveIntegerField(default=1)
 
     class Meta:
         verbose_name = _("house")
@@ -274,7 +260,7 @@ class House(models.Model):
         return f"{self.building.address}{self.unit}单元{self.number}室"
 
 
-class Tenancy(models.Model):
+class Tenancy(ScopedModel):
     """A tenant registered in a rented house (出租房屋登记)."""
 
     house = models.ForeignKey(House, on_delete=models.PROTECT, related_name="tenancies")
@@ -282,7 +268,6 @@ class Tenancy(models.Model):
     start = models.DateField(_("from"))
     end = models.DateField(_("until"), null=True, blank=True)
     police_filed = models.BooleanField(_("filed with the police station"), default=False)
-    area_code = models.CharField(max_length=15, db_index=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -319,7 +304,7 @@ class ComponentClass(models.Model):
         return self.major + self.sub
 
 
-class Component(models.Model):
+class Component(ScopedModel, VersionedModel):
     """A city component (部件) with its 16-digit identifier: district 6 + class 4 + serial 6."""
 
     class State(models.TextChoices):
@@ -333,13 +318,10 @@ class Component(models.Model):
     name = models.CharField(_("name"), max_length=100, blank=True)
     lon = models.FloatField(_("longitude"))
     lat = models.FloatField(_("latitude"))
-    area_code = models.CharField(_("grid code"), max_length=15, db_index=True)  # derived from the position
     owner_unit = models.CharField(_("owner"), max_length=100, blank=True)  # 主管部门
     maintainer_unit = models.CharField(_("maintained by"), max_length=100, blank=True)  # 养护单位
     state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.INTACT)
     note = models.CharField(_("note"), max_length=300, blank=True)
-    version = models.PositiveIntegerField(default=1)
-    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         verbose_name = _("component")
@@ -351,7 +333,7 @@ class Component(models.Model):
 
 
 # --- organisations -----------------------------------------------------------------------------
-class Organisation(models.Model):
+class Organisation(ScopedModel, VersionedModel):
     """Resident units, enterprises, social and party organisations (组织)."""
 
     class Kind(models.TextChoices):
@@ -384,12 +366,9 @@ class Organisation(models.Model):
                                  on_delete=models.SET_NULL, related_name="organisations")
     lon = models.FloatField(_("longitude"), null=True, blank=True)
     lat = models.FloatField(_("latitude"), null=True, blank=True)
-    area_code = models.CharField(_("grid code"), max_length=15, db_index=True)
     contact_name = models.CharField(_("contact person"), max_length=50, blank=True)
     contact_phone = models.CharField(_("contact phone"), max_length=30, blank=True)  # a work number
     employees = models.PositiveIntegerField(_("employees"), null=True, blank=True)
-    version = models.PositiveIntegerField(default=1)
-    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         verbose_name = _("organisation")

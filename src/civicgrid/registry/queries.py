@@ -18,7 +18,7 @@ from django.db.models import Count, Max, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from civicgrid.core import audit, crypto
-from civicgrid.core.access import not_found_or_denied, require_capability
+from civicgrid.core.access import access_object, not_found_or_denied, require_capability
 from civicgrid.core.errors import UserError
 from civicgrid.core.scoping import in_scope, restrict, scope_codes
 from civicgrid.registry.capabilities import (
@@ -52,10 +52,7 @@ def visible_buildings(user) -> QuerySet[Building]:
 
 
 def access_building(user, pk) -> Building:
-    building = Building.objects.filter(pk=pk).first()
-    if building is None or not in_scope(user, building.area_code):
-        not_found_or_denied(user, building)
-    return building
+    return access_object(Building, user, pk=pk)
 
 
 def visible_roads(user):
@@ -75,10 +72,7 @@ def visible_components(user) -> QuerySet[Component]:
 
 
 def access_component(user, code: str) -> Component:
-    component = Component.objects.select_related("cls").filter(code=str(code)).first()
-    if component is None or not in_scope(user, component.area_code):
-        not_found_or_denied(user, component)
-    return component
+    return access_object(Component.objects.select_related("cls"), user, code=str(code))
 
 
 def visible_organisations(user) -> QuerySet[Organisation]:
@@ -86,10 +80,7 @@ def visible_organisations(user) -> QuerySet[Organisation]:
 
 
 def access_organisation(user, pk) -> Organisation:
-    organisation = Organisation.objects.filter(pk=pk).first()
-    if organisation is None or not in_scope(user, organisation.area_code):
-        not_found_or_denied(user, organisation)
-    return organisation
+    return access_object(Organisation, user, pk=pk)
 
 
 # --- address matching (门牌地址匹配; ADDRESS_MATCH) ----------------------------------------------
@@ -202,10 +193,8 @@ def visible_people(user, *, include_left: bool = False) -> QuerySet[Person]:
 
 
 def access_person(user, pk) -> Person:
-    person = Person.objects.select_related("household", "building", "house").filter(pk=pk).first()
-    if person is None or not in_scope(user, person.area_code, REGISTRY_VIEW):
-        not_found_or_denied(user, person)
-    return person
+    return access_object(Person.objects.select_related("household", "building", "house"), user,
+                         capability=REGISTRY_VIEW, pk=pk)
 
 
 def visible_households(user) -> QuerySet[Household]:
@@ -213,10 +202,8 @@ def visible_households(user) -> QuerySet[Household]:
 
 
 def access_household(user, pk) -> Household:
-    household = Household.objects.select_related("head", "building").filter(pk=pk).first()
-    if household is None or not in_scope(user, household.area_code, REGISTRY_VIEW):
-        not_found_or_denied(user, household)
-    return household
+    return access_object(Household.objects.select_related("head", "building"), user, capability=REGISTRY_VIEW,
+                         pk=pk)
 
 
 def visible_houses(user) -> QuerySet[House]:

@@ -2,8 +2,9 @@
 
   civicgrid ledger import FILE --kind people --user NAME [--commit]
   civicgrid ledger template --kind people -o FILE.xlsx
-  civicgrid ledger sample --rows 10000 --bad 0.01 -o FILE.xlsx   (a ledger of the demo district)
   civicgrid ledger export --kind people --user NAME -o FILE.xlsx
+
+A practice ledger of the demo district: ``civicgrid sample_ledger`` (the demo app's command).
 
 ``import`` checks the file as the web preview does and prints the rejected rows; with
 ``--commit`` it then writes the accepted rows in one transaction (all or nothing), printing
@@ -19,22 +20,18 @@ from civicgrid.accounts.models import User
 from civicgrid.core.errors import UserError
 from civicgrid.core.scoping import SYSTEM
 from civicgrid.registry import actions, ledger, queries
-from civicgrid.registry.models import Building
 
 
 class Command(BaseCommand):
     help = "Import, export and generate resident/building/component ledgers (.xlsx or .csv)."
 
     def add_arguments(self, parser):
-        parser.add_argument("verb", choices=["import", "template", "sample", "export"])
+        parser.add_argument("verb", choices=["import", "template", "export"])
         parser.add_argument("file", nargs="?")
         parser.add_argument("--kind", choices=list(ledger.COLUMNS), default="people")
         parser.add_argument("--user", help="act as this user (their jurisdiction and role apply)")
         parser.add_argument("--commit", action="store_true", help="write the accepted rows after the check")
         parser.add_argument("-o", "--output")
-        parser.add_argument("--rows", type=int, default=10_000)
-        parser.add_argument("--bad", type=float, default=0.01, help="share of deliberately bad rows (sample)")
-        parser.add_argument("--seed", type=int, default=1)
         parser.add_argument("--language", default="zh-hans")
 
     def handle(self, *args, verb, **opts):
@@ -90,16 +87,6 @@ class Command(BaseCommand):
 
     def do_template(self, opts):
         self._output(opts, ledger.template_xlsx(opts["kind"]))
-
-    def do_sample(self, opts):
-        from civicgrid.demo.ledgers import people_ledger
-
-        addresses = list(Building.objects.order_by("id").values_list("address", flat=True)[:5000])
-        if not addresses:
-            raise CommandError("no buildings: run `civicgrid demo` first")
-        sample = people_ledger(addresses, opts["rows"], bad_share=opts["bad"], seed=opts["seed"],
-                               id_offset=900_000 + opts["seed"] * 1_000_000)
-        self._output(opts, ledger.write_xlsx(sample.header, sample.rows, title="people"))
 
     def do_export(self, opts):
         actor = self._actor(opts)

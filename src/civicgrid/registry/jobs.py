@@ -1,4 +1,5 @@
-"""Background jobs of the areas app (huey; picked up by `civicgrid run_huey`)."""
+"""Background jobs of the register (huey): the households and population of every area, rolled up
+from the registered buildings."""
 
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task

@@ -1,0 +1,216 @@
+"""Post scores (岗位评价): supervisors, shift leaders and dispatchers scored per person from the
+case history, with the weights of ``ScoreRule`` and the grade bands of ``GradeBand``
+(definitions in docs/cases.md)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+from django.db.models import Q
+
+from civicgrid.accounts.models import Membership
+from civicgrid.accounts.roles import Role
+from civicgrid.core import workcalendar
+from civicgrid.core.periods import Period
+
+from .. import sla
+from ..models import Case, CaseEvent, CaseTask, ScoreRule
+from .figures import (
+    NOT_DUE,
+    OUTSIDE_CHANNELS,
+    PATROL_KINDS,
+    CaseFigures,
+    Row,
+    _in,
+    _prefix_q,
+    assignments,
+    by_area,
+    by_unit,
+    grade,
+    grade_bands,
+    ratio,
+    score_rules,
+    totals,
+    weighted_score,
+)
+
+
+# --- posts ----------------------------------------------------------------------------------------
+def _people(role: str, prefixes) -> dict:
+    """user → (user, [membership area codes], unit) for active memberships of ``role`` in the prefixes."""
+    out: dict = {}
+    for m in (Membership.objects.filter(role=role, active=True, user__is_active=True)
+              .select_related("user", "unit").order_by("user__username")):
+        if not _in(m.area_code, prefixes):
+            continue
+        entry = out.setdefault(m.user_id, [m.user, [], m.unit])
+        entry[1].append(m.area_code)
+    return out
+
+
+def _person_row(post: str, user, values: dict, counts: dict, rules, bands) -> Row:
+    score = weighted_score(values, rules)
+    name = user.display_name or user.get_username()
+    return Row(key=user.get_username(), name=name, kind=str(post), kind_label=str(ScoreRule.Post(post).label), values=values,
+               counts=counts, score=score, grade=grade(score, bands))
+
+
+def _task_rates(kind: str, period: Period, user, codes) -> tuple[int, int]:
+    """Tasks of ``kind`` due in the period that were the supervisor's: done by them, or still open
+    in their area. On time: done by them by the due time."""
+    area_q = Q()
+    for code in codes:
+        area_q |= Q(area_code__startswith=code)
+    qs = (CaseTask.objects.filter(kind=kind, due_at__gte=period.start, due_at__lt=period.end)
+          .exclude(outcome=CaseTask.Outcome.CANCELLED)
+          .filter(Q(done_by=user) | (Q(done_by__isnull=True) & area_q)))
+    den = on_time = 0
+    for done_by, done_at, due_at in qs.values_list("done_by_id", "done_at", "due_at"):
+        den += 1
+        on_time += done_by == user.pk and done_at is not None and done_at <= due_at
+    return on_time, den
+
+
+def supervisors(period: Period, prefixes=None) -> list[Row]:
+    """监督员: valid reports ×40 % + (1 − missed) ×20 % + on-time confirmations ×20 % + checks ×20 %."""
+    rules, bands = score_rules(ScoreRule.Post.SUPERVISOR), grade_bands()
+    rows = []
+    for user, codes, _unit in _people(Role.SUPERVISOR, prefixes).values():
+        in_period = Q(reported_at__gte=period.start, reported_at__lt=period.end)
+        reports = Case.objects.filter(in_period, channel=Case.Channel.PATROL, reporter=user)
+        n_reports = reports.count()
+        valid = reports.filter(registered_at__isnull=False).count()
+        missed = Case.objects.filter(in_period, _prefix_q(codes), channel__in=OUTSIDE_CHANNELS,
+                                     cls__kind__in=PATROL_KINDS, registered_at__isnull=False).count()
+        confirm_ok, confirm_n = _task_rates(CaseTask.Kind.CONFIRM, period, user, codes)
+        check_ok, check_n = _task_rates(CaseTask.Kind.CHECK, period, user, codes)
+        values = {
+            "valid_report_rate": ratio(valid, n_reports),
+            "missed_report_rate": ratio(missed, missed + valid),
+            "confirm_on_time_rate": ratio(confirm_ok, confirm_n),
+            "check_on_time_rate": ratio(check_ok, check_n),
+        }
+        counts = {"reports": n_reports, "valid_reports": valid, "missed_reports": missed, "confirms": confirm_n,
+                  "confirms_on_time": confirm_ok, "checks": check_n, "checks_on_time": check_ok}
+        rows.append(_person_row(ScoreRule.Post.SUPERVISOR, user, values, counts, rules, bands))
+    return rows
+
+
+def shift_leaders(period: Period, prefixes=None) -> list[Row]:
+    """值班长: on-time registrations ×25 % + accurate registrations ×40 % + on-time closing ×35 %."""
+    rules, bands = score_rules(ScoreRule.Post.SHIFT_LEADER), grade_bands()
+    limit_hours = sla.step_minutes("register") / 60
+    rows = []
+    for user, _codes, _unit in _people(Role.SHIFT_LEADER, prefixes).values():
+        registered = Case.objects.filter(registered_by=user, registered_at__gte=period.start,
+                                         registered_at__lt=period.end)
+        reclass_after = defaultdict(list)
+        for case_id, at in CaseEvent.objects.filter(case__in=registered, kind=CaseEvent.Kind.RECLASSIFIED) \
+                .values_list("case_id", "at"):
+            reclass_after[case_id].append(at)
+        n = on_time = accurate = 0
+        for pk, reported_at, registered_at, status, reclassified in registered.values_list(
+                "pk", "reported_at", "registered_at", "status", "reclassified"):
+            n += 1
+            on_time += registered_at <= workcalendar.add_working_time(reported_at, hours=limit_hours)
+            corrected = reclassified or any(at > registered_at for at in reclass_after.get(pk, ()))
+            accurate += status not in NOT_DUE and not corrected
+        due = closed_ok = 0
+        for a in assignments(period, case_filter=Q(registered_by=user)):
+            due += 1
+            closed_ok += a.closed_in(period) and a.on_time
+        values = {
+            "register_on_time_rate": ratio(on_time, n),
+            "register_accuracy_rate": ratio(accurate, n),
+            "close_on_time_rate": ratio(closed_ok, due),
+        }
+        counts = {"registered": n, "registered_on_time": on_time, "registered_accurately": accurate, "due": due,
+                  "closed_on_time": closed_ok}
+        rows.append(_person_row(ScoreRule.Post.SHIFT_LEADER, user, values, counts, rules, bands))
+    return rows
+
+
+def _dispatch_stats(period: Period, user_ids) -> dict:
+    """Per dispatcher: dispatches in the period, on time (within the 'dispatch' step limit after the
+    case last became ready for dispatch), accurate (not followed by a send-back before the next dispatch)."""
+    limit_hours = sla.step_minutes("dispatch") / 60
+    mine = list(CaseEvent.objects.filter(kind=CaseEvent.Kind.DISPATCHED, actor_id__in=user_ids,
+                                         at__gte=period.start, at__lt=period.end)
+                .values_list("id", "case_id", "actor_id", "at"))
+    case_ids = {c for _i, c, _a, _t in mine}
+    history = defaultdict(list)
+    for row in CaseEvent.objects.filter(case_id__in=case_ids).filter(
+            Q(to_status=Case.Status.REGISTERED) | Q(kind__in=[CaseEvent.Kind.DISPATCHED, CaseEvent.Kind.SENT_BACK])
+    ).values_list("case_id", "id", "at", "kind", "to_status").order_by("case_id", "at", "id"):
+        history[row[0]].append(row[1:])
+    stats = {uid: {"dispatches": 0, "on_time": 0, "accurate": 0} for uid in user_ids}
+    for event_id, case_id, actor_id, at in mine:
+        events = history[case_id]
+        ready = [t for i, t, kind, to in events if to == Case.Status.REGISTERED and (t, i) < (at, event_id)]
+        after = [kind for i, t, kind, to in events if kind in (CaseEvent.Kind.DISPATCHED, CaseEvent.Kind.SENT_BACK)
+                 and (t, i) > (at, event_id)]
+        s = stats[actor_id]
+        s["dispatches"] += 1
+        if ready and at <= workcalendar.add_working_time(max(ready), hours=limit_hours):
+            s["on_time"] += 1
+        if not after or after[0] != CaseEvent.Kind.SENT_BACK:
+            s["accurate"] += 1
+    return stats
+
+
+def dispatchers(period: Period, prefixes=None) -> list[Row]:
+    """派遣员: dispatch count score ×20 % + on-time dispatches ×40 % + accurate dispatches ×40 %.
+    The count score compares with the busiest dispatcher of the same centre (= 100)."""
+    rules, bands = score_rules(ScoreRule.Post.DISPATCHER), grade_bands()
+    listed = _people(Role.DISPATCHER, prefixes)
+    everyone = _people(Role.DISPATCHER, None)  # colleagues of the same centre set the maximum
+    stats = _dispatch_stats(period, list(everyone))
+    busiest = defaultdict(int)
+    for uid, (_user, _codes, unit) in everyone.items():
+        busiest[unit.pk if unit else None] = max(busiest[unit.pk if unit else None], stats[uid]["dispatches"])
+    rows = []
+    for uid, (user, _codes, unit) in listed.items():
+        s = stats[uid]
+        top = busiest[unit.pk if unit else None]
+        values = {
+            "dispatch_count_score": min(1.0, s["dispatches"] / top) if top else None,
+            "dispatch_on_time_rate": ratio(s["on_time"], s["dispatches"]),
+            "dispatch_accuracy_rate": ratio(s["accurate"], s["dispatches"]),
+        }
+        counts = {"dispatches": s["dispatches"], "dispatched_on_time": s["on_time"],
+                  "dispatched_accurately": s["accurate"]}
+        rows.append(_person_row(ScoreRule.Post.DISPATCHER, user, values, counts, rules, bands))
+    return rows
+
+
+def by_post(period: Period, prefixes=None) -> list[Row]:
+    return supervisors(period, prefixes) + shift_leaders(period, prefixes) + dispatchers(period, prefixes)
+
+
+@dataclass
+class Evaluation:
+    period: Period
+    totals: CaseFigures
+    units: list[Row]
+    areas: list[Row]
+    posts: list[Row]
+
+    def as_dict(self) -> dict:
+        return {
+            "period": {"kind": self.period.kind, "key": self.period.key, "start": self.period.start.isoformat(),
+                       "end": self.period.end.isoformat()},
+            "totals": self.totals.as_dict(),
+            "units": [r.as_dict() for r in self.units],
+            "areas": [r.as_dict() for r in self.areas],
+            "posts": [r.as_dict() for r in self.posts],
+        }
+
+
+def evaluate(period: Period, prefixes=None) -> Evaluation:
+    """Everything of the page: streets and communities, or communities and grids inside a community."""
+    levels = ("community", "grid") if prefixes and all(len(p) >= 12 for p in prefixes) else ("street", "community")
+    return Evaluation(period, totals(period, prefixes), by_unit(period, prefixes),
+                      by_area(period, prefixes, levels=levels), by_post(period, prefixes))
+
+

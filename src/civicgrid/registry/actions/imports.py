@@ -1,0 +1,116 @@
+"""Ledger imports (台账导入): preview, commit (all or nothing), discard."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from civicgrid.core import audit, crypto
+from civicgrid.core.access import require_capability
+from civicgrid.core.errors import Conflict, NotPermitted, UserError
+from civicgrid.core.history import actor_name
+from civicgrid.registry.capabilities import REGISTRY_IMPORT
+
+from .. import ledger
+from ..models import (
+    ImportBatch,
+)
+from .common import (
+    lock,
+)
+
+# --- ledger import ----------------------------------------------------------------------------
+IMPORT_CONTEXT = "registry.import.file"
+
+
+def _rejected_changed(batch: ImportBatch, checked) -> bool:
+    return [r["row"] for r in batch.rejected] != [r.number for r in checked.rejected]
+
+
+def _lock_previewed_batch(batch: ImportBatch, actor, not_owner: str) -> ImportBatch:
+    """The batch, row-locked, if the actor uploaded it and it is still waiting for a decision."""
+    locked = lock(batch)
+    if locked.created_by_id != getattr(actor, "pk", None):
+        raise NotPermitted(not_owner)
+    if locked.status != ImportBatch.Status.PREVIEWED:
+        raise Conflict(_("This ledger was already %(status)s.") % {"status": locked.get_status_display()})
+    return locked
+
+
+def do_preview_import(*, actor, data: bytes, filename: str, kind: str) -> ImportBatch:
+    """Check a ledger file and keep it (encrypted) for the commit; nothing enters the register.
+
+    A file that cannot be read at all raises UserError naming the problem.
+    """
+    require_capability(actor, REGISTRY_IMPORT)
+    try:
+        checked = ledger.check_ledger(data, filename, kind, actor)
+    except ledger.LedgerError as exc:
+        raise UserError(str(exc), field="file")
+    with transaction.atomic():
+        batch = ImportBatch.objects.create(
+            kind=kind, filename=(filename or "")[-200:], sha256=hashlib.sha256(data).hexdigest(),
+            created_by=actor if getattr(actor, "pk", None) else None, created_by_name=actor_name(actor) or "system",
+            total_rows=checked.total, accepted_rows=len(checked.accepted), rejected_rows=len(checked.rejected),
+            rejected=checked.rejected_json(), warnings=[str(w) for w in checked.warnings],
+            payload_enc=crypto.encrypt(base64.b64encode(data).decode("ascii"), context=IMPORT_CONTEXT),
+        )
+        audit.record("registry.import.preview", actor=actor, obj=batch, detail={
+            "kind": kind, "rows": checked.total, "accepted": len(checked.accepted),
+            "rejected": len(checked.rejected)})
+    return batch
+
+
+def do_commit_import(batch: ImportBatch, *, actor, progress=None) -> ImportBatch:
+    """Write every accepted row of a previewed ledger, or nothing.
+
+    The file is checked again inside the transaction; if the register changed so that other
+    rows would now be rejected, nothing is written and the user is asked to preview again.
+    """
+    require_capability(actor, REGISTRY_IMPORT)
+    try:
+        return _commit_import(batch, actor, progress)
+    except IntegrityError:
+        # another import or registration took the same ID number after our check
+        raise Conflict(_("The register changed while the ledger was being written; nothing was written. "
+                         "Upload the file again to see the new preview."))
+
+
+def _commit_import(batch: ImportBatch, actor, progress) -> ImportBatch:
+    with transaction.atomic():
+        locked = _lock_previewed_batch(batch, actor, _("Only the person who uploaded a ledger can write it."))
+        data = base64.b64decode(crypto.decrypt(locked.payload_enc, context=IMPORT_CONTEXT))
+        try:
+            checked = ledger.check_ledger(data, locked.filename, locked.kind, actor)
+        except ledger.LedgerError as exc:
+            raise UserError(str(exc), field="file")
+        if _rejected_changed(locked, checked):
+            raise Conflict(_("The register changed since the preview: %(n)s rows would now be rejected "
+                             "instead of %(m)s. Upload the file again to see the new preview.") % {
+                "n": len(checked.rejected), "m": locked.rejected_rows})
+        if not checked.accepted:
+            raise UserError(_("No row of this ledger can be written."), field="file")
+        written = ledger.write_ledger(checked, actor, progress)
+        locked.status = ImportBatch.Status.COMMITTED
+        locked.written_rows = written
+        locked.payload_enc = ""  # the file is not kept once written
+        locked.finished_at = timezone.now()
+        locked.save()
+        audit.record("registry.import.commit", actor=actor, obj=locked,
+                     detail={"kind": locked.kind, "written": written, "rejected": locked.rejected_rows})
+    return locked
+
+
+def do_discard_import(batch: ImportBatch, *, actor) -> ImportBatch:
+    with transaction.atomic():
+        locked = _lock_previewed_batch(batch, actor, _("Only the person who uploaded a ledger can discard it."))
+        locked.status = ImportBatch.Status.DISCARDED
+        locked.payload_enc = ""
+        locked.finished_at = timezone.now()
+        locked.save()
+        audit.record("registry.import.discard", actor=actor, obj=locked)
+    return locked
