@@ -8,10 +8,12 @@ import pytest
 
 from civicgrid.cases import actions
 from civicgrid.cases.models import Case, ScoreRule
+from civicgrid.core.errors import UserError
 from civicgrid.core.models import AuditLog
 from civicgrid.core.scoping import SYSTEM
 from civicgrid.registry import actions as registry_actions
-from civicgrid.registry.models import ComponentClass
+from civicgrid.registry.catalogues import seed_catalogues
+from civicgrid.registry.models import ComponentClass, InfoClass, InfoItem
 
 from .conftest import GRID, OTHER_STREET_GRID, centre_of
 from .test_open311 import V2, assert_spec_error, post_form, report
@@ -26,7 +28,8 @@ def street_key(org):
 def _building_and_component(org, grid_code: str, n: int):
     lon, lat = centre_of(org["tree"][grid_code])
     building = registry_actions.do_create_building(actor=SYSTEM, address=f"测试路{n}号", lon=lon, lat=lat)
-    cls = ComponentClass.objects.order_by("code").first()
+    seed_catalogues(ComponentClass, InfoClass, InfoItem)
+    cls = ComponentClass.objects.get(major="01", sub="01")
     component = registry_actions.do_create_component(actor=SYSTEM, cls=cls, lon=lon, lat=lat)
     return building, component
 
@@ -73,7 +76,7 @@ def test_case_rule_data_is_read_only_in_the_admin(org, client):
     assert rule.weight == before
     # The weights change only through the action behind 考核规则: checked and audited.
     weights = {r.indicator: "0" for r in ScoreRule.objects.filter(post=ScoreRule.Post.UNIT)}
-    with pytest.raises(Exception):
+    with pytest.raises(UserError):
         actions.do_set_score_weights(actor=admin, post=ScoreRule.Post.UNIT, weights=weights)  # adds up to 0
     assert not AuditLog.objects.filter(action="cases.evaluation.weights").exists()
 

@@ -4,9 +4,10 @@ button is shown exactly when its action would succeed; history is append-only; t
 from __future__ import annotations
 
 import datetime as dt
+from functools import partial
 
 import pytest
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 
 from civicgrid.cases import actions
 from civicgrid.cases.models import Case, CaseEvent, Extension
@@ -88,12 +89,12 @@ def test_a_button_shows_exactly_when_its_action_goes_through(org, garbage):
             fresh = Case.objects.select_related("cls", "lead_unit").get(pk=case.pk)
             shown = buttons(user, fresh)
             for step, call in STEP_CALLS.items():
-                assert shown[step] == _succeeds(lambda: call(fresh, user, org)), (state, who, step)
+                assert shown[step] == _succeeds(partial(call, fresh, user, org)), (state, who, step)
                 checked += 1
             pending = Extension.objects.filter(case=case, status=Extension.Status.PENDING).first()
             if pending is not None:
                 assert shown["decide_extension"] == _succeeds(
-                    lambda: actions.do_decide_extension(pending, actor=user, grant=True)), (state, who)
+                    partial(actions.do_decide_extension, pending, actor=user, grant=True)), (state, who)
             else:
                 assert not shown["decide_extension"]
     assert checked == len(cases) * len(org["people"]) * len(STEP_CALLS)
@@ -123,7 +124,7 @@ def test_case_history_refuses_update_and_delete_in_python_and_in_the_database(or
         CaseEvent.objects.update(note="changed")
     with pytest.raises(AppendOnlyError):
         CaseEvent.objects.all().delete()
-    with pytest.raises(Exception), transaction.atomic(), connection.cursor() as cursor:
+    with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(f"UPDATE {CaseEvent._meta.db_table} SET note = 'changed'")
     assert CaseEvent.objects.get().note == event.note
 

@@ -74,7 +74,8 @@ def test_traffic_light_against_a_target():
     assert indicators.traffic_light(0.94, 0.93) == "met"
     assert indicators.traffic_light(0.90, 0.93) == "near"
     assert indicators.traffic_light(0.50, 0.93) == "missed"
-    assert indicators.traffic_light(12, 10, higher_is_better=False) == "near"
+    assert indicators.traffic_light(10.4, 10, higher_is_better=False) == "near"
+    assert indicators.traffic_light(12, 10, higher_is_better=False) == "missed"
     assert indicators.traffic_light(None, 0.93) == ""
 
 

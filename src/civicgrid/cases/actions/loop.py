@@ -174,8 +174,6 @@ def do_request_extension(case: Case, *, actor, work_hours, reason: str) -> Exten
     with transaction.atomic():
         locked = lock(case)
         CASE_FLOW.require(actor, locked, "extend")
-        if locked.extensions.filter(status=Extension.Status.PENDING).exists():
-            raise Conflict(_("An extension request is already waiting for approval."))
         ext = Extension.objects.create(case=locked, unit=locked.lead_unit, work_hours=hours, reason=reason,
                                        requested_by=actor_row(actor), requested_at=timezone.now())
         CASE_FLOW.advance(locked, "extend", actor=actor, unit=locked.lead_unit, note=f"+{hours:g}h {reason}",
