@@ -60,7 +60,7 @@ def _user_facing_modules() -> list[Path]:
         if "migrations" in path.parts or "management" in path.parts:
             continue
         if name in ("views.py", "api.py", "public_views.py") or name.endswith(("_views.py", "_api.py")) \
-                or name.startswith("open311"):
+                or "open311" in path.parts:
             out.append(path)
     return out
 

@@ -25,7 +25,7 @@ plugins.menu_entry("admin", _("Open311 keys"), "open311:keys", CASES_MANAGE, ord
 
 plugins.urls("cases/", "civicgrid.cases.urls", order=60)
 plugins.urls("public/", "civicgrid.cases.public_views", namespace="public", order=61)
-plugins.urls("open311/", "civicgrid.cases.open311_urls", order=62)
+plugins.urls("open311/", "civicgrid.cases.open311.urls", order=62)
 # Cases first: the URL resolver tries patterns in order, and filing (POST /api/cases/, the 12345
 # system's and Open311 intake) is the busiest call. Evaluation before /cases/{id}.
 plugins.api_router("/cases/evaluation/", "civicgrid.cases.evaluation_api:router", order=1)

@@ -170,6 +170,11 @@ def visible_open311_keys(user) -> QuerySet[Open311Key]:
     return restrict(qs, user, "area_code", CASES_MANAGE)
 
 
+def access_open311_key(user, pk) -> Open311Key:
+    """A key of the areas the user manages (a key for anywhere only with unlimited scope)."""
+    return access_object(Open311Key, user, capability=CASES_MANAGE, pk=pk)
+
+
 def extension_queue(user) -> QuerySet[Extension]:
     qs = Extension.objects.filter(status=Extension.Status.PENDING).select_related("case", "unit")
     if getattr(user, "is_superuser", False):
@@ -328,7 +333,7 @@ def active_unit(*, code: str | None = None, pk=None) -> OrgUnit | None:
 def public_requests() -> QuerySet[Case]:
     """The service requests the GeoReport v2 feed publishes: cases from the public channels (never
     their reporters' data: the feed's serializer picks the fields)."""
-    from .open311 import FEED_CHANNELS
+    from .open311.spec import FEED_CHANNELS
 
     return Case.objects.filter(channel__in=FEED_CHANNELS).select_related("cls", "lead_unit", "merged_into")
 

@@ -191,6 +191,24 @@ def do_bulk_create_facilities(rows: list[dict], *, actor, source: str, district_
     return {"created": len(objs), "outside": outside, "existing": dup}
 
 
+def do_offer_services(offers: dict[int, list[int]], *, actor, area_code: str = "") -> int:
+    """Service items offered at facilities, many at once: facility id → service item ids (added to
+    what each offers already). Facilities outside the actor's jurisdiction are refused. One
+    transaction, one audit row."""
+    facilities = {f.pk: f for f in Facility.objects.filter(pk__in=list(offers)).only("pk", "area_code")}
+    for pk in offers:
+        if pk not in facilities:
+            raise UserError(_("Facility %(pk)s does not exist.") % {"pk": pk}, field="facility")
+        ensure_in_scope(actor, facilities[pk].area_code, CIRCLE_EDIT)
+    through = Facility.services.through
+    links = [through(facility_id=pk, serviceitem_id=item) for pk, items in offers.items() for item in items]
+    with transaction.atomic():
+        through.objects.bulk_create(links, ignore_conflicts=True)
+        audit.record("circle.facility.offer_services", actor=actor, object_type="circle.facility",
+                     area_code=area_code, detail={"facilities": len(offers), "links": len(links)})
+    return len(links)
+
+
 # --- walking networks ------------------------------------------------------------------------------
 def _pack(graph: WalkGraph) -> bytes:
     buf = io.BytesIO()

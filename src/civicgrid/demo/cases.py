@@ -28,7 +28,6 @@ from civicgrid.accounts.models import Membership, OrgUnit, User
 from civicgrid.accounts.roles import Role
 from civicgrid.areas.models import Area
 from civicgrid.cases import actions
-from civicgrid.cases.catalogue import ensure_catalogue
 from civicgrid.cases.models import Case, CaseClass, CaseTask, Extension
 from civicgrid.core import workcalendar
 from civicgrid.core.errors import UserError
@@ -418,7 +417,6 @@ class Generator:
 def load_cases(seed: int = 1, *, root_code: str = DISTRICT_CODE, count: int | None = None, scale: int = 1,
                weeks: int = WEEKS, progress: Callable[[str], None] = print) -> dict[str, int]:
     """About ``CASES_PER_SCALE × scale`` cases over the past ``weeks`` weeks; then the deadline job."""
-    ensure_catalogue()
     count = CASES_PER_SCALE * scale if count is None else count
     if count <= 0:
         return {}

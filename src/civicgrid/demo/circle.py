@@ -85,13 +85,11 @@ def load_circle(seed: int = 1, *, root_code: str, progress: Callable[[str], None
     items_by_cat: dict[str, list[ServiceItem]] = {}
     for item in ServiceItem.objects.select_related("category"):
         items_by_cat.setdefault(item.category.code, []).append(item)
-    through = Facility.services.through
-    links = []
+    offers = {}
     for facility in Facility.objects.filter(source=Facility.Source.DEMO, kind__in=list(SERVICES),
                                             area_code__startswith=root_code):
-        for item in rng.sample(items_by_cat.get(SERVICES[facility.kind], []), 3):
-            links.append(through(facility_id=facility.pk, serviceitem_id=item.pk))
-    through.objects.bulk_create(links, ignore_conflicts=True)
+        offers[facility.pk] = [item.pk for item in rng.sample(items_by_cat.get(SERVICES[facility.kind], []), 3)]
+    actions.do_offer_services(offers, actor=SYSTEM, area_code=root_code)
     # Resident units opening their facilities at off-peak times (R-CIR-5).
     units = list(Organisation.objects.filter(kind=Organisation.Kind.RESIDENT_UNIT, area_code__startswith=root_code,
                                              lon__isnull=False).order_by("id")[: 2 * len(communities)])

@@ -17,17 +17,14 @@ from collections import Counter
 from collections.abc import Callable
 
 from django.db import transaction
-from django.utils.translation import gettext as _
 from shapely.geometry import shape
 
 from civicgrid.areas.index import locate_many
 from civicgrid.areas.models import Area
-from civicgrid.core import audit
-from civicgrid.core.errors import Conflict
 from civicgrid.core.idnumber import make_uscc, normalise_phone, validate_uscc
-from civicgrid.core.models import next_serial
 from civicgrid.core.scoping import SYSTEM
-from civicgrid.registry.models import Building, Component, ComponentClass, Organisation
+from civicgrid.registry import actions as registry_actions
+from civicgrid.registry.models import Building, ComponentClass, Organisation
 
 from .layout import COMPOUND_WORDS, DISTRICT_CODE, ROAD_WORDS
 from .names import person_name, work_phone
@@ -92,24 +89,13 @@ def load_components(seed: int = 1, *, root_code: str = DISTRICT_CODE,
     located = locate_many([w[2] for w in wanted], [w[3] for w in wanted]) if wanted else []
     placed = [(code, w) for code, w in zip(located, wanted, strict=True) if code == w[0]]  # the position decides
     states, weights = zip(*STATES, strict=True)
-    with transaction.atomic():
-        first: dict[str, int] = {}
-        for district_class, count in sorted(Counter(g[:6] + c for g, (_g, c, _x, _y) in placed).items()):
-            first[district_class] = next_serial(f"component:{district_class}", count)
-            if first[district_class] + count - 1 > 999_999:
-                raise Conflict(_("The serial numbers of this class in this district are used up."))
-        rows = []
-        for grid_code, (_g, class_code, lon, lat) in placed:
-            key = grid_code[:6] + class_code
-            serial, first[key] = first[key], first[key] + 1
-            cls = classes[class_code]
-            owner, maintainer = OWNERS.get(cls.department, OWNERS["other"])
-            rows.append(Component(code=f"{key}{serial:06d}", cls=cls, lon=lon, lat=lat, area_code=grid_code,
-                                  owner_unit=owner, maintainer_unit=maintainer,
-                                  state=rng.choices(states, weights)[0]))
-        Component.objects.bulk_create(rows, batch_size=2000)
-        audit.record("demo.components.bulk_create", actor=SYSTEM, object_type="registry.component",
-                     area_code=root_code, detail={"seed": seed, "count": len(rows)})
+    rows = []
+    for _grid_code, (_g, class_code, lon, lat) in placed:
+        cls = classes[class_code]
+        owner, maintainer = OWNERS.get(cls.department, OWNERS["other"])
+        rows.append({"cls": cls, "lon": lon, "lat": lat, "owner_unit": owner, "maintainer_unit": maintainer,
+                     "state": rng.choices(states, weights)[0]})
+    registry_actions.do_bulk_create_components(rows, actor=SYSTEM, area_code=root_code)
     progress(f"components: {len(rows):,} in {len(grids):,} grids")
     return len(rows)
 
@@ -193,13 +179,12 @@ def load_organisations(seed: int = 1, *, root_code: str = DISTRICT_CODE,
                 others.append(at(rng.choice(inside), kind=Organisation.Kind.ENTERPRISE, name=name,
                                  credit_code=credit_code(prefix, district), employees=staff))
     with transaction.atomic():
-        Organisation.objects.bulk_create(list(committees.values()), batch_size=2000)
+        registry_actions.do_bulk_create_organisations(list(committees.values()), actor=SYSTEM, area_code=root_code)
         for community, branch in branches:
             branch.parent = committees.get(community)
-        Organisation.objects.bulk_create(others + [b for _c, b in branches], batch_size=2000)
+        registry_actions.do_bulk_create_organisations(others + [b for _c, b in branches], actor=SYSTEM,
+                                                      area_code=root_code)
         count = len(committees) + len(others) + len(branches)
-        audit.record("demo.organisations.bulk_create", actor=SYSTEM, object_type="registry.organisation",
-                     area_code=root_code, detail={"seed": seed, "count": count})
     kinds = Counter(o.kind for o in [*committees.values(), *others, *(b for _c, b in branches)])
     progress("organisations: " + ", ".join(f"{kind} {n:,}" for kind, n in sorted(kinds.items())))
     return count

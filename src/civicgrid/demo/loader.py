@@ -156,7 +156,7 @@ def _load_staff(district: Area) -> list[DemoAccount]:
     User.objects.filter(pk=admin.pk).update(is_superuser=True, is_staff=True)
     accounts.append(DemoAccount("admin", _("superuser"), "Django admin", "系统管理员"))
 
-    # Every street, community and grid gets its own staff, bulk-created (same rules as the actions).
+    # Every street, community and grid gets its own staff, in one bulk action.
     staff = []
     for area, role, prefix in (
         [(s, Role.STREET_ADMIN, "jd") for s in streets[2:]]
@@ -165,17 +165,8 @@ def _load_staff(district: Area) -> list[DemoAccount]:
         + [(g, Role.GRID_HEAD, "wz") for g in grids[1:]]
     ):
         name = area.responsible_name if role != Role.GRID_HEAD else person_name(rng)
-        staff.append((User(username=f"{prefix}{area.code}", password=password_hash,
-                           display_name=name or f"{area.name}{Role(role).label}"), role, area))
-    User.objects.bulk_create([u for u, _, _ in staff], batch_size=2000)
-    users = {u.username: u for u in User.objects.filter(username__in=[u.username for u, _, _ in staff])}
-    Membership.objects.bulk_create(
-        [Membership(user=users[u.username], role=role, area=area, area_code=area.code) for u, role, area in staff],
-        batch_size=2000,
-    )
-    from civicgrid.core import audit
-
-    audit.record("demo.staff.bulk_create", actor=SYSTEM, area_code=district.code, detail={"count": len(staff)})
+        staff.append((f"{prefix}{area.code}", name or f"{area.name}{Role(role).label}", role, area))
+    account_actions.do_bulk_create_staff(staff, actor=SYSTEM, password_hash=password_hash, area_code=district.code)
     return accounts
 
 

@@ -210,6 +210,11 @@ def visible_houses(user) -> QuerySet[House]:
     return restrict(House.objects.select_related("building", "landlord"), user, capability=REGISTRY_VIEW)
 
 
+def access_house(user, pk) -> House:
+    return access_object(House.objects.select_related("building", "landlord"), user, capability=REGISTRY_VIEW,
+                         pk=pk)
+
+
 ID_LIKE = re.compile(r"^\d{17}[\dXx]$")
 
 

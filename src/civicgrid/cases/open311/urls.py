@@ -3,7 +3,8 @@
 
 from django.urls import path, re_path
 
-from . import open311, open311_keys
+from . import keys as open311_keys
+from . import views as open311
 
 app_name = "open311"
 FMT = r"\.(?P<fmt>json|xml)$"

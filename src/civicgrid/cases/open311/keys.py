@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import messages
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
@@ -16,7 +16,7 @@ from civicgrid.core.decorators import capability_required
 from civicgrid.core.errors import UserError
 from civicgrid.core.forms import StyledFormMixin
 
-from . import actions, queries
+from .. import actions, queries
 
 
 class KeyForm(StyledFormMixin, forms.Form):
@@ -67,7 +67,7 @@ def keys_page(request):
 @require_POST
 @capability_required(CASES_MANAGE)
 def revoke_key(request, pk: int):
-    row = get_object_or_404(queries.visible_open311_keys(request.user), pk=pk)
+    row = queries.access_open311_key(request.user, pk)
     if row.active:
         actions.do_revoke_open311_key(row, actor=request.user)
         messages.success(request, _("Key %(name)s (%(prefix)s…) revoked; clients using it now get 403.")
