@@ -3,18 +3,9 @@ only through the catalogue's migrations and the actions behind the page 考核�
 
 from django.contrib import admin
 
+from civicgrid.core.admin import ReadOnlyAdmin
+
 from .models import CaseClass, GradeBand, ScoreRule, StepLimit
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(CaseClass)

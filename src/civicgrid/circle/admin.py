@@ -1,20 +1,12 @@
 from django.contrib import admin
 
+from civicgrid.core.admin import ReadOnlyAdmin
+
 from .models import AccessRun, Facility, Provider, ServiceCategory, ServiceItem, WalkNetwork
 
-
-class ReadOnly(admin.ModelAdmin):
-    """Facilities, networks, runs and providers change only through ``circle.actions`` (audit,
-    scope, recomputation); the admin shows them."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+# Facilities, networks, runs and providers change only through ``circle.actions`` (audit, scope,
+# recomputation); the admin shows them.
+ReadOnly = ReadOnlyAdmin
 
 
 @admin.register(ServiceCategory)

@@ -3,11 +3,9 @@ from django.contrib import admin
 from .models import AuditLog
 
 
-@admin.register(AuditLog)
-class AuditLogAdmin(admin.ModelAdmin):
-    list_display = ("at", "actor_name", "action", "object_repr", "area_code", "outcome", "source_ip")
-    list_filter = ("outcome", "action")
-    search_fields = ("actor_name", "action", "object_repr", "area_code")
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Django's admin shows these rows and changes none: they change only through the apps' actions
+    (checked, scoped and audited) or, for catalogues, through migrations."""
 
     def has_add_permission(self, request):
         return False
@@ -17,3 +15,10 @@ class AuditLogAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(AuditLog)
+class AuditLogAdmin(ReadOnlyAdmin):
+    list_display = ("at", "actor_name", "action", "object_repr", "area_code", "outcome", "source_ip")
+    list_filter = ("outcome", "action")
+    search_fields = ("actor_name", "action", "object_repr", "area_code")

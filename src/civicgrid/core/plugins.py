@@ -207,6 +207,86 @@ def map_layers() -> list[MapLayer]:
     return sorted(_LAYERS, key=lambda layer: layer.order)
 
 
+# --- the work inbox ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class InboxItem:
+    """One piece of work waiting for a user, whatever app it comes from."""
+
+    kind: str  # "cases.dispatch", "counter.application", …
+    title: str
+    url: str
+    area_code: str = ""
+    arrived_at: object = None  # datetime
+    due_at: object = None  # datetime or None
+    state: str = ""  # "", "warn", "overdue" (``core.deadlines.clock``)
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class InboxQueue:
+    """A queue of an app's work that a post finds in its inbox. ``items`` is ``"module:function"``
+    taking (user, limit) and returning ``InboxItem``s, most urgent first; ``count`` (user) → int."""
+
+    key: str
+    label: object
+    items: str
+    count: str
+    capability: str | tuple[str, ...]
+    order: int = 100
+
+
+_INBOX: list[InboxQueue] = []
+
+
+def inbox_queue(key: str, label, *, items: str, count: str, capability: str | tuple[str, ...],
+                order: int = 100) -> None:
+    if not any(q.key == key for q in _INBOX):
+        _INBOX.append(InboxQueue(key, label, items, count, capability, order))
+
+
+def inbox_queues() -> list[InboxQueue]:
+    return sorted(_INBOX, key=lambda q: q.order)
+
+
+# --- indicators ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Indicator:
+    """A figure an app computes from its own data, for the dashboards of every level (``stats``).
+
+    ``compute`` is ``"module:function"`` taking (area-code prefix, ``core.periods.Period``) and
+    returning {lowest area code: (numerator, denominator)} for the areas under the prefix; levels
+    above add numerators and denominators up (Σ ÷ Σ, never a mean of rates). ``value = factor ×
+    numerator ÷ denominator``; a count has ``denominator`` 1 per area. ``higher_is_better`` says
+    which way is good; ``source`` names the seed document or rule it comes from."""
+
+    code: str  # "cases.closing_rate"
+    label: object
+    compute: str
+    unit: str = "%"  # "%", "count", "m²/100 households", …
+    factor: float = 100.0
+    higher_is_better: bool = True
+    source: str = ""
+    definition: object = ""  # numerator and denominator in words (the app's docs/ page has the detail)
+    capability: str = "view"
+    order: int = 100
+
+
+_INDICATORS: dict[str, Indicator] = {}
+
+
+def indicator(code: str, label, *, compute: str, **options) -> str:
+    _INDICATORS.setdefault(code, Indicator(code, label, compute, **options))
+    return code
+
+
+def indicators() -> list[Indicator]:
+    return sorted(_INDICATORS.values(), key=lambda i: (i.order, i.code))
+
+
 # --- collection --------------------------------------------------------------------------------
 DECLARATION_MODULES = ("capabilities", "plugin")
 _collected = False

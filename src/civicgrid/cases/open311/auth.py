@@ -74,20 +74,9 @@ class Open311Client:
         return self.get_username()
 
 
-class KeyReader:
+class KeyReader(Open311Client):
     """Reads of the register made for an Open311 key: the buildings and components of the key's
     area only (everywhere for a key without an area), through the register's own scoped queries."""
-
-    is_authenticated = True
-    is_active = True
-    is_superuser = False
-    pk = None
-
-    def __init__(self, key: Open311Key):
-        self.key = key
-
-    def get_username(self) -> str:
-        return f"open311:{self.key.name}"[:150]
 
     def scope_codes(self, capability: str | None = None) -> tuple[str, ...] | None:
         return (self.key.area_code,) if self.key.area_code else None
