@@ -97,12 +97,12 @@ def AppendOnly(table: str) -> migrations.RunPython:  # noqa: N802 - reads like a
         vendor = schema_editor.connection.vendor
         sql = {"sqlite": _SQLITE_UP, "postgresql": _PG_UP}.get(vendor)
         if sql:
-            schema_editor.execute(sql.format(table=table))
+            schema_editor.execute(sql.format(table=table), params=None)
 
     def backwards(apps, schema_editor):
         vendor = schema_editor.connection.vendor
         sql = {"sqlite": _SQLITE_DOWN, "postgresql": _PG_DOWN}.get(vendor)
         if sql:
-            schema_editor.execute(sql.format(table=table))
+            schema_editor.execute(sql.format(table=table), params=None)
 
     return migrations.RunPython(forwards, backwards, elidable=False)
