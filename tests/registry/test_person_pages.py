@@ -49,3 +49,43 @@ def test_changing_the_document_type_without_a_number_is_refused_beside_the_field
         "version": person.version})
     assert response.status_code == 200
     assert response.context["form"].errors["id_number"]
+
+
+def test_register_in_a_room_with_a_new_household_then_a_second_member_joins_it(people, building, client_for):
+    from civicgrid.registry.models import Household, House
+
+    house = actions.do_create_house(building, actor=SYSTEM, unit=2, floor=3, number="301")
+    c = client_for(people["grid"])
+    page = c.get(f"/registry/people/new/places/?building={building.pk}").content.decode()
+    assert f'<option value="{house.pk}">' in page and 'value="new"' in page
+    base = {"id_type": "resident_id", "phone": "", "residence": "registered", "building": building.pk,
+            "house": house.pk, "relation": "", "note": ""}
+    r = c.post("/registry/people/new/", base | {"name": "李建国", "id_number": ID_A, "household": "new",
+                                                "tags": ["elderly", "disabled"]})
+    assert r.status_code == 302, r.context["form"].errors if r.context else r
+    head = Person.objects.get(name="李建国")
+    assert head.house == house and head.household is not None and head.household.head == head
+    assert head.household.house == house
+    second = make_id_number("330106", dt.date(1952, 5, 1), 14, "F")
+    r = c.post("/registry/people/new/", base | {"name": "张桂兰", "id_number": second, "relation": "配偶",
+                                                "household": str(head.household.pk)})
+    assert r.status_code == 302
+    assert Person.objects.get(name="张桂兰").household == head.household
+    assert Household.objects.count() == 1 and House.objects.get().pk == house.pk
+
+
+def test_a_room_of_another_building_is_refused(people, building, client_for):
+    other = actions.do_create_building(actor=SYSTEM, address="文三街6号枫丹新村2幢", lon=120.006, lat=30.205)
+    house = actions.do_create_house(other, actor=SYSTEM, unit=1, floor=1, number="101")
+    r = client_for(people["grid"]).post("/registry/people/new/", {
+        "name": "李建国", "id_type": "resident_id", "id_number": ID_A, "residence": "registered",
+        "building": building.pk, "house": house.pk})
+    assert r.status_code == 200 and r.context["form"].errors["house"]
+    assert not Person.objects.exists()
+
+
+def test_service_groups_render_as_inline_checkboxes_with_their_labels(people, client_for):
+    page = client_for(people["grid"]).get("/registry/people/new/").content.decode()
+    assert '<fieldset class="mb-2" id="id_tags">' in page
+    assert page.count('class="form-check form-check-inline"') >= 6
+    assert 'for="id_tags_0">' in page
