@@ -52,7 +52,7 @@ def test_changing_the_document_type_without_a_number_is_refused_beside_the_field
 
 
 def test_register_in_a_room_with_a_new_household_then_a_second_member_joins_it(people, building, client_for):
-    from civicgrid.registry.models import Household, House
+    from civicgrid.registry.models import House, Household
 
     house = actions.do_create_house(building, actor=SYSTEM, unit=2, floor=3, number="301")
     c = client_for(people["grid"])

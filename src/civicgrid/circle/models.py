@@ -277,8 +277,34 @@ class ProviderEvent(models.Model):
     class Meta:
         ordering = ["provider", "at", "id"]
 
+    # What each step is called in the history a person reads (the action codes stay in the rows).
+    ACTION_LABELS = {
+        "apply": _("application filed"),
+        "approve": _("approved by the residents' council"),
+        "reject": _("rejected by the residents' council"),
+        "sign": _("agreement signed"),
+        "publish": _("published for residents"),
+        "rectify": _("rectification notice issued"),
+        "rectified": _("rectification accepted"),
+        "revoke": _("certification revoked"),
+        "review": _("reviewed by the supervision committee"),
+    }
+
     def __str__(self) -> str:
         return f"{self.action} {self.from_status}→{self.to_status}"
+
+    @property
+    def action_display(self) -> str:
+        label = self.ACTION_LABELS.get(self.action)
+        return str(label) if label is not None else self.action
+
+    @property
+    def from_display(self) -> str:
+        return str(Provider.Status(self.from_status).label) if self.from_status in Provider.Status.values else ""
+
+    @property
+    def to_display(self) -> str:
+        return str(Provider.Status(self.to_status).label) if self.to_status in Provider.Status.values else ""
 
     def save(self, *args, **kwargs):
         if self.pk is not None:

@@ -196,8 +196,11 @@ def provider(request, pk):
         return redirect("circle:provider", pk=obj.pk)
     steps = [s for s in STEP_FORMS.get(obj.status, [])
              if in_scope(request.user, obj.area_code, actions.TRANSITIONS[s][2])]
+    from civicgrid.areas.models import Area
+
     return render(request, "circle/provider.html", {
         "provider": obj, "events": obj.events.all(), "steps": steps,
+        "community": Area.objects.filter(code=obj.area_code).only("name").first(),
         "can_review": obj.status in ("published", "rectifying")
         and in_scope(request.user, obj.area_code, roles.CIRCLE_SUPERVISE),
     })
@@ -205,7 +208,11 @@ def provider(request, pk):
 
 @login_required
 def provider_apply(request):
-    form = ApplyForm(request.POST or None)
+    from civicgrid.areas.models import Area
+
+    communities = Area.objects.filter(level=Area.Level.COMMUNITY).select_related("parent").defer(
+        "boundary", "parent__boundary").order_by("code")
+    form = ApplyForm(request.POST or None, communities=communities)
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         try:
