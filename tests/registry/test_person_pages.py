@@ -89,3 +89,37 @@ def test_service_groups_render_as_inline_checkboxes_with_their_labels(people, cl
     assert '<fieldset class="mb-2" id="id_tags">' in page
     assert page.count('class="form-check form-check-inline"') >= 6
     assert 'for="id_tags_0">' in page
+
+
+def test_errors_name_the_field_by_its_label_not_its_internal_name(people, building, client_for):
+    import re
+
+    bad = ID_A[:17] + ("0" if ID_A[17] != "0" else "1")
+    r = client_for(people["grid"]).post("/registry/people/new/", {
+        "name": "李建国", "id_type": "resident_id", "id_number": bad, "phone": "abc", "residence": "registered",
+        "building": building.pk})
+    assert r.status_code == 200
+    text = re.sub(r"<script.*?</script>|<[^>]+>", " ", r.content.decode(), flags=re.S)
+    assert "身份证号" in text and "id_number" not in text and "phone:" not in text
+    assert not Person.objects.exists()
+
+
+def test_action_messages_lose_their_internal_field_names():
+    from django import forms
+
+    from civicgrid.core.errors import UserError
+    from civicgrid.core.forms import add_action_error, without_field_name
+
+    assert without_field_name("note: 请填写原因。", ["note"]) == "请填写原因。"
+    assert without_field_name("lon/lat（位置）：超出辖区。", ["lon/lat（位置）", "lon"]) == "超出辖区。"
+    assert without_field_name("note为必填项。", ["note"]) == "此项为必填项。"
+    assert without_field_name("notes are fine", ["note"]) == "notes are fine"
+
+    class F(forms.Form):
+        reporter_phone = forms.CharField(label="来电号码")
+        note = forms.CharField(label="备注")
+
+    form = F({"reporter_phone": "x", "note": "y"})
+    form.is_valid()
+    add_action_error(form, UserError("reporter_phone: 号码不对；note 过长", field="reporter_phone"))
+    assert form.errors["reporter_phone"] == ["号码不对；备注 过长"]

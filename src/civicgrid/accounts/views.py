@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from civicgrid.core.decorators import capability_required
 from civicgrid.core.errors import NotPermitted, UserError
+from civicgrid.core.forms import add_action_error
 from civicgrid.core.models import AuditLog
 
 from . import policy, roles
@@ -145,7 +146,7 @@ def _place(cleaned):
 
 
 def _add_error(form, exc: UserError) -> None:
-    form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+    add_action_error(form, exc)
 
 
 def _no_store(response):

@@ -13,6 +13,7 @@ from civicgrid.accounts import roles
 from civicgrid.accounts.queries import visible_memberships, visible_units
 from civicgrid.core.decorators import capability_required
 from civicgrid.core.errors import UserError
+from civicgrid.core.forms import add_action_error
 from civicgrid.core.scoping import in_scope
 from civicgrid.registry.queries import visible_roads
 
@@ -149,8 +150,14 @@ def import_view(request):
         upload = form.cleaned_data["file"]
         try:
             data = json.loads(upload.read().decode("utf-8-sig"))
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            form.add_error("file", _("The file is not valid JSON: %(e)s") % {"e": exc})
+        except UnicodeDecodeError:
+            form.add_error("file", _("The file is not text in UTF-8: save it as UTF-8 GeoJSON and upload it again."))
+        except json.JSONDecodeError as exc:
+            # Not the parser's English ("Expecting ',' delimiter…"): where, and what is likely wrong.
+            form.add_error("file", _("The file is not valid GeoJSON: its text breaks off or is mistyped near line "
+                                     "%(line)s, column %(col)s (often a missing comma, bracket or quotation mark). "
+                                     "Export it again from the mapping program, or check it there.")
+                           % {"line": exc.lineno, "col": exc.colno})
         else:
             try:
                 report = actions.do_import_areas(
@@ -158,7 +165,7 @@ def import_view(request):
                     allow_violations=form.cleaned_data["allow_violations"], source=upload.name,
                 )
             except UserError as exc:
-                form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+                add_action_error(form, exc)
     return render(request, "areas/import.html", {"form": form, "report": report})
 
 

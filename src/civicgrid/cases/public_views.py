@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 
 from civicgrid.areas.models import Area
 from civicgrid.core.errors import UserError
+from civicgrid.core.forms import without_field_name
 
 from . import actions, queries
 from .forms import PublicReportForm, RateForm, TrackForm, read_photos
@@ -48,15 +49,14 @@ def report(request):
         except UserError as exc:
             status = exc.status
             if exc.field in ("lon", "lat"):
-                position_error = exc.message
+                position_error = without_field_name(exc.message, ("lon/lat（位置）", "lon/lat", "lon", "lat"))
             else:
                 field_error(form, exc)
         else:
             return render(request, "cases/public_reported.html", {"case": case})
     elif request.method == "POST":
         status = 400
-        if "lon" in form.errors or "lat" in form.errors:  # hidden fields: say it beside the map
-            position_error = _("give the position as longitude and latitude in degrees (tap the map).")
+        position_error = form.position_error()  # hidden fields: say it beside the map
     return render(request, "cases/public_report.html", {"form": form, "position_error": position_error},
                   status=status)
 

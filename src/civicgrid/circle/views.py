@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from civicgrid.accounts import roles
 from civicgrid.core.decorators import capability_required
 from civicgrid.core.errors import UserError
+from civicgrid.core.forms import add_action_error
 from civicgrid.core.scoping import in_scope
 
 from . import actions, queries
@@ -97,7 +98,7 @@ def facility_new(request):
             created = actions.do_create_facility(actor=request.user, services=form.cleaned_data["services"],
                                                  unit=_unit(request.user, form.cleaned_data["unit"]), **data)
         except UserError as exc:
-            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+            add_action_error(form, exc)
         else:
             messages.success(request, _("Saved."))
             return redirect("circle:facility", pk=created.pk)
@@ -123,7 +124,7 @@ def facility(request, pk):
                                            unit=_unit(request.user, form.cleaned_data["unit"]),
                                            **_facility_data(form.cleaned_data))
             except UserError as exc:
-                form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+                add_action_error(form, exc)
             else:
                 messages.success(request, _("Saved."))
                 return redirect("circle:facility", pk=obj.pk)
@@ -218,7 +219,7 @@ def provider_apply(request):
         try:
             created = actions.do_apply_provider(actor=request.user, community_code=data.pop("community"), **data)
         except UserError as exc:
-            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+            add_action_error(form, exc)
         else:
             messages.success(request, _("Your application was received (number %(n)s).") % {"n": created.pk})
             return redirect("circle:resident")
@@ -248,7 +249,7 @@ def network(request):
                                                 district_code=form.cleaned_data["district"],
                                                 facilities=form.cleaned_data["facilities"])
             except UserError as exc:
-                form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+                add_action_error(form, exc)
     return render(request, "circle/network.html", {
         "form": form, "summary": summary, "networks": queries.visible_networks(request.user),
         "run": queries.latest_run(request.user),

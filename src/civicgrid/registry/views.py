@@ -11,6 +11,7 @@ from civicgrid.accounts import roles
 from civicgrid.core.access import not_found_or_denied
 from civicgrid.core.decorators import capability_required
 from civicgrid.core.errors import UserError
+from civicgrid.core.forms import add_action_error
 from civicgrid.core.scoping import in_scope, restrict
 
 from . import actions, queries
@@ -122,7 +123,7 @@ def person_new(request):
                 if choice == PersonForm.NEW_HOUSEHOLD:
                     actions.do_create_household(actor=request.user, head=created, building=building, house=house)
         except UserError as exc:
-            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+            add_action_error(form, exc)
         else:
             messages.success(request, _("Saved."))
             return redirect("registry:person", pk=created.pk)
@@ -148,7 +149,7 @@ def person_edit(request, pk):
             actions.do_update_person(person, actor=request.user, expected_version=int(request.POST.get("version", 0)),
                                      tags=form.cleaned_data["tags"], **data)
         except UserError as exc:
-            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+            add_action_error(form, exc)
         else:
             messages.success(request, _("Saved."))
             return redirect("registry:person", pk=person.pk)
