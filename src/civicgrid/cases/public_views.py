@@ -66,6 +66,9 @@ def _track_context(case: Case | None, **extra) -> dict:
            "rate_form": RateForm(), "error": None}
     if case is not None:
         ctx["events"] = queries.public_history(case)
+        # The place in words for the reporter: their address, and the community and grid it lies in.
+        names = dict(Area.objects.filter(code__in=[case.area_code[:12], case.area_code]).values_list("code", "name"))
+        ctx["place_area"] = " ".join(n for n in (names.get(case.area_code[:12]), names.get(case.area_code)) if n)
         ctx["photos"] = list(case.attachments.filter(stage__in=[Attachment.Stage.REPORT, Attachment.Stage.FEEDBACK])
                              .only("id", "stage"))
     ctx.update(extra)
@@ -161,10 +164,21 @@ def grids(request):
     return JsonResponse({"type": "FeatureCollection", "features": features})
 
 
+@cache_control(max_age=300)
+def roads(request):
+    """Named roads for the public map (name and line only: what a resident places a pin by)."""
+    from civicgrid.registry.models import Road
+
+    features = [{"type": "Feature", "geometry": geometry, "properties": {"name": name}}
+                for name, geometry in Road.objects.order_by("pk").values_list("name", "geometry").iterator(2000)]
+    return JsonResponse({"type": "FeatureCollection", "features": features}, json_dumps_params={"ensure_ascii": False})
+
+
 urlpatterns: list = [
     path("report/", report, name="report"),
     path("track/", track, name="track"),
     path("track/rate/", rate, name="rate"),
     path("photos/<int:pk>/", photo, name="photo"),
     path("grids.geojson", grids, name="grids"),
+    path("roads.geojson", roads, name="roads"),
 ]
