@@ -85,6 +85,9 @@ def test_history_in_words_and_the_rating_starts_empty(tree, people, resident, cl
     my = client_for(resident).get("/circle/my/").content.decode()
     select = re.search(r'<select name="score".*?</select>', my, re.S).group(0)
     assert re.search(r'<option value="" selected>', select) and "required" in select
-    assert client_for(resident).post(f"/circle/providers/{p.pk}/rate/", {"score": ""}).status_code == 302
+    r = client_for(resident).post(f"/circle/providers/{p.pk}/rate/", {"score": "", "comment": "上门很准时"})
+    assert r.status_code == 400
+    page = r.content.decode()
+    assert "data-rate-error" in page and 'value="上门很准时"' in page  # beside the score, the comment kept
     p.refresh_from_db()
     assert p.rating_count == 0  # an empty score rates nothing

@@ -28,7 +28,7 @@ def test_the_page_shows_actions_in_words_and_filters_by_who_what_when_and_area(p
                  object_type="accounts.user", object_repr="x")
     c = client_for(people["district"])
     page = c.get("/audit/").content.decode()
-    row = re.search(r'<td title="cases.case.send_back" data-action="cases.case.send_back">([^<]+)</td>', page)
+    row = re.search(r'<td class="text-nowrap" title="cases.case.send_back" data-action="cases.case.send_back">([^<]+)</td>', page)
     assert row and row.group(1) == "单位退回"
     text = re.sub(r"<[^>]+>", " ", page)
     assert "cases.case.send_back" not in text

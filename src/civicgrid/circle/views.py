@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from civicgrid.accounts import roles
 from civicgrid.core.decorators import capability_required
-from civicgrid.core.errors import UserError
+from civicgrid.core.errors import NotPermitted, UserError
 from civicgrid.core.forms import add_action_error
 from civicgrid.core.scoping import in_scope
 
@@ -275,7 +275,15 @@ def rate(request, pk):
         actions.do_rate_provider(obj, actor=request.user, score=request.POST.get("score"),
                                  comment=request.POST.get("comment", ""))
     except UserError as exc:
-        messages.error(request, exc.message)
+        if isinstance(exc, NotPermitted) or exc.field != "score":
+            messages.error(request, exc.message)
+            return redirect("circle:resident")
+        # Beside the provider's score, with the comment given back.
+        data = queries.resident_circle(request.user)
+        return render(request, "circle/resident.html", {
+            **data, "can_rate": request.user.has_capability(roles.CIRCLE_RATE),
+            "rate_error": {"provider": obj.pk, "message": _("Choose a score from 1 to 5."),
+                           "comment": request.POST.get("comment", "")}}, status=400)
     else:
         messages.success(request, _("Thank you for your rating."))
     return redirect("circle:resident")
