@@ -1,6 +1,7 @@
 from django import forms
 from django.contrib.auth.forms import PasswordChangeForm
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from civicgrid.core.forms import StyledFormMixin
 
@@ -60,7 +61,7 @@ class StaffCreateForm(MembershipForm):
     username = forms.RegexField(label=_("User name"), max_length=150, regex=r"^[\w.@+-]+\Z",
                                 help_text=_("Letters, digits and . @ + - _ only; used to log in."),
                                 error_messages={"invalid": _("Use letters, digits and . @ + - _ only.")})
-    display_name = forms.CharField(label=_("Name"), max_length=50)
+    display_name = forms.CharField(label=pgettext_lazy("person", "Name"), max_length=50)
     phone = forms.CharField(label=_("Work phone"), max_length=30, required=False,
                             widget=forms.TextInput(attrs={"inputmode": "tel"}))
     field_order = ["username", "display_name", "phone", "role", "area", "unit"]
