@@ -48,7 +48,7 @@ def objects(circle, tree):
     providers = {}
     for code in sorted(c for c in tree if len(c) == 12):
         providers[code] = actions.do_apply_provider(actor=SYSTEM, community_code=code, name=f"服务商{code}",
-                                                    contact_name="甲", contact_phone="1").pk
+                                                    contact_name="甲", contact_phone="0571-88881234").pk
     for code in out:
         out[code]["provider"] = providers[code[:12]]
     return out

@@ -129,7 +129,7 @@ def test_rectified_provider_returns_to_published_and_api_answers_409(tree, peopl
 
 def test_resident_page_lists_providers_and_offpeak_unit_facilities(tree, people, residents, client_for):
     p = actions.do_apply_provider(actor=SYSTEM, community_code="330106001001", name="社区食堂",
-                                  contact_name="王五", contact_phone="1", items=ServiceItem.objects.all()[:2])
+                                  contact_name="王五", contact_phone="0571-88881234", items=ServiceItem.objects.all()[:2])
     for action, kw in [("approve", {"note": "通过"}), ("sign", {"agreement_number": "B",
                                                                 "agreement_until": TODAY.replace(year=2099)}),
                        ("publish", {"hotline": "12345"})]:
@@ -158,5 +158,5 @@ def test_resident_page_lists_providers_and_offpeak_unit_facilities(tree, people,
     assert home.get(f"/api/circle/providers/{p.pk}").status_code == 404
     assert Facility.objects.filter(unit=unit).count() == 1
     applied = home.post("/circle/providers/apply/", {"community": "330106001001", "name": "修鞋铺",
-                                                      "contact_name": "赵六", "contact_phone": "139"})
+                                                      "contact_name": "赵六", "contact_phone": "13900001111"})
     assert applied.status_code == 302 and Provider.objects.filter(name="修鞋铺", status="applied").exists()

@@ -78,6 +78,19 @@ def test_staff_log_in_browse_the_tree_and_see_the_map(live_server, browser, tmp_
     page.wait_for_timeout(500)
     shot(page, "map", tmp_path)
 
+    # Zoomed in (issue 14, finding 9): road names, facilities and buildings from the platform's own
+    # endpoints, grid names on the grids.
+    page.wait_for_selector("#map[data-road-count]", timeout=10_000)
+    assert int(page.get_attribute("#map", "data-road-count")) > 0
+    page.evaluate("() => { const m = window.civicgridMap; m.setView(m.getCenter(), 16, { animate: false }); }")
+    page.wait_for_selector("#map[data-building-count]", timeout=15_000)
+    page.wait_for_function("() => parseInt(document.getElementById('map').dataset.roadLabels || '0') > 0")
+    assert int(page.get_attribute("#map", "data-building-count")) > 0
+    assert page.locator(".map-label.area-label.level-grid").first.is_visible()
+    assert page.locator(".map-label.road-label").count() >= 2
+    page.wait_for_timeout(300)
+    shot(page, "map-labelled", tmp_path)
+
     page.goto(f"{live_server.url}/areas/330106001001/")
     page.wait_for_selector(".leaflet-interactive, canvas.leaflet-zoom-animated", timeout=10_000)
     shot(page, "area-detail", tmp_path)

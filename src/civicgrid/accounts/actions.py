@@ -9,13 +9,14 @@ from django.utils.translation import gettext as _
 
 from civicgrid.areas.models import Area
 from civicgrid.core import audit
-from civicgrid.core.errors import UserError
+from civicgrid.core.errors import Conflict, NotPermitted, UserError
 from civicgrid.core.keys import touch_last_used
 from civicgrid.core.models import AuditLog
 from civicgrid.core.scoping import ensure_in_scope
 
 from .capabilities import ACCOUNTS_MANAGE
 from .models import ApiToken, Membership, OrgUnit, User
+from .policy import ROLE_RANK, may_grant, may_manage
 from .queries import forget_tokens
 
 
@@ -62,10 +63,11 @@ def do_create_unit(*, actor, code: str, name: str, kind: str, area: Area, depart
 
 
 def do_create_user(*, actor, username: str, password: str | None = None, password_hash: str | None = None,
-                   display_name: str = "", phone: str = "") -> User:
+                   display_name: str = "", phone: str = "", must_change_password: bool = False) -> User:
     """Create an account. ``password_hash`` lets bulk generators hash once for many users."""
     with transaction.atomic():
-        user = User(username=username, display_name=display_name, phone=phone)
+        user = User(username=username, display_name=display_name, phone=phone,
+                    must_change_password=must_change_password)
         if password_hash:
             user.password = password_hash
         elif password:
@@ -80,11 +82,20 @@ def do_create_user(*, actor, username: str, password: str | None = None, passwor
 
 def do_grant_membership(*, actor, user: User, role: str, area: Area | None = None,
                         unit: OrgUnit | None = None) -> Membership:
+    if actor is not None and (unit is not None or area is not None) and role in ROLE_RANK:
+        # Checked before the transaction too, so that the refusal's audit row is kept.
+        _ensure_may_grant(actor, role, unit.area_code if unit else area.code)
+        if actor.pk is not None and actor.pk == user.pk:
+            raise NotPermitted(_("You cannot grant yourself a role."))
     with transaction.atomic():
         membership = Membership(user=user, role=role, area=area, unit=unit)
         _clean(membership)
         if actor is not None:
-            ensure_in_scope(actor, (unit.area_code if unit else area.code), ACCOUNTS_MANAGE)
+            code = unit.area_code if unit else area.code
+            ensure_in_scope(actor, code, ACCOUNTS_MANAGE)
+            _ensure_may_grant(actor, role, code)
+            if Membership.objects.filter(user=user, role=role, area=area, unit=unit, active=True).exists():
+                raise Conflict(_("%(user)s already holds this role here.") % {"user": user}, field="role")
         membership.save()
         audit.record("accounts.membership.grant", actor=actor, obj=membership,
                      detail={"user": user.username, "role": role})
@@ -159,3 +170,146 @@ def _clean(obj, exclude=None) -> None:
         obj.full_clean(exclude=exclude)
     except ValidationError as exc:
         raise UserError("; ".join(f"{k}: {' '.join(v)}" for k, v in exc.message_dict.items()))
+
+
+# --- account administration (账号管理): see policy.py for who may do what to whom ------------------
+TEMPORARY_ALPHABET = "abcdefghjkmnpqrstuvwxyzABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/l/I
+
+
+def temporary_password() -> str:
+    """A password to read out or hand over once (4-4-4 from an unambiguous alphabet, ~70 bits);
+    it opens only the page that replaces it."""
+    import secrets
+
+    chars = [secrets.choice(TEMPORARY_ALPHABET) for _i in range(12)]
+    return "-".join("".join(chars[i:i + 4]) for i in (0, 4, 8))
+
+
+def _ensure_may_grant(actor, role: str, code: str) -> None:
+    if not may_grant(actor, role, code):
+        audit.record("access.denied", actor=actor, object_type="accounts.membership", object_repr=role,
+                     area_code=code, outcome=AuditLog.Outcome.DENIED, detail={"role": role})
+        raise NotPermitted(_("You may not grant this role here: it is above your own or outside your "
+                             "jurisdiction."), field="role")
+
+
+def _ensure_may_manage(actor, user: User) -> None:
+    if not may_manage(actor, user):
+        audit.record("access.denied", actor=actor, obj=user, outcome=AuditLog.Outcome.DENIED)
+        raise NotPermitted(_("This account is outside what you administer."))
+
+
+def _lock_user(user: User) -> User:
+    return User.objects.select_for_update().get(pk=user.pk)
+
+
+def do_create_staff(*, actor, username: str, display_name: str, phone: str = "", role: str,
+                    area: Area | None = None, unit: OrgUnit | None = None) -> tuple[User, str]:
+    """Create a staff account with its first role, in one transaction. Returns the user and a
+    temporary password (shown once, never stored in clear); the user must change it at first login."""
+    username = (username or "").strip()
+    if not username:
+        raise UserError(_("Enter a user name."), field="username")
+    if User.objects.filter(username__iexact=username).exists():
+        raise Conflict(_("The user name %(u)s is taken.") % {"u": username}, field="username")
+    if actor is not None and (unit is not None or area is not None):
+        _ensure_may_grant(actor, role, unit.area_code if unit else area.code)
+    password = temporary_password()
+    with transaction.atomic():
+        user = do_create_user(actor=actor, username=username, password=password, display_name=display_name.strip(),
+                              phone=phone.strip(), must_change_password=True)
+        do_grant_membership(actor=actor, user=user, role=role, area=area, unit=unit)
+    return user, password
+
+
+def do_withdraw_membership(membership: Membership, *, actor) -> Membership:
+    """End a membership (the row stays, inactive, as history); the user's API tokens and cached
+    memberships see the change at once."""
+    if actor is not None:
+        _ensure_may_grant(actor, membership.role, membership.area_code)
+    with transaction.atomic():
+        locked = Membership.objects.select_for_update().select_related("user").get(pk=membership.pk)
+        if actor is not None:
+            if actor.pk is not None and actor.pk == locked.user_id:
+                raise NotPermitted(_("You cannot withdraw your own role."))
+            ensure_in_scope(actor, locked.area_code, ACCOUNTS_MANAGE)
+            _ensure_may_grant(actor, locked.role, locked.area_code)
+        if not locked.active:
+            raise Conflict(_("This role was already withdrawn."))
+        locked.active = False
+        locked.save(update_fields=["active"])
+        audit.record("accounts.membership.withdraw", actor=actor, obj=locked,
+                     detail={"user": locked.user.username, "role": locked.role})
+        _forget_tokens_now_and_at_commit()
+    locked.user.forget_memberships()
+    return locked
+
+
+def do_reset_password(user: User, *, actor) -> str:
+    """Give the account a temporary password (returned once) that must be changed at the next
+    login. Its open sessions end: Django ties a session to the password hash."""
+    _ensure_may_manage(actor, user)  # before the transaction: a refusal's audit row is kept
+    with transaction.atomic():
+        locked = _lock_user(user)
+        _ensure_may_manage(actor, locked)
+        password = temporary_password()
+        locked.set_password(password)
+        locked.must_change_password = True
+        locked.save(update_fields=["password", "must_change_password"])
+        audit.record("accounts.user.reset_password", actor=actor, obj=locked, area_code=_primary_code(locked))
+    return password
+
+
+def do_unlock_user(user: User, *, actor) -> int:
+    """Clear the failed logins that locked the account out (django-axes); returns how many
+    records were removed."""
+    from axes.utils import reset
+
+    _ensure_may_manage(actor, user)  # before the transaction: a refusal's audit row is kept
+    with transaction.atomic():
+        locked = _lock_user(user)
+        _ensure_may_manage(actor, locked)
+        removed = reset(username=locked.username)
+        audit.record("accounts.user.unlock", actor=actor, obj=locked, area_code=_primary_code(locked),
+                     detail={"attempts": removed})
+    return removed
+
+
+def do_set_active(user: User, *, actor, active: bool) -> User:
+    """Deactivate (or reactivate) an account. Deactivation ends it at once: open sessions are
+    refused on their next request (AccountStateMiddleware, and Django's backend for inactive
+    users) and every API token is revoked — a reactivated account gets new ones."""
+    _ensure_may_manage(actor, user)  # before the transaction: a refusal's audit row is kept
+    with transaction.atomic():
+        locked = _lock_user(user)
+        _ensure_may_manage(actor, locked)
+        if locked.is_active == active:
+            raise Conflict(_("The account is already active.") if active else
+                           _("The account is already deactivated."))
+        locked.is_active = active
+        locked.save(update_fields=["is_active"])
+        revoked = 0
+        if not active:
+            revoked = ApiToken.objects.filter(user=locked, revoked=False).update(revoked=True)
+        audit.record("accounts.user.activate" if active else "accounts.user.deactivate", actor=actor, obj=locked,
+                     area_code=_primary_code(locked), detail={"tokens_revoked": revoked})
+        _forget_tokens_now_and_at_commit()
+    return locked
+
+
+def do_change_own_password(user: User, *, new_password: str) -> User:
+    """The user sets their own password (already checked by Django's validators in the form)."""
+    from django.contrib.auth.password_validation import validate_password
+
+    try:
+        validate_password(new_password, user)
+    except ValidationError as exc:
+        raise UserError(" ".join(exc.messages), field="new_password1")
+    with transaction.atomic():
+        locked = _lock_user(user)
+        locked.set_password(new_password)
+        locked.must_change_password = False
+        locked.save(update_fields=["password", "must_change_password"])
+        audit.record("accounts.user.change_password", actor=locked, obj=locked, area_code=_primary_code(locked))
+    user.password, user.must_change_password = locked.password, False
+    return user

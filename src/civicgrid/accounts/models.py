@@ -23,6 +23,9 @@ class User(AbstractUser):
 
     display_name = models.CharField(_("display name"), max_length=50, blank=True)
     phone = models.CharField(_("work phone"), max_length=30, blank=True)
+    # Set when an administrator creates the account or resets its password: the temporary
+    # password only opens the page that changes it (accounts.middleware.AccountStateMiddleware).
+    must_change_password = models.BooleanField(_("must change password"), default=False)
 
     class Meta:
         verbose_name = _("user")

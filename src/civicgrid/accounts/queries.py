@@ -10,7 +10,7 @@ from django.conf import settings
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from civicgrid.core.access import access_object
+from civicgrid.core.access import access_object, not_found_or_denied
 from civicgrid.core.scoping import restrict, scope_q
 
 from .models import ApiToken, Membership, OrgUnit, User
@@ -92,3 +92,62 @@ def user_for_token(key: str) -> tuple[User, ApiToken] | None:
             _token_cache.clear()
         _token_cache[digest] = (read_at, token, user, memberships)
     return _request_user(user, memberships), token
+
+
+# --- account administration --------------------------------------------------------------------
+def administered_staff(user) -> QuerySet[User]:
+    """Accounts with a membership (active or not) inside the user's ``accounts.manage`` scope:
+    the staff list of an administrator. Whether each may be changed is ``policy.may_manage``."""
+    from .capabilities import ACCOUNTS_MANAGE
+
+    inside = Membership.objects.filter(scope_q(user, "area_code", ACCOUNTS_MANAGE)).values("user_id")
+    return User.objects.filter(pk__in=inside)
+
+
+def access_staff(user, pk) -> User:
+    """One administered account; 404 for "not there" and "not yours" alike (refusal audited)."""
+    try:
+        pk = int(pk)
+    except (TypeError, ValueError):
+        pk = 0
+    if not 0 < pk < 2**63:
+        pk = 0
+    found = administered_staff(user).filter(pk=pk).first()
+    if found is None:
+        not_found_or_denied(user, User.objects.filter(pk=pk).first())
+    return found
+
+
+def locked_usernames(usernames) -> set[str]:
+    """Which of these user names django-axes holds locked out now (failures at the limit within
+    the cool-off time)."""
+    from axes.models import AccessAttempt
+
+    since = timezone.now() - settings.AXES_COOLOFF_TIME
+    return set(AccessAttempt.objects.filter(username__in=list(usernames), attempt_time__gte=since,
+                                            failures_since_start__gte=settings.AXES_FAILURE_LIMIT)
+               .values_list("username", flat=True))
+
+
+def current_memberships() -> QuerySet[Membership]:
+    """Active memberships with their area and unit, to prefetch onto accounts already scoped."""
+    return Membership.objects.filter(active=True).select_related("area", "unit")
+
+
+def account_history(account: User):
+    """The audit rows about an account, for an administrator who manages it (``access_staff``)."""
+    from civicgrid.core.models import AuditLog
+
+    return AuditLog.objects.filter(object_type="accounts.user", object_id=str(account.pk)).order_by("-at", "-id")
+
+
+def grant_places(user):
+    """(areas, units) where the user may grant roles: inside their ``accounts.manage`` scope."""
+    from civicgrid.areas.models import Area
+
+    from .capabilities import ACCOUNTS_MANAGE
+
+    areas = restrict(Area.objects.defer("boundary"), user, field="code", capability=ACCOUNTS_MANAGE).order_by("code")
+    units = restrict(OrgUnit.objects.filter(active=True), user, capability=ACCOUNTS_MANAGE).order_by("area_code",
+                                                                                                   "code")
+    return areas, units

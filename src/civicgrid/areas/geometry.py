@@ -65,3 +65,21 @@ class MetricFrame:
 
     def unproject_point(self, x: float, y: float) -> tuple[float, float]:
         return (x / self.kx, y / self.ky)
+
+
+def parse_bbox(text: str | None) -> tuple[float, float, float, float] | None:
+    """``west,south,east,north`` in degrees (what a map asks for its view) → a tuple; None when
+    absent. Raises UserError naming ``bbox`` when it is not four numbers in range."""
+    if not text:
+        return None
+    from django.utils.translation import gettext as _
+
+    from civicgrid.core.errors import UserError
+
+    try:
+        west, south, east, north = (float(v) for v in text.split(","))
+    except ValueError:
+        raise UserError(_("bbox: give west,south,east,north in degrees."), field="bbox")
+    if not (-180 <= west <= east <= 180 and -90 <= south <= north <= 90):
+        raise UserError(_("bbox: give west,south,east,north in degrees."), field="bbox")
+    return west, south, east, north

@@ -51,3 +51,10 @@ def area_names(codes) -> dict[str, str]:
 def visible_ancestors(user, area: Area) -> list[Area]:
     """The areas above ``area`` the user may see, from the top."""
     return list(visible_areas(user).filter(code__in=area.ancestors_codes()).order_by("code"))
+
+
+def all_communities():
+    """Every community with its street (names and codes only): what an outside applicant chooses
+    from, e.g. a service provider applying to serve one."""
+    return (Area.objects.filter(level=Area.Level.COMMUNITY).select_related("parent")
+            .defer("boundary", "parent__boundary").order_by("code"))

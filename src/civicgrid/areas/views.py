@@ -7,7 +7,6 @@ from django.core.paginator import Paginator
 from django.db.models import Count
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from civicgrid.areas.capabilities import AREAS_IMPORT, AREAS_MANAGE, LOOKUP
@@ -15,6 +14,7 @@ from civicgrid.core import plugins
 from civicgrid.core.capabilities import VIEW
 from civicgrid.core.decorators import capability_required
 from civicgrid.core.errors import UserError
+from civicgrid.core.forms import add_action_error
 from civicgrid.core.scoping import in_scope
 
 from . import actions, exports
@@ -115,11 +115,10 @@ def checks(request, code):
 def map_view(request):
     levels = [(value, label) for value, label in Area.Level.choices
               if visible_areas(request.user).filter(level=value).exists()]
+    # The layers other apps offer (roads, buildings, facilities), drawn by map.js's context().
     layers = [layer for layer in plugins.map_layers() if request.user.has_capability(layer.capability)]
-    layers_json = json.dumps([{"key": layer.key, "url": reverse(layer.url_name), "style": layer.style}
-                              for layer in layers])
     return render(request, "areas/map.html", {"levels": levels, "focus": request.GET.get("focus", ""),
-                                              "layers": layers, "layers_json": layers_json})
+                                              "layers": layers})
 
 
 @capability_required(LOOKUP)
@@ -144,8 +143,14 @@ def import_view(request):
         upload = form.cleaned_data["file"]
         try:
             data = json.loads(upload.read().decode("utf-8-sig"))
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            form.add_error("file", _("The file is not valid JSON: %(e)s") % {"e": exc})
+        except UnicodeDecodeError:
+            form.add_error("file", _("The file is not text in UTF-8: save it as UTF-8 GeoJSON and upload it again."))
+        except json.JSONDecodeError as exc:
+            # Not the parser's English ("Expecting ',' delimiter…"): where, and what is likely wrong.
+            form.add_error("file", _("The file is not valid GeoJSON: its text breaks off or is mistyped near line "
+                                     "%(line)s, column %(col)s (often a missing comma, bracket or quotation mark). "
+                                     "Export it again from the mapping program, or check it there.")
+                           % {"line": exc.lineno, "col": exc.colno})
         else:
             try:
                 report = actions.do_import_areas(
@@ -153,7 +158,7 @@ def import_view(request):
                     allow_violations=form.cleaned_data["allow_violations"], source=upload.name,
                 )
             except UserError as exc:
-                form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+                add_action_error(form, exc)
     return render(request, "areas/import.html", {"form": form, "report": report})
 
 

@@ -201,6 +201,7 @@ class SuggestionOut(Schema):
     name: str
     score: int
     reasons: list[str]
+    refused: str = ""  # "sent_back" or "escalated": the unit returned or handed up this case; ranked last
 
 
 class TaskOut(Schema):
@@ -334,8 +335,8 @@ def case_events(request, pk: int):
 @router.get("/{int:pk}/suggestions", response=list[SuggestionOut])
 def case_suggestions(request, pk: int):
     case = _case(request, pk)
-    return [{"unit": s["unit"].code, "name": s["unit"].name, "score": s["score"], "reasons": s["reasons"]}
-            for s in queries.dispatch_suggestions(request.user, case)]
+    return [{"unit": s["unit"].code, "name": s["unit"].name, "score": s["score"], "reasons": s["reasons"],
+             "refused": s["refused"]} for s in queries.dispatch_suggestions(request.user, case)]
 
 
 @router.get("/{int:pk}/duplicates", response=list[CaseOut])

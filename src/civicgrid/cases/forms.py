@@ -97,7 +97,32 @@ class TokenMixin(forms.Form):
             self.initial.setdefault("token", new_token())
 
 
-class ReportForm(StyledFormMixin, TokenMixin):
+POSITION_MISSING = _("Tap the map or use your location to place the event.")
+
+
+class PositionMixin(forms.Form):
+    """The map position (hidden lon/lat) is required: say so on the first submit, with the other
+    fields' errors, not only after they are fixed."""
+
+    def clean(self):
+        data = super().clean()
+        if "lon" not in self.errors and "lat" not in self.errors and (
+                data.get("lon") is None or data.get("lat") is None):
+            self.add_error("lon", POSITION_MISSING)
+        return data
+
+    def position_error(self) -> str | None:
+        """The message beside the map: the position is missing, or garbled (the hidden fields hold
+        something that is not a number — a tampered or broken page)."""
+        errors = self.errors.get("lon") or self.errors.get("lat")
+        if not errors:
+            return None
+        if errors[0] == str(POSITION_MISSING):
+            return errors[0]
+        return str(_("give the position as longitude and latitude in degrees (tap the map)."))
+
+
+class ReportForm(PositionMixin, StyledFormMixin, TokenMixin):
     """A grid worker's or supervisor's patrol report from a phone (巡查上报)."""
 
     cls = CaseClassField(kinds=[CaseClass.Kind.EVENT, CaseClass.Kind.COMPONENT])
@@ -144,7 +169,7 @@ class IntakeForm(StyledFormMixin, TokenMixin):
         self.fields["cls"].set_choices()
 
 
-class PublicReportForm(StyledFormMixin, TokenMixin):
+class PublicReportForm(PositionMixin, StyledFormMixin, TokenMixin):
     """A resident reports a problem without an account."""
 
     cls = CaseClassField(kinds=[CaseClass.Kind.EVENT, CaseClass.Kind.COMPONENT])

@@ -14,7 +14,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_POST
 
+from civicgrid.areas.queries import area_names
 from civicgrid.core.errors import UserError
+from civicgrid.core.forms import without_field_name
 
 from . import actions, queries
 from .forms import PublicReportForm, RateForm, TrackForm, read_photos
@@ -48,15 +50,14 @@ def report(request):
         except UserError as exc:
             status = exc.status
             if exc.field in ("lon", "lat"):
-                position_error = exc.message
+                position_error = without_field_name(exc.message, ("lon/lat（位置）", "lon/lat", "lon", "lat"))
             else:
                 field_error(form, exc)
         else:
             return render(request, "cases/public_reported.html", {"case": case})
     elif request.method == "POST":
         status = 400
-        if "lon" in form.errors or "lat" in form.errors:  # hidden fields: say it beside the map
-            position_error = _("give the position as longitude and latitude in degrees (tap the map).")
+        position_error = form.position_error()  # hidden fields: say it beside the map
     return render(request, "cases/public_report.html", {"form": form, "position_error": position_error},
                   status=status)
 
@@ -67,6 +68,9 @@ def _track_context(case: Case | None, **extra) -> dict:
     if case is not None:
         ctx["events"] = queries.public_history(case)
         ctx["can_rate"] = CASE_FLOW.allowed(case, "rate")
+        # The place in words for the reporter: their address, and the community and grid it lies in.
+        names = area_names([case.area_code[:12], case.area_code])
+        ctx["place_area"] = " ".join(n for n in (names.get(case.area_code[:12]), names.get(case.area_code)) if n)
         ctx["photos"] = list(case.attachments.filter(stage__in=[Attachment.Stage.REPORT, Attachment.Stage.FEEDBACK])
                              .only("id", "stage"))
     ctx.update(extra)
@@ -162,10 +166,21 @@ def grids(request):
     return JsonResponse({"type": "FeatureCollection", "features": features})
 
 
+@cache_control(max_age=300)
+def roads(request):
+    """Named roads for the public map (name and line only: what a resident places a pin by)."""
+    from civicgrid.registry.queries import public_roads
+
+    features = [{"type": "Feature", "geometry": geometry, "properties": {"name": name}}
+                for name, geometry in public_roads()]
+    return JsonResponse({"type": "FeatureCollection", "features": features}, json_dumps_params={"ensure_ascii": False})
+
+
 urlpatterns: list = [
     path("report/", report, name="report"),
     path("track/", track, name="track"),
     path("track/rate/", rate, name="rate"),
     path("photos/<int:pk>/", photo, name="photo"),
     path("grids.geojson", grids, name="grids"),
+    path("roads.geojson", roads, name="roads"),
 ]

@@ -6,6 +6,7 @@ see only the cases sent to their unit. "Not yours" and "not there" both answer 4
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import math
 from collections import Counter
@@ -223,9 +224,15 @@ def dispatch_advice(user, cases: list[Case], limit: int = 5) -> list[tuple[list[
     Suggestions score past dispatches of the same class near the place that were closed without
     being sent back (3 in the same community, 1 elsewhere in the street), the class's default
     department (10), the community committee or street office of the place (8 or 6 at their own
-    tier, else 1) and the component's maintainer (12)."""
+    tier, else 1) and the component's maintainer (12).
+
+    A unit that sent the case back (退回: "not ours") or handed it up (上报, or let it run over)
+    is marked ``refused`` and ranked after the others, so the form never pre-selects it; the
+    dispatcher may still choose it. The tier office a case was escalated from (the community
+    committee or street office of the tier below) counts as having handed it up."""
     if not cases:
         return []
+    refused = _refused_units(cases)
     units = list(OrgUnit.objects.filter(_any_prefix("area_code", (c.tier_code[:6] for c in cases)), active=True)
                  .order_by("area_code", "code"))
     history = Q(pk__in=[])
@@ -259,10 +266,52 @@ def dispatch_advice(user, cases: list[Case], limit: int = 5) -> list[tuple[list[
                 if u.name == case.component.maintainer_unit:
                     scores[u.pk] += 12
                     reasons.setdefault(u.pk, []).append("maintainer")
-        ranked = sorted(scores.items(), key=lambda kv: (-kv[1], candidates[kv[0]].code))[:limit]
-        suggestions = [{"unit": candidates[pk], "score": score, "reasons": sorted(set(reasons.get(pk, [])))}
-                       for pk, score in ranked]
-        out.append((suggestions, list(candidates.values())))
+        no = refused.get(case.pk, {})
+        for u in candidates.values():
+            if (u.kind in (OrgUnit.Kind.COMMUNITY_COMMITTEE, OrgUnit.Kind.STREET_OFFICE)
+                    and u.area_code in no.get("tiers", ())):
+                no.setdefault("units", {})[u.pk] = "escalated"
+        refused_units = no.get("units", {})
+        ranked = sorted(scores.items(), key=lambda kv: (kv[0] in refused_units, -kv[1], candidates[kv[0]].code))
+        suggestions = [{"unit": candidates[pk], "score": score, "reasons": sorted(set(reasons.get(pk, []))),
+                        "refused": refused_units.get(pk, ""), "preselect": False} for pk, score in ranked[:limit]]
+        if suggestions and not suggestions[0]["refused"]:
+            suggestions[0]["preselect"] = True
+        # The units are shared by every case of the list: a refused one is copied to be marked.
+        targets = [_marked(u, refused_units[u.pk]) if u.pk in refused_units else u for u in candidates.values()]
+        out.append((suggestions, targets))
+    return out
+
+
+def _marked(unit: OrgUnit, refused: str) -> OrgUnit:
+    marked = copy.copy(unit)
+    marked.refused = refused
+    return marked
+
+
+_TIER_LENGTHS = (6, 9, 12)  # district, street, community: the codes of the tiers a case passes
+
+
+def _refused_units(cases: list[Case]) -> dict[int, dict]:
+    """Per case: {"units": {unit id: "sent_back" | "escalated"}, "tiers": area codes of the tiers it
+    was escalated from}, from its history, in one query for the whole list."""
+    kinds = {CaseEvent.Kind.SENT_BACK: "sent_back", CaseEvent.Kind.ESCALATED: "escalated",
+             CaseEvent.Kind.OVERDUE: "escalated"}
+    out: dict[int, dict] = {}
+    escalations: Counter = Counter()
+    rows = (CaseEvent.objects.filter(case_id__in=[c.pk for c in cases], kind__in=list(kinds))
+            .order_by("case_id", "at", "id").values_list("case_id", "kind", "unit_id"))
+    for case_id, kind, unit_id in rows:
+        entry = out.setdefault(case_id, {"units": {}, "tiers": set()})
+        if unit_id is not None:
+            entry["units"][unit_id] = kinds[kind]
+        if kind != CaseEvent.Kind.SENT_BACK:
+            escalations[case_id] += 1
+    for case in cases:
+        n = escalations.get(case.pk, 0)
+        if n:
+            below = [length for length in _TIER_LENGTHS if length > len(case.tier_code)][:n]
+            out[case.pk]["tiers"] = {case.area_code[:length] for length in below}
     return out
 
 

@@ -20,6 +20,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
 from civicgrid.accounts.models import OrgUnit
@@ -35,6 +36,7 @@ from civicgrid.cases.capabilities import (
 from civicgrid.core import audit
 from civicgrid.core.decorators import capability_required
 from civicgrid.core.errors import NotPermitted, UserError
+from civicgrid.core.forms import add_action_error, without_field_name
 
 from . import actions, queries, sla
 from .forms import IntakeForm, ReasonForm, ReportForm, class_choices, read_photos
@@ -103,13 +105,8 @@ def _next_url(request, default: str) -> str:
 
 
 def field_error(form, exc: UserError) -> None:
-    """Show an action's error beside the field it names (marked invalid), or above the form."""
-    name = exc.field if exc.field in form.fields else None
-    form.add_error(name, exc.message)
-    if name:
-        widget = form.fields[name].widget
-        if "is-invalid" not in widget.attrs.get("class", ""):
-            widget.attrs["class"] = f"{widget.attrs.get('class', '')} is-invalid".strip()
+    """Show an action's error beside the field it names (marked invalid, in words), or above the form."""
+    add_action_error(form, exc)
 
 
 def _photos_from(request, field: str = "photos"):
@@ -154,12 +151,32 @@ def _render_case(request, case: Case, status: int = 200, **extra):
     return render(request, "cases/case.html", _case_context(request, case, **extra), status=status)
 
 
-def _failed(request, case: Case, exc: UserError):
-    """A refused or invalid step: 403 for the role, otherwise the case page with the message."""
+# The typed fields of the step forms on the case page, with their labels: a refused step shows its
+# message beside the field, by its label, and gives back what was typed (a refused photo must not
+# wipe the result the handler wrote).
+STEP_FIELDS = {
+    "feedback": {"result": _lazy("What was done"), "photos": _lazy("Photos")},
+    "send_back": {"reason": _lazy("Reason")},
+    "escalate": {"note": _lazy("Why it cannot be solved here")},
+    "pause": {"note": _lazy("Reason")},
+    "extend": {"work_hours": _lazy("working hours"), "reason": _lazy("Reason")},
+    "dispatch": {"lead_unit": _lazy("Lead unit"), "note": _lazy("Note")},
+}
+
+
+def _failed(request, case: Case, exc: UserError, step: str | None = None):
+    """A refused or invalid step: 403 for the role, otherwise the case page with the message —
+    beside the field of the step's form when it names one, with the typed values given back."""
     if isinstance(exc, NotPermitted):
         raise PermissionDenied(exc.message)
     case.refresh_from_db()
-    return _render_case(request, case, status=exc.status, error=exc.message, error_field=exc.field)
+    fields = STEP_FIELDS.get(step or "", {})
+    if exc.field in fields:
+        message = without_field_name(exc.message, [exc.field])
+        return _render_case(request, case, status=exc.status, failed_step=step, posted=request.POST,
+                            step_error={"field": exc.field, "label": fields[exc.field], "message": message})
+    return _render_case(request, case, status=exc.status, error=exc.message, error_field=exc.field,
+                        failed_step=step, posted=request.POST)
 
 
 # --- 1. report from patrol (phone page) -----------------------------------------------------------
@@ -179,7 +196,7 @@ def report(request):
         except UserError as exc:
             status = exc.status
             if exc.field in ("lon", "lat"):
-                position_error = exc.message
+                position_error = without_field_name(exc.message, ("lon/lat（位置）", "lon/lat", "lon", "lat"))
             else:
                 field_error(form, exc)
         else:
@@ -188,8 +205,7 @@ def report(request):
             return redirect("cases:case", pk=case.pk)
     elif request.method == "POST":
         status = 400
-        if "lon" in form.errors or "lat" in form.errors:  # hidden fields: say it beside the map
-            position_error = _("give the position as longitude and latitude in degrees (tap the map).")
+        position_error = form.position_error()  # hidden fields: say it beside the map
     return render(request, "cases/report.html", {"form": form, "position_error": position_error}, status=status)
 
 
@@ -425,7 +441,7 @@ def step(request, pk, name: str):
     try:
         STEPS[name](request, case, request.POST)
     except UserError as exc:
-        return _failed(request, case, exc)
+        return _failed(request, case, exc, step=name)
     messages.success(request, f"{case.number}: {STEP_DONE[name]}")
     return redirect(_next_url(request, reverse("cases:case", args=[case.pk])))
 

@@ -437,6 +437,7 @@ def do_apply_provider(*, actor, community_code: str, name: str, contact_name: st
     if actor is None or not getattr(actor, "is_authenticated", False):
         raise NotPermitted(_("Log in to apply."))
     _community(community_code)
+    credit_code, contact_phone, hotline = checked_provider_identifiers(credit_code, contact_phone, hotline)
     errors = {}
     if not (name or "").strip() or len(name) > 150:
         errors["name"] = _("name is required (at most 150 characters).")
@@ -577,3 +578,21 @@ def may_rate(actor, community_code: str) -> bool:
     if codes is None:
         return True
     return any(code.startswith(community_code) or community_code.startswith(code) for code in codes)
+
+
+def checked_provider_identifiers(credit_code: str, contact_phone: str, hotline: str) -> tuple[str, str, str]:
+    """A provider's unified social credit code (GB 32100 check character) and phones (digits),
+    normalised; raises UserError naming the field (issue 14: an invalid code and a phone "abc"
+    were accepted)."""
+    from civicgrid.core.idnumber import InvalidIdentifier, normalise_phone, validate_uscc
+
+    out = []
+    for name, value, check in (("credit_code", credit_code, validate_uscc), ("contact_phone", contact_phone,
+                                                                            normalise_phone),
+                               ("hotline", hotline, normalise_phone)):
+        value = (value or "").strip()
+        try:
+            out.append(check(value) if value else "")
+        except InvalidIdentifier as exc:
+            raise UserError(f"{name}: {exc}", field=name)
+    return out[0], out[1], out[2]

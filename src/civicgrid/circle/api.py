@@ -101,6 +101,21 @@ def list_facilities(request, paging: Query[Page], kind: str | None = None, grid:
     return page(qs, paging)
 
 
+@router.get("/facilities.geojson", summary="Facilities in your jurisdiction inside a box, as GeoJSON points (maps)")
+def facilities_geojson(request, bbox: str | None = None, limit: int = 2000):
+    from civicgrid.areas.geometry import parse_bbox
+
+    qs = queries.visible_facilities(request.user).filter(active=True)
+    box = parse_bbox(bbox)
+    if box:
+        qs = qs.filter(lon__gte=box[0], lat__gte=box[1], lon__lte=box[2], lat__lte=box[3])
+    labels = dict(FacilityKind.choices)
+    return {"type": "FeatureCollection", "features": [
+        {"type": "Feature", "geometry": {"type": "Point", "coordinates": [f.lon, f.lat]},
+         "properties": {"id": f.pk, "name": f.name, "kind": f.kind, "kind_label": str(labels.get(f.kind, f.kind))}}
+        for f in qs.order_by("pk").only("pk", "lon", "lat", "name", "kind")[:min(limit, 5000)]]}
+
+
 @router.get("/facilities/{int:pk}", response=FacilityOut, summary="One facility")
 def get_facility(request, pk: int):
     return queries.access_facility(request.user, pk)

@@ -259,14 +259,14 @@ class ProviderEvent(HistoryEvent):
     step of ``circle.rules.PROVIDER_FLOW``, from which state to which, when, why."""
 
     class Kind(models.TextChoices):
-        APPLY = "apply", _("applied")  # 申请
+        APPLY = "apply", _("application filed")  # 申请
         APPROVE = "approve", _("approved by the residents' council")  # 居民议事会同意
         REJECT = "reject", _("rejected by the residents' council")
         SIGN = "sign", _("agreement signed")  # 签约
-        PUBLISH = "publish", _("published")  # 公示
+        PUBLISH = "publish", _("published for residents")  # 公示
         RECTIFY = "rectify", _("rectification notice issued")  # 整改通知
-        RECTIFIED = "rectified", _("marked as rectified")
-        REVOKE = "revoke", _("revoked")  # 撤销
+        RECTIFIED = "rectified", _("rectification accepted")
+        REVOKE = "revoke", _("certification revoked")  # 撤销
         REVIEW = "review", _("reviewed by the supervision committee")  # 监督委员会评议
 
     provider = models.ForeignKey(Provider, on_delete=models.PROTECT, related_name="events")
@@ -277,6 +277,14 @@ class ProviderEvent(HistoryEvent):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.from_status}→{self.to_status}"
+
+    @property
+    def from_display(self) -> str:
+        return str(Provider.Status(self.from_status).label) if self.from_status in Provider.Status.values else ""
+
+    @property
+    def to_display(self) -> str:
+        return str(Provider.Status(self.to_status).label) if self.to_status in Provider.Status.values else ""
 
 
 class ProviderRating(ScopedModel):

@@ -15,7 +15,8 @@ from django.utils.translation import gettext as _
 from civicgrid.circle.capabilities import CIRCLE_EDIT, CIRCLE_NETWORK, CIRCLE_RATE
 from civicgrid.core.capabilities import VIEW
 from civicgrid.core.decorators import capability_required
-from civicgrid.core.errors import UserError
+from civicgrid.core.errors import NotPermitted, UserError
+from civicgrid.core.forms import add_action_error
 from civicgrid.core.scoping import in_scope
 
 from . import actions, queries
@@ -99,7 +100,7 @@ def facility_new(request):
             created = actions.do_create_facility(actor=request.user, services=form.cleaned_data["services"],
                                                  unit=_unit(request.user, form.cleaned_data["unit"]), **data)
         except UserError as exc:
-            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+            add_action_error(form, exc)
         else:
             messages.success(request, _("Saved."))
             return redirect("circle:facility", pk=created.pk)
@@ -125,7 +126,7 @@ def facility(request, pk):
                                            unit=_unit(request.user, form.cleaned_data["unit"]),
                                            **_facility_data(form.cleaned_data))
             except UserError as exc:
-                form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+                add_action_error(form, exc)
             else:
                 messages.success(request, _("Saved."))
                 return redirect("circle:facility", pk=obj.pk)
@@ -192,21 +193,27 @@ def provider(request, pk):
         return redirect("circle:provider", pk=obj.pk)
     available = PROVIDER_FLOW.available(request.user, obj, TRANSITIONS)
     steps = [name for name in TRANSITIONS if available[name]]
+    from civicgrid.areas.queries import area_names
+
     return render(request, "circle/provider.html", {
         "provider": obj, "events": obj.events.all(), "steps": steps,
+        "community_name": area_names([obj.area_code]).get(obj.area_code, ""),
         "can_review": PROVIDER_FLOW.available(request.user, obj, ["review"])["review"],
     })
 
 
 @login_required
 def provider_apply(request):
-    form = ApplyForm(request.POST or None)
+    from civicgrid.areas.queries import all_communities
+
+    communities = all_communities()
+    form = ApplyForm(request.POST or None, communities=communities)
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         try:
             created = actions.do_apply_provider(actor=request.user, community_code=data.pop("community"), **data)
         except UserError as exc:
-            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+            add_action_error(form, exc)
         else:
             messages.success(request, _("Your application was received (number %(n)s).") % {"n": created.pk})
             return redirect("circle:resident")
@@ -236,7 +243,7 @@ def network(request):
                                                 district_code=form.cleaned_data["district"],
                                                 facilities=form.cleaned_data["facilities"])
             except UserError as exc:
-                form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+                add_action_error(form, exc)
     return render(request, "circle/network.html", {
         "form": form, "summary": summary, "networks": queries.visible_networks(request.user),
         "run": queries.latest_run(request.user),
@@ -258,7 +265,15 @@ def rate(request, pk):
         actions.do_rate_provider(obj, actor=request.user, score=request.POST.get("score"),
                                  comment=request.POST.get("comment", ""))
     except UserError as exc:
-        messages.error(request, exc.message)
+        if isinstance(exc, NotPermitted) or exc.field != "score":
+            messages.error(request, exc.message)
+            return redirect("circle:resident")
+        # Beside the provider's score, with the comment given back.
+        data = queries.resident_circle(request.user)
+        return render(request, "circle/resident.html", {
+            **data, "can_rate": request.user.has_capability(CIRCLE_RATE),
+            "rate_error": {"provider": obj.pk, "message": _("Choose a score from 1 to 5."),
+                           "comment": request.POST.get("comment", "")}}, status=400)
     else:
         messages.success(request, _("Thank you for your rating."))
     return redirect("circle:resident")

@@ -49,6 +49,13 @@ class AuditLog(models.Model):
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M:%S} {self.actor_name} {self.action} {self.object_repr} {self.outcome}"
 
+    @property
+    def action_label(self) -> str:
+        """The action in words (``core.audit_labels``)."""
+        from .audit_labels import action_label
+
+        return action_label(self.action)
+
     def save(self, *args, **kwargs):
         if self.pk is not None:
             raise PermissionError("the audit log is append-only")

@@ -212,6 +212,24 @@ def list_buildings(request, paging: Query[Page], q: str | None = None, grid: str
     return page(qs, paging)
 
 
+MAP_POINTS_LIMIT = 5000
+
+
+@router.get("/buildings.geojson", summary="Buildings in your jurisdiction inside a box, as GeoJSON points (maps)")
+def buildings_geojson(request, bbox: str | None = None, limit: int = 2000):
+    from civicgrid.areas.geometry import parse_bbox
+
+    qs = queries.visible_buildings(request.user)
+    box = parse_bbox(bbox)
+    if box:
+        qs = qs.filter(lon__gte=box[0], lat__gte=box[1], lon__lte=box[2], lat__lte=box[3])
+    rows = qs.order_by("pk").values_list("pk", "lon", "lat", "address", "name", "floors")[:min(limit, MAP_POINTS_LIMIT)]
+    return {"type": "FeatureCollection", "features": [
+        {"type": "Feature", "geometry": {"type": "Point", "coordinates": [lon, lat]},
+         "properties": {"id": pk, "address": address, "name": name, "floors": floors}}
+        for pk, lon, lat, address, name, floors in rows]}
+
+
 @router.get("/buildings/{int:pk}", response=BuildingOut, summary="One building")
 def get_building(request, pk: int):
     return queries.access_building(request.user, pk)

@@ -1,5 +1,6 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from civicgrid.core.forms import StyledFormMixin
 
@@ -9,7 +10,7 @@ from .models import ImportBatch, Person, PersonTag
 class PersonForm(StyledFormMixin, forms.Form):
     """Register or edit a person; the rules live in ``people.prepare_person`` (shared with imports)."""
 
-    name = forms.CharField(label=_("Name"), max_length=50)
+    name = forms.CharField(label=pgettext_lazy("person", "Name"), max_length=50)
     id_type = forms.ChoiceField(label=_("ID type"), choices=Person.IdType.choices, initial=Person.IdType.RESIDENT_ID)
     id_number = forms.CharField(label=_("ID number"), max_length=30, required=False,
                                 widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "text"}))
@@ -17,17 +18,33 @@ class PersonForm(StyledFormMixin, forms.Form):
                             widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"}))
     residence = forms.ChoiceField(label=_("Residence type"), choices=Person.Residence.choices)
     building = forms.IntegerField(label=_("Building"), widget=forms.Select)
+    house = forms.TypedChoiceField(label=_("Room"), coerce=int, required=False, empty_value=None,
+                                   help_text=_("The registered room (house) of the building, if any."))
+    household = forms.ChoiceField(label=_("Household"), required=False)
     relation = forms.CharField(label=_("Relation to the head"), max_length=20, required=False)
     tags = forms.MultipleChoiceField(label=_("Service groups"), choices=PersonTag.Tag.choices, required=False,
                                      widget=forms.CheckboxSelectMultiple)
     note = forms.CharField(label=_("Note"), max_length=500, required=False,
                            widget=forms.Textarea(attrs={"rows": 2}))
 
-    def __init__(self, *args, buildings=(), editing=False, **kwargs):
+    NEW_HOUSEHOLD = "new"
+
+    def __init__(self, *args, buildings=(), houses=(), households=(), editing=False, places_url="", **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["building"].widget.choices = [("", "—")] + [(b.pk, b.address) for b in buildings]
+        # The room and household lists follow the chosen building (htmx swaps them in).
+        self.fields["building"].widget.attrs.update({
+            "hx-get": places_url, "hx-target": "#person-places", "hx-trigger": "change",
+            "hx-include": "this", "hx-swap": "innerHTML"})
+        self.fields["house"].choices = [("", "—")] + [(h.pk, _("%(unit)s entrance, room %(number)s") % {
+            "unit": h.unit, "number": h.number}) for h in houses]
+        self.fields["household"].choices = [
+            ("", _("— not in a household —")), (self.NEW_HOUSEHOLD, _("a new household, this person its head"))] + [
+            (str(h.pk), _("household %(number)s (head: %(head)s)") % {"number": h.number, "head": h.head or "—"})
+            for h in households]
         if editing:
-            del self.fields["building"]  # moving is its own action
+            for name in ("building", "house", "household"):
+                del self.fields[name]  # moving and joining a household are their own actions
             self.fields["id_number"].help_text = _("Leave empty to keep the registered number.")
             self.fields["phone"].help_text = _("Leave empty to keep the registered phone.")
 

@@ -140,7 +140,12 @@ def prepare_person(
             v["name"] = name
             v["name_initials"], v["name_pinyin"] = name_keys(name)
 
-    if "id_type" in data or "id_number" in data or not partial:
+    # An update that leaves the number out and the document type as it was keeps the stored
+    # number: a worker fixing a phone must not have to reveal (and so audit) the ID to save.
+    keeps_id = (partial and "id_number" not in data and current_id_type is not None
+                and _choice(data.get("id_type"), Person.IdType, "id_type", {}, current_id_type, language)
+                == current_id_type)
+    if not keeps_id and ("id_type" in data or "id_number" in data or not partial):
         id_type = _choice(data.get("id_type"), Person.IdType, "id_type", errors, Person.IdType.RESIDENT_ID,
                           language)
         number = (data.get("id_number") or "").strip().upper()

@@ -15,4 +15,5 @@ plugins.menu_entry("registry", _("Import ledgers"), "registry:imports", REGISTRY
 plugins.urls("registry/", "civicgrid.registry.urls", order=50)
 plugins.api_router("/registry/", "civicgrid.registry.api:router", order=40)
 plugins.api_router("/registry/", "civicgrid.registry.ledger_api:router", order=41)
-plugins.map_layer("roads", _("Roads"), "registry:roads", VIEW, style={"color": "#888", "weight": 2}, order=10)
+plugins.map_layer("roads", _("Roads"), "registry:roads", VIEW, order=10)
+plugins.map_layer("buildings", _("Buildings"), "api:buildings_geojson", VIEW, order=20, min_zoom=16)

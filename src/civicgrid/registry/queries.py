@@ -67,6 +67,11 @@ def visible_roads(user):
     return Road.objects.filter(q)
 
 
+def public_roads():
+    """(name, line) of every registered road: what a resident places a pin by (no other data)."""
+    return Road.objects.order_by("pk").values_list("name", "geometry").iterator(2000)
+
+
 def visible_components(user) -> QuerySet[Component]:
     return restrict(Component.objects.select_related("cls"), user)
 

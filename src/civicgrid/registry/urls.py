@@ -13,6 +13,7 @@ urlpatterns = [
     path("imports/<int:pk>/rejected.xlsx", ledger_views.import_rejected, name="import_rejected"),
     path("imports/template/<str:kind>.xlsx", ledger_views.import_template, name="import_template"),
     path("people/new/", views.person_new, name="person_new"),
+    path("people/new/places/", views.person_places, name="person_places"),
     path("people/<int:pk>/", views.person, name="person"),
     path("people/<int:pk>/edit/", views.person_edit, name="person_edit"),
     path("buildings/<int:pk>/", views.building, name="building"),

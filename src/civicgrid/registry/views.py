@@ -2,14 +2,17 @@
 
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from civicgrid.core.access import not_found_or_denied
 from civicgrid.core.capabilities import VIEW
 from civicgrid.core.decorators import capability_required
 from civicgrid.core.errors import UserError
+from civicgrid.core.forms import add_action_error
 from civicgrid.core.scoping import in_scope, restrict
 from civicgrid.registry.capabilities import (
     ADDRESS_MATCH,
@@ -79,17 +82,58 @@ def _person_form_data(cleaned: dict, *, editing: bool) -> dict:
     return data
 
 
+def _building_places(user, building_id):
+    """Rooms and households of a building the user may edit (the lists beside the building)."""
+    if not building_id:
+        return (), ()
+    houses = restrict(queries.visible_houses(user), user, capability=REGISTRY_EDIT).filter(
+        building_id=building_id).order_by("unit", "number")[:500]
+    households = restrict(queries.visible_households(user), user, capability=REGISTRY_EDIT).filter(
+        building_id=building_id, dissolved=False).select_related("head").order_by("number")[:500]
+    return houses, households
+
+
+def _new_person_form(request, data=None):
+    building_id = _int_or_none((data or request.GET).get("building"))
+    houses, households = _building_places(request.user, building_id)
+    return PersonForm(data, buildings=_editable_buildings(request.user), houses=houses, households=households,
+                      places_url=reverse("registry:person_places"))
+
+
+def _int_or_none(value):
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+@capability_required(REGISTRY_EDIT)
+def person_places(request):
+    """htmx: the room and household fields for the building just chosen on the register form."""
+    return render(request, "registry/_person_places.html", {"form": _new_person_form(request)})
+
+
 @capability_required(REGISTRY_EDIT)
 def person_new(request):
-    form = PersonForm(request.POST or None, buildings=_editable_buildings(request.user))
+    form = _new_person_form(request, request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = _person_form_data(form.cleaned_data, editing=False)
         building = queries.access_building(request.user, form.cleaned_data["building"])
+        house = household = None
+        if form.cleaned_data.get("house"):
+            house = queries.visible_houses(request.user).filter(pk=form.cleaned_data["house"],
+                                                                building=building).first()
+        choice = form.cleaned_data.get("household") or ""
+        if choice and choice != PersonForm.NEW_HOUSEHOLD:
+            household = queries.access_household(request.user, choice)
         try:
-            created = actions.do_register_person(actor=request.user, building=building,
-                                                 tags=form.cleaned_data["tags"], **data)
+            with transaction.atomic():  # the person and, if asked, their new household: both or neither
+                created = actions.do_register_person(actor=request.user, building=building, house=house,
+                                                     household=household, tags=form.cleaned_data["tags"], **data)
+                if choice == PersonForm.NEW_HOUSEHOLD:
+                    actions.do_create_household(actor=request.user, head=created, building=building, house=house)
         except UserError as exc:
-            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+            add_action_error(form, exc)
         else:
             messages.success(request, _("Saved."))
             return redirect("registry:person", pk=created.pk)
@@ -115,7 +159,7 @@ def person_edit(request, pk):
             actions.do_update_person(person, actor=request.user, expected_version=int(request.POST.get("version", 0)),
                                      tags=form.cleaned_data["tags"], **data)
         except UserError as exc:
-            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+            add_action_error(form, exc)
         else:
             messages.success(request, _("Saved."))
             return redirect("registry:person", pk=person.pk)

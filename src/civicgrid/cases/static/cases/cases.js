@@ -69,6 +69,10 @@
       layer = L.geoJSON(fc, { style: GRID }).addTo(map);
       layer.eachLayer(function (l) { l.bindTooltip(l.feature.properties.name, { sticky: true }); });
       if (features.length) { map.fitBounds(layer.getBounds(), { padding: [8, 8] }); } else { map.setView([30.27, 120.15], 12); }
+      if (window.CivicGridMap) {  // roads with their names, facilities, buildings, grid names (map.js)
+        CivicGridMap.context(map, el, { interactive: false });
+        CivicGridMap.labelAreas(map, layer);
+      }
       layer.on("click", function (e) { place(e.latlng, "map"); });
       if (lon.value && lat.value) { place(L.latLng(parseFloat(lat.value), parseFloat(lon.value)), "form"); }
       el.dataset.loaded = "1";
@@ -116,6 +120,7 @@
         var layer = L.geoJSON(fc, { style: { color: "#90a4ae", weight: 1, fillColor: "#f5f5f5", fillOpacity: 0.6 },
                                     interactive: false }).addTo(map);
         layer.bringToBack();
+        if (window.CivicGridMap) { CivicGridMap.context(map, el); CivicGridMap.labelAreas(map, layer); }
         if (!bounds.length && (fc.features || []).length) { map.fitBounds(layer.getBounds()); }
         drawn();
       }).catch(drawn);

@@ -45,52 +45,50 @@
       var outline = L.geoJSON(feature, { style: { color: "#0d47a1", weight: 3, fill: false } }).addTo(map);
       map.fitBounds(outline.getBounds(), { padding: [10, 10] });
       return fetchJSON(el.dataset.children).then(function (fc) {
-        L.geoJSON(fc, { style: styleFor, onEachFeature: bindArea }).addTo(map);
+        var children = L.geoJSON(fc, { style: styleFor, onEachFeature: bindArea }).addTo(map);
+        context(map, el);
+        L.geoJSON(fc, { pane: "cg-outlines", interactive: false, style: { color: "#ef6c00", weight: 1.5, dashArray: "5 4",
+                                                                           fill: false } }).addTo(map);
+        labelAreas(map, children);
         outline.bringToFront();
+        el.dataset.loaded = "1";
       });
     }).catch(function (e) { el.textContent = e.message; });
     window.civicgridMap = map;
   }
 
-  // The overview map: areas of the chosen level, and the layers the apps offer (roads, …), each
-  // with a checkbox ``layer-<key>``; ``data-layers`` lists them as [{key, url, style}].
-  function overview(id, levelId) {
+  function overview(id, levelId, roadsId) {
     var el = document.getElementById(id);
     if (!el) { return; }
     var map = baseMap(id);
-    var areas = null, fitted = false, shown = {};
+    var areas = null, outlines = null, names = null, fitted = false;
     var select = document.getElementById(levelId);
-    var layers = JSON.parse(el.dataset.layers || "[]");
-    function front() { Object.keys(shown).forEach(function (k) { if (shown[k]) { shown[k].bringToFront(); } }); }
+    var roadsBox = document.getElementById(roadsId);
+    var layers = null;
     function load() {
       var url = el.dataset.geojson + "?level=" + encodeURIComponent(select.value);
       if (el.dataset.focus) { url += "&within=" + encodeURIComponent(el.dataset.focus); }
       fetchJSON(url).then(function (fc) {
-        if (areas) { map.removeLayer(areas); }
+        [areas, outlines, names].forEach(function (l) { if (l) { map.removeLayer(l); } });
         areas = L.geoJSON(fc, { style: styleFor, onEachFeature: bindArea }).addTo(map);
-        el.dataset.features = String(fc.features.length);
         if (!fitted && fc.features.length) { map.fitBounds(areas.getBounds(), { padding: [10, 10] }); fitted = true; }
-        front();
+        if (!layers) { layers = context(map, el); }
+        // Boundaries again above the roads (which run along many of them), as thin dashed lines.
+        outlines = L.geoJSON(fc, { pane: "cg-outlines", interactive: false, style: function (f) {
+          var s = styleFor(f);
+          return { color: s.color, weight: Math.max(1.5, s.weight), dashArray: "5 4", fill: false };
+        } }).addTo(map);
+        names = labelAreas(map, areas);
+        el.dataset.features = String(fc.features.length);
         el.dataset.loaded = "1";
       }).catch(function (e) { el.dataset.error = e.message; });
     }
-    function toggle(layer) {
-      var box = document.getElementById("layer-" + layer.key);
-      if (box.checked && !shown[layer.key]) {
-        shown[layer.key] = L.layerGroup().addTo(map);  // taken at once: a second click does not load twice
-        fetchJSON(layer.url).then(function (fc) {
-          if (!shown[layer.key]) { return; }
-          map.removeLayer(shown[layer.key]);
-          shown[layer.key] = L.geoJSON(fc, { style: layer.style, interactive: false }).addTo(map);
-        });
-      } else if (!box.checked && shown[layer.key]) { map.removeLayer(shown[layer.key]); shown[layer.key] = null; }
-    }
     select.addEventListener("change", load);
-    layers.forEach(function (layer) {
-      document.getElementById("layer-" + layer.key).addEventListener("change", function () { toggle(layer); });
+    roadsBox.addEventListener("change", function () {
+      if (!layers || !layers.roads) { return; }
+      if (roadsBox.checked) { layers.roads.addTo(map); } else { map.removeLayer(layers.roads); }
     });
     load();
-    layers.forEach(toggle);
     window.civicgridMap = map;
   }
 
@@ -156,5 +154,134 @@
     window.civicgridMap = map;
   }
 
-  window.CivicGridMap = { areaMap: areaMap, overview: overview, candidates: candidates };
+  // --- What people place a pin by: roads with their names, buildings, facilities, area labels. ---
+  // From the platform's own endpoints (scoped to the user, named in the map element's data-*),
+  // never online tiles. Labels appear as one zooms in (classes cg-z13 … cg-z17 on the map).
+  var ZOOMS = [13, 14, 15, 16, 17];
+  var LABEL_ZOOM = 15, BUILDING_ZOOM = 16;
+
+  function zoomClasses(map) {
+    var c = map.getContainer();
+    function set() { var z = map.getZoom(); ZOOMS.forEach(function (n) { c.classList.toggle("cg-z" + n, z >= n); }); }
+    map.on("zoomend", set);
+    set();
+  }
+
+  function pane(map, name, z) {
+    if (!map.getPane(name)) { map.createPane(name).style.zIndex = String(z); }
+    return name;
+  }
+
+  function labelIcon(text, cls) {
+    var span = document.createElement("span");
+    span.textContent = text;
+    return L.divIcon({ className: "map-label " + cls, html: span, iconSize: null });
+  }
+
+  function lines(geometry) {
+    if (!geometry) { return []; }
+    if (geometry.type === "LineString") { return [geometry.coordinates]; }
+    if (geometry.type === "MultiLineString") { return geometry.coordinates; }
+    return [];
+  }
+
+  // One name per road, at the middle of the part of it that is in view.
+  function placeRoadLabels(map, roads, group) {
+    group.clearLayers();
+    if (map.getZoom() < LABEL_ZOOM) { return; }
+    var view = map.getBounds().pad(-0.06);
+    roads.forEach(function (road) {
+      var inside = [];
+      lines(road.geometry).forEach(function (line) {
+        for (var i = 1; i < line.length; i++) {
+          var a = line[i - 1], b = line[i];
+          for (var k = 0; k <= 24; k++) {
+            var t = k / 24, p = L.latLng(a[1] + (b[1] - a[1]) * t, a[0] + (b[0] - a[0]) * t);
+            if (view.contains(p)) { inside.push(p); }
+          }
+        }
+      });
+      if (inside.length) {
+        L.marker(inside[Math.floor(inside.length / 2)], { icon: labelIcon(road.properties.name, "road-label"),
+          interactive: false, keyboard: false, pane: "cg-labels" }).addTo(group);
+      }
+    });
+    map.getContainer().dataset.roadLabels = String(group.getLayers().length);
+  }
+
+  function context(map, el, options) {
+    options = options || {};
+    var d = el.dataset, interactive = options.interactive !== false, layers = {};
+    zoomClasses(map);
+    pane(map, "cg-roads", 405);
+    pane(map, "cg-outlines", 415);
+    pane(map, "cg-places", 430);
+    pane(map, "cg-labels", 650);
+    if (d.roads) {
+      var labels = L.layerGroup().addTo(map), roads = [];
+      fetchJSON(d.roads).then(function (fc) {
+        roads = fc.features || [];
+        var casing = L.geoJSON(fc, { pane: "cg-roads", interactive: false,
+                                     style: { color: "#8d8d8d", weight: 7, opacity: 0.9, lineCap: "round" } });
+        var inner = L.geoJSON(fc, { pane: "cg-roads", interactive: false,
+                                    style: { color: "#ffffff", weight: 4.5, opacity: 1, lineCap: "round" } });
+        layers.roads = L.layerGroup([casing, inner, labels]).addTo(map);
+        el.dataset.roadCount = String(roads.length);
+        placeRoadLabels(map, roads, labels);
+      }).catch(function () { /* roads are optional */ });
+      map.on("moveend", function () { if (roads.length && layers.roads && map.hasLayer(layers.roads)) { placeRoadLabels(map, roads, labels); } });
+    }
+    if (d.facilities) {
+      fetchJSON(d.facilities).then(function (fc) {
+        layers.facilities = L.geoJSON(fc, { pointToLayer: function (f, latlng) {
+          var m = L.circleMarker(latlng, { pane: "cg-places", radius: 6, color: "#fff", weight: 1.5, fillColor: "#0d47a1",
+                                           fillOpacity: 1, interactive: interactive });
+          var group = L.layerGroup([m, L.marker(latlng, { icon: labelIcon(f.properties.name, "facility-label"),
+                                                           interactive: false, keyboard: false, pane: "cg-labels" })]);
+          if (interactive) { m.bindTooltip(f.properties.name + " · " + f.properties.kind_label); }
+          return group;
+        } }).addTo(map);
+        el.dataset.facilityCount = String((fc.features || []).length);
+      }).catch(function () { /* facilities are optional */ });
+    }
+    if (d.buildings) {
+      var buildings = L.layerGroup().addTo(map), loaded = "";
+      var load = function () {
+        if (map.getZoom() < BUILDING_ZOOM) { buildings.clearLayers(); loaded = ""; return; }
+        var b = map.getBounds().pad(0.2);
+        var box = [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()].map(function (v) { return v.toFixed(5); }).join(",");
+        if (box === loaded) { return; }
+        fetchJSON(d.buildings + (d.buildings.indexOf("?") < 0 ? "?" : "&") + "bbox=" + box).then(function (fc) {
+          loaded = box;
+          buildings.clearLayers();
+          (fc.features || []).forEach(function (f) {
+            var ll = L.latLng(f.geometry.coordinates[1], f.geometry.coordinates[0]);
+            var m = L.circleMarker(ll, { pane: "cg-places", radius: 4, color: "#5d4037", weight: 1, fillColor: "#d7ccc8",
+                                         fillOpacity: 1, interactive: interactive }).addTo(buildings);
+            if (interactive) { m.bindTooltip(f.properties.address); }
+          });
+          el.dataset.buildingCount = String((fc.features || []).length);
+        }).catch(function () { /* buildings are optional */ });
+      };
+      map.on("moveend", load);
+      map.whenReady(load);
+      layers.buildings = buildings;
+    }
+    return layers;
+  }
+
+  // Permanent name labels on area polygons (grids shown from zoom 14, larger areas always).
+  function labelAreas(map, layer) {
+    var group = L.layerGroup();
+    layer.eachLayer(function (l) {
+      var p = (l.feature || {}).properties || {};
+      if (!p.name || !l.getBounds) { return; }
+      L.marker(l.getBounds().getCenter(), { icon: labelIcon(p.name, "area-label level-" + (p.level || "grid")),
+                                            interactive: false, keyboard: false, pane: "cg-labels" }).addTo(group);
+    });
+    return group.addTo(map);
+  }
+
+  window.CivicGridMap = { areaMap: areaMap, overview: overview, candidates: candidates, context: context,
+                          labelAreas: labelAreas };
 })();
