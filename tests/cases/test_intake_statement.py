@@ -84,7 +84,7 @@ def _instances(org, garbage, n: int, now=None):
     now = now or timezone.now()
     case = Case(channel=Case.Channel.HOTLINE, cls=garbage, title=f"比较{n}", description="d", address="",
                 lon=120.01, lat=30.21, area_code=GRID, tier=Case.Tier.DISTRICT, tier_code=GRID[:6],
-                reporter_name="王先生", reporter_anonymous=True, intake_by=seat, reported_at=now,
+                reporter_name="王先生", reporter_anonymous=True, intake_by=seat, reported_at=now, created_at=now,
                 deadline=now, idempotency_key=f"compare-{n}", query_code=f"QC{n:08d}")
     event = CaseEvent(case=case, kind=CaseEvent.Kind.REPORTED, at=now, actor=seat, actor_name="seat",
                       to_status=case.status, note="经 12345 热线", area_code=GRID)
