@@ -43,8 +43,8 @@ class PersonOut(Schema):
     id: int
     name: str
     id_type: str
-    id_masked: str
-    birth_date: dt.date | None
+    id_masked: str = Field(..., description="region and the last two characters; see docs/personal-data.md")
+    age: int | None = Field(None, description="whole years; the birth date only comes with a reveal")
     sex: str
     phone_masked: str
     residence: str
@@ -63,6 +63,10 @@ class PersonOut(Schema):
     @staticmethod
     def resolve_tags(obj):
         return sorted(t.tag for t in obj.tags.all())
+
+    @staticmethod
+    def resolve_age(obj):
+        return obj.age()
 
 
 class PersonIn(Schema):
@@ -107,6 +111,7 @@ class ReasonIn(Schema):
 class RevealOut(Schema):
     id_number: str
     phone: str
+    birth_date: str = Field("", description="YYYY-MM-DD, or empty")
 
 
 class SpecialRecordOut(Schema):
@@ -360,7 +365,7 @@ def _visible_people(user, include_left=False):
 @router.get("/people", response=list[PersonOut], summary="People in your jurisdiction (masked)")
 def list_people(request, filters: Query[PeopleFilter], limit: int = 100, offset: int = 0):
     qs = _visible_people(request.user, filters.include_left)
-    qs = queries.search_people(qs, filters.q or "")
+    qs = queries.search_people(qs, filters.q or "", user=request.user)
     if filters.grid:
         qs = qs.filter(area_code__startswith=filters.grid)
     if filters.tag:

@@ -90,7 +90,11 @@ def import_template(request, kind):
 def people_export(request):
     """The people list as filtered on the page; masked, or — POST with a reason — revealed."""
     params = request.POST if request.method == "POST" else request.GET
-    qs = queries.filter_people(request.user, params)
+    try:
+        qs = queries.filter_people(request.user, params)
+    except UserError as exc:
+        messages.error(request, exc.message)
+        return redirect("registry:people")
     if request.method == "POST":
         form = ReasonForm(request.POST, prefix="export")
         if not form.is_valid():
