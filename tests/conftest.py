@@ -142,3 +142,13 @@ def live_server(request):
         django_settings.SESSION_ENGINE = previous
     yield server
     server.stop()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits():
+    """Rate limits and login failures per address are counted in a process-wide cache: each test
+    starts with none (every test client calls from 127.0.0.1)."""
+    from django.core.cache import caches
+
+    caches["ratelimit"].clear()
+    yield

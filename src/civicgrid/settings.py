@@ -119,7 +119,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "civicgrid.core.guards.BodyLimitMiddleware",  # before anything reads the body (CSRF, sessions)
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "civicgrid.core.guards.RateLimitMiddleware",  # anonymous filing, per address, before the body is read
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -177,6 +179,7 @@ AUTH_USER_MODEL = "accounts.User"
 
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
+    "civicgrid.accounts.lockout.AddressThrottleBackend",  # password spraying across user names
     "django.contrib.auth.backends.ModelBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
@@ -205,6 +208,8 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "civicgrid.accounts.views.locked_out"
 AXES_VERBOSE = False
+# ... and per address across all user names (civicgrid.accounts.lockout), within the cool-off time.
+CIVICGRID_LOGIN_ADDRESS_FAILURE_LIMIT = env_int("CIVICGRID_LOGIN_ADDRESS_FAILURE_LIMIT", 30)
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
@@ -239,11 +244,20 @@ MEDIA_ROOT = Path(os.environ.get("CIVICGRID_MEDIA_ROOT", VAR_DIR / "media"))
 MEDIA_URL = "/media/"
 
 REDIS_URL = os.environ.get("REDIS_URL")
+# Rate limits and login failures per address are counted in a cache all server processes share:
+# Redis when configured, else files under var/ (several gunicorn workers on one machine).
+CIVICGRID_RATE_LIMIT_CACHE = "ratelimit"
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL},
+              "ratelimit": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL,
+                            "KEY_PREFIX": "rl"}}
     HUEY = {"huey_class": "huey.RedisHuey", "name": "civicgrid", "url": REDIS_URL, "immediate": TESTING}
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+              "ratelimit": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "ratelimit"}
+              if TESTING else
+              {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+               "LOCATION": str(VAR_DIR / "cache" / "ratelimit")}}
     HUEY = {
         "huey_class": "huey.SqliteHuey",
         "name": "civicgrid",
@@ -283,6 +297,18 @@ CIVICGRID_CATALOGUE_RECHECK_SECONDS = 0.0 if TESTING else float(
 )
 
 NINJA_PAGINATION_PER_PAGE = 100
+
+# Request bodies (core.guards): six photos of 8 MB each, base64 in JSON (+ a third), and the text
+# around them; ledgers and boundary files (50 MB) fit too. Larger requests answer 413 unread.
+CIVICGRID_CASE_PHOTO_MAX_BYTES = env_int("CIVICGRID_CASE_PHOTO_MAX_BYTES", 8 * 1024 * 1024)
+CIVICGRID_MAX_BODY_BYTES = env_int("CIVICGRID_MAX_BODY_BYTES", 6 * CIVICGRID_CASE_PHOTO_MAX_BYTES * 4 // 3 + 1024 * 1024)
+DATA_UPLOAD_MAX_MEMORY_SIZE = CIVICGRID_MAX_BODY_BYTES  # a JSON body is read into memory whole
+
+# Anonymous filing per client address ("N/s|m|h|d", comma-separated windows; empty: no limit).
+# Off under the test suite unless a test sets it.
+CIVICGRID_RATE_LIMITS = {
+    "public_report": os.environ.get("CIVICGRID_PUBLIC_REPORT_RATE", "" if TESTING else "5/m,30/h"),
+}
 
 if PRODUCTION:
     SECURE_SSL_REDIRECT = env_bool("CIVICGRID_SSL_REDIRECT", True)
