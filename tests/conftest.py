@@ -7,6 +7,8 @@ who must see nothing of each other.
 
 from __future__ import annotations
 
+import logging
+
 import pytest
 
 from civicgrid.accounts import actions as account_actions
@@ -111,9 +113,53 @@ def client_for(client):
     return make
 
 
+class _PersonalDataInLogs(logging.Handler):
+    """Every log record of the test run (at the level the platform logs, WARNING), scanned for
+    valid resident ID numbers and full mobile numbers (issue 13, acceptance 4)."""
+
+    def __init__(self):
+        super().__init__(logging.WARNING)
+        self.records = 0
+        self.found: list[str] = []
+
+    def emit(self, record):
+        import re
+
+        from civicgrid.core.idnumber import id_check_char
+
+        self.records += 1
+        try:
+            text = self.format(record)
+        except Exception:  # noqa: BLE001
+            return
+        ids = [m for m in re.findall(r"\d{17}[\dXx]", text) if id_check_char(m[:17]) == m[17].upper()]
+        phones = re.findall(r"(?<!\d)1[3-9]\d{9}(?!\d)", text)
+        if ids or phones:
+            self.found.append(text[:300])
+
+
+LOG_SCAN = _PersonalDataInLogs()
+
+
+def pytest_sessionstart(session):
+    from civicgrid.core.logging import RedactFilter
+
+    LOG_SCAN.addFilter(RedactFilter())  # what the platform's handlers do before writing
+    logging.getLogger().addHandler(LOG_SCAN)
+
+
+def pytest_sessionfinish(session, exitstatus):
+    if LOG_SCAN.found and session.exitstatus == 0:
+        session.exitstatus = 1
+
+
 def pytest_terminal_summary(terminalreporter):
     from .test_jurisdiction_matrix import MATRIX_RESULTS
 
+    terminalreporter.write_line(f"log scan: {LOG_SCAN.records} records, {len(LOG_SCAN.found)} with an ID number "
+                                f"or a phone")
+    for line in LOG_SCAN.found[:20]:
+        terminalreporter.write_line(f"  personal data in a log: {line}")
     if MATRIX_RESULTS:
         leaks = sum(1 for _, leaked in MATRIX_RESULTS if leaked)
         terminalreporter.write_line(f"jurisdiction matrix: {len(MATRIX_RESULTS)} cases, {leaks} leaks")

@@ -320,10 +320,19 @@ if PRODUCTION:
     CSRF_COOKIE_SECURE = True
     SECURE_REFERRER_POLICY = "same-origin"
 
+# Every log line goes through civicgrid.core.logging.RedactFilter: no query string of a
+# personal-data search, no ID or mobile number (the development server's access lines included).
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"redact": {"()": "civicgrid.core.logging.RedactFilter"}},
+    "formatters": {"server": {"()": "django.utils.log.ServerFormatter", "format": "[{server_time}] {message}",
+                              "style": "{"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["redact"]},
+        "server": {"class": "logging.StreamHandler", "formatter": "server", "filters": ["redact"]},
+    },
+    "loggers": {"django.server": {"handlers": ["server"], "level": "INFO", "propagate": False}},
     "root": {"handlers": ["console"], "level": os.environ.get("CIVICGRID_LOG_LEVEL", "WARNING")},
 }
 
