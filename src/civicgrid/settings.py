@@ -105,6 +105,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django_htmx",
+    "csp",
     "axes",
     "huey.contrib.djhuey",
     "civicgrid.core",
@@ -119,6 +120,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "civicgrid.core.guards.ApiJsonErrorsMiddleware",  # /api/ errors are JSON, whoever made them
     "civicgrid.core.guards.BodyLimitMiddleware",  # before anything reads the body (CSRF, sessions)
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "civicgrid.core.guards.RateLimitMiddleware",  # anonymous filing, per address, before the body is read
@@ -127,12 +129,36 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "civicgrid.core.middleware.NoStoreMiddleware",  # personal data is never cached
+    "csp.middleware.CSPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "civicgrid.core.middleware.RequestContextMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
+
+# Content-Security-Policy (django-csp): scripts and styles only from this server (every JS and CSS
+# file comes from an installed package); the few inline bootstrap calls carry the request's nonce.
+# Inline style *attributes* stay allowed (style-src-attr): presentational only, and any url() in
+# them is still held to img-src. No frames, no plugins, forms post here only.
+from csp.constants import NONCE, NONE, SELF, UNSAFE_INLINE  # noqa: E402
+
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF],
+        "style-src-attr": [UNSAFE_INLINE],
+        "img-src": [SELF, "data:", "blob:"],  # Bootstrap draws its form controls with data: SVGs
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
 
 ROOT_URLCONF = "civicgrid.urls"
 WSGI_APPLICATION = "civicgrid.wsgi.application"
