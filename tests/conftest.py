@@ -123,19 +123,35 @@ class _PersonalDataInLogs(logging.Handler):
         self.found: list[str] = []
 
     def emit(self, record):
-        import re
-
-        from civicgrid.core.idnumber import id_check_char
-
         self.records += 1
         try:
             text = self.format(record)
         except Exception:  # noqa: BLE001
             return
-        ids = [m for m in re.findall(r"\d{17}[\dXx]", text) if id_check_char(m[:17]) == m[17].upper()]
-        phones = re.findall(r"(?<!\d)1[3-9]\d{9}(?!\d)", text)
-        if ids or phones:
+        if valid_id_numbers(text) or full_phones(text):
             self.found.append(text[:300])
+
+
+def valid_id_numbers(text: str) -> list[str]:
+    """18-character runs (not inside a longer run of digits) that are valid resident ID numbers."""
+    import re
+
+    from civicgrid.core.idnumber import InvalidIdentifier, parse_id_number
+
+    found = []
+    for candidate in re.findall(r"(?<![0-9A-Za-z])\d{17}[\dXx](?![0-9A-Za-z])", text):
+        try:
+            parse_id_number(candidate)
+        except InvalidIdentifier:
+            continue
+        found.append(candidate)
+    return found
+
+
+def full_phones(text: str) -> list[str]:
+    import re
+
+    return re.findall(r"(?<!\d)1[3-9]\d{9}(?!\d)", text)
 
 
 LOG_SCAN = _PersonalDataInLogs()

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import logging
 import os
-import re
 import socket
 import subprocess
 import sys
@@ -17,8 +16,11 @@ from pathlib import Path
 
 import pytest
 
-from civicgrid.core.idnumber import id_check_char, make_id_number
+from civicgrid.core.idnumber import make_id_number
 from civicgrid.core.logging import GunicornLogger, RedactFilter, redact_text
+
+from ..conftest import full_phones
+from ..conftest import valid_id_numbers as valid_ids
 
 ID = make_id_number("330106", __import__("datetime").date(1958, 3, 18), 1, "M")
 PHONE = "13252958400"
@@ -29,12 +31,6 @@ PATHS = [
 ]
 
 
-def valid_ids(text: str) -> list[str]:
-    return [m for m in re.findall(r"\d{17}[\dXx]", text) if id_check_char(m[:17]) == m[17].upper()]
-
-
-def full_phones(text: str) -> list[str]:
-    return re.findall(r"(?<!\d)1[3-9]\d{9}(?!\d)", text)
 
 
 def test_redaction_rules():

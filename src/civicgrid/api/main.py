@@ -113,3 +113,8 @@ api.add_router("/registry/", ledger_router)
 api.add_router("/public/", cases_public_router)
 api.add_router("/circle/", circle_router)
 api.add_router("/", accounts_router)
+
+# Every route documents the error answers it can give (400/401/403/404/409/413/422/429).
+from civicgrid.api.responses import document_error_responses  # noqa: E402
+
+document_error_responses(api)

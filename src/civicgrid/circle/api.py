@@ -251,7 +251,7 @@ class StepIn(Schema):
     rectify_by: dt.date | None = None
 
 
-class RateIn(Schema):
+class ProviderRateIn(Schema):
     score: int
     comment: str = ""
 
@@ -298,7 +298,7 @@ def review_provider(request, pk: int, payload: StepIn):
 
 
 @router.post("/providers/{int:pk}/rate", response={201: dict}, summary="Rate a published provider (residents)")
-def rate_provider(request, pk: int, payload: RateIn):
+def rate_provider(request, pk: int, payload: ProviderRateIn):
     from .models import Provider
 
     provider = Provider.objects.filter(pk=pk).first()

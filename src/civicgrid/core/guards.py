@@ -160,3 +160,33 @@ class RateLimitMiddleware:
                 return refusal(request, 429, _("Too many reports from your address. Try again in %(s)s seconds.")
                                % {"s": wait}, "rate_limited", retry_after=wait)
         return self.get_response(request)
+
+
+class ApiJsonErrorsMiddleware:
+    """Every error answer under ``/api/`` is JSON (``{"detail": …}``), also those produced before
+    the API's own handlers run: an address no route matches (404), a method a route does not
+    take (405), a refused CSRF check (403) — never the HTML error pages meant for browsers."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if (request.path.startswith("/api/") and response.status_code >= 400
+                and not response.get("Content-Type", "").startswith("application/json")):
+            from http import HTTPStatus
+
+            try:
+                reason = HTTPStatus(response.status_code).phrase
+            except ValueError:
+                reason = "Error"
+            messages = {404: _("Not found."), 405: _("This method is not allowed here."),
+                        403: _("You may not do this.")}
+            replaced = JsonResponse({"detail": str(messages.get(response.status_code, reason)), "field": None,
+                                     "code": reason.lower().replace(" ", "_")}, status=response.status_code,
+                                    json_dumps_params={"ensure_ascii": False})
+            for header in ("Allow", "Retry-After", "Cache-Control"):
+                if response.has_header(header):
+                    replaced[header] = response[header]
+            return replaced
+        return response

@@ -16,6 +16,7 @@ from ninja import Field, Query, Router, Schema, Status
 from civicgrid.accounts.roles import REGISTRY_EDIT
 from civicgrid.core.access import require_capability
 from civicgrid.core.errors import UserError
+from civicgrid.core.schema import choices
 
 from . import actions, queries
 from .models import ComponentClass, House, InfoClass, Organisation, Person
@@ -152,7 +153,7 @@ class JoinIn(Schema):
     version: int | None = None
 
 
-class EventOut(Schema):
+class PersonEventOut(Schema):
     kind: str
     at: dt.datetime
     actor_name: str
@@ -305,7 +306,7 @@ class OrganisationOut(Schema):
 
 
 class OrganisationIn(Schema):
-    kind: Organisation.Kind
+    kind: choices(Organisation.Kind, "OrganisationKind")
     name: str
     credit_code: str = ""
     social_status: str = ""
@@ -443,7 +444,7 @@ def join_household(request, pk: int, payload: JoinIn):
     return _person(request, pk)
 
 
-@router.get("/people/{int:pk}/history", response=list[EventOut], summary="A person's history")
+@router.get("/people/{int:pk}/history", response=list[PersonEventOut], summary="A person's history")
 def person_history(request, pk: int):
     return list(_person(request, pk).events.all())
 
@@ -604,7 +605,7 @@ def patch_component(request, code: str, payload: ComponentPatch):
 
 # --- organisations ------------------------------------------------------------------------------------
 @router.get("/organisations", response=list[OrganisationOut], summary="Organisations in your jurisdiction")
-def list_organisations(request, kind: Organisation.Kind | None = None, q: str | None = None,
+def list_organisations(request, kind: choices(Organisation.Kind, "OrganisationKind") | None = None, q: str | None = None,
                        limit: int = 100, offset: int = 0):
     qs = queries.visible_organisations(request.user)
     if kind:

@@ -15,6 +15,7 @@ from ninja.files import UploadedFile
 
 from civicgrid.accounts.roles import REGISTRY_IMPORT
 from civicgrid.core.access import require_capability
+from civicgrid.core.schema import choices
 
 from . import actions, ledger, queries
 from .models import ImportBatch
@@ -67,7 +68,7 @@ class RevealExportIn(PeopleExportFilter):
 
 
 @router.post("/imports", response={201: ImportOut}, summary="Upload a ledger (.xlsx/.csv): check only, nothing written")
-def upload(request, kind: Form[ImportBatch.Kind], file: File[UploadedFile]):
+def upload(request, kind: Form[choices(ImportBatch.Kind, "LedgerKind")], file: File[UploadedFile]):
     batch = actions.do_preview_import(actor=request.user, data=file.read(), filename=file.name or "", kind=kind)
     return Status(201, batch)
 
@@ -78,7 +79,7 @@ def list_imports(request):
 
 
 @router.get("/imports/template", summary="An empty ledger with the expected columns (.xlsx)")
-def template(request, kind: ImportBatch.Kind = ImportBatch.Kind.PEOPLE):
+def template(request, kind: choices(ImportBatch.Kind, "LedgerKind") = ImportBatch.Kind.PEOPLE):
     require_capability(request.user, REGISTRY_IMPORT)
     return xlsx_response(ledger.template_xlsx(kind), f"template-{kind}")
 
