@@ -14,3 +14,7 @@ class CasesConfig(AppConfig):
         # The per-process cache of active classes (catalogue.active_class) learns of every change.
         post_save.connect(bump_classes_version, sender=CaseClass, dispatch_uid="cases.classes.save")
         post_delete.connect(bump_classes_version, sender=CaseClass, dispatch_uid="cases.classes.delete")
+
+        from civicgrid.core.keycheck import register
+
+        register("cases.Case", "reporter_phone_enc", "cases.case.reporter_phone")  # cases.actions.PHONE_CONTEXT
