@@ -358,12 +358,13 @@ PEOPLE_EXPORT_HEADER = ["姓名", "证件类型", "证件号码", "性别", "年
                         "地址", "网格编码", "户号", "与户主关系", "标签", "状态"]
 
 
-def export_people(user, qs: QuerySet[Person], *, reveal: bool = False, reason: str = "") -> bytes:
+def export_people(user, qs: QuerySet[Person], *, reveal: bool = False, reason: str = "", progress=None) -> bytes:
     """An .xlsx of the given people (a ``visible_people`` queryset, re-scoped here).
 
     ID numbers and phones are masked, unless ``reveal`` is asked with a reason by a user who
     may reveal them; then they are decrypted for the rows in their reveal scope. One audit row
-    records the export: how many rows, how many revealed, and the reason.
+    records the export: how many rows, how many revealed, and the reason. ``progress(rows done)``
+    is called every 2,000 rows (the background export's progress).
     """
     from .ledger import write_xlsx
 
@@ -382,7 +383,9 @@ def export_people(user, qs: QuerySet[Person], *, reveal: bool = False, reason: s
 
     def rows():
         nonlocal revealed
-        for p in qs.order_by("area_code", "id").iterator(chunk_size=2000):
+        for done, p in enumerate(qs.order_by("area_code", "id").iterator(chunk_size=2000)):
+            if progress is not None and done % 2000 == 0:
+                progress(done)
             id_text, phone_text = p.id_masked, p.phone_masked
             if reveal and may_reveal(p.area_code):
                 id_text = crypto.decrypt_optional(p.id_enc, context=ID_CONTEXT)
