@@ -7,6 +7,8 @@ who must see nothing of each other.
 
 from __future__ import annotations
 
+import logging
+
 import pytest
 
 from civicgrid.accounts import actions as account_actions
@@ -125,9 +127,69 @@ def client_for(client):
     return make
 
 
+class _PersonalDataInLogs(logging.Handler):
+    """Every log record of the test run (at the level the platform logs, WARNING), scanned for
+    valid resident ID numbers and full mobile numbers (issue 13, acceptance 4)."""
+
+    def __init__(self):
+        super().__init__(logging.WARNING)
+        self.records = 0
+        self.found: list[str] = []
+
+    def emit(self, record):
+        self.records += 1
+        try:
+            text = self.format(record)
+        except Exception:  # noqa: BLE001
+            return
+        if valid_id_numbers(text) or full_phones(text):
+            self.found.append(text[:300])
+
+
+def valid_id_numbers(text: str) -> list[str]:
+    """18-character runs (not inside a longer run of digits) that are valid resident ID numbers."""
+    import re
+
+    from civicgrid.core.idnumber import InvalidIdentifier, parse_id_number
+
+    found = []
+    for candidate in re.findall(r"(?<![0-9A-Za-z])\d{17}[\dXx](?![0-9A-Za-z])", text):
+        try:
+            parse_id_number(candidate)
+        except InvalidIdentifier:
+            continue
+        found.append(candidate)
+    return found
+
+
+def full_phones(text: str) -> list[str]:
+    import re
+
+    return re.findall(r"(?<!\d)1[3-9]\d{9}(?!\d)", text)
+
+
+LOG_SCAN = _PersonalDataInLogs()
+
+
+def pytest_sessionstart(session):
+    from civicgrid.core.logging import RedactFilter
+
+    LOG_SCAN.addFilter(RedactFilter())  # what the platform's handlers do before writing
+    logging.getLogger().addHandler(LOG_SCAN)
+
+
+def pytest_sessionfinish(session, exitstatus):
+    if LOG_SCAN.found and session.exitstatus == 0:
+        session.exitstatus = 1
+
+
 def pytest_terminal_summary(terminalreporter):
     from .test_jurisdiction_matrix import MATRIX_RESULTS
 
+    terminalreporter.write_line(f"log scan: {LOG_SCAN.records} records, {len(LOG_SCAN.found)} with an ID number "
+                                f"or a phone")
+    for line in LOG_SCAN.found[:20]:
+        terminalreporter.write_line(f"  personal data in a log: {line}")
     if MATRIX_RESULTS:
         leaks = sum(1 for _, leaked in MATRIX_RESULTS if leaked)
         terminalreporter.write_line(f"jurisdiction matrix: {len(MATRIX_RESULTS)} cases, {leaks} leaks")
@@ -156,3 +218,13 @@ def live_server(request):
         django_settings.SESSION_ENGINE = previous
     yield server
     server.stop()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits():
+    """Rate limits and login failures per address are counted in a process-wide cache: each test
+    starts with none (every test client calls from 127.0.0.1)."""
+    from django.core.cache import caches
+
+    caches["ratelimit"].clear()
+    yield

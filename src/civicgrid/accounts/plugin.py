@@ -12,3 +12,4 @@ plugins.menu_entry("admin", _("Staff"), "staff", ACCOUNTS_MANAGE, order=20)
 plugins.urls("", "civicgrid.accounts.urls", order=20)
 plugins.api_router("/", "civicgrid.accounts.api:router", order=1000)  # last: its paths are the most general
 plugins.panel("areas.detail", "civicgrid.accounts.views:area_staff_panel", order=10)
+plugins.audit_actions({"accounts.staff.bulk_create": _("staff accounts created in bulk")})

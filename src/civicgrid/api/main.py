@@ -101,3 +101,8 @@ from civicgrid.core import plugins  # noqa: E402
 plugins.collect()
 for _declared in plugins.api_routers():
     api.add_router(_declared.prefix, plugins.resolve(_declared.target))
+
+# Every route documents the error answers it can give (400/401/403/404/409/413/422/429).
+from civicgrid.api.responses import document_error_responses  # noqa: E402
+
+document_error_responses(api)

@@ -10,6 +10,7 @@ from civicgrid.areas.capabilities import AREAS_IMPORT, AREAS_MANAGE, LOOKUP
 from civicgrid.core.access import not_found_or_denied, require_capability
 from civicgrid.core.errors import UserError
 from civicgrid.core.paging import WidePage, page
+from civicgrid.core.schema import choices
 from civicgrid.core.scoping import in_scope
 
 from . import actions, exports
@@ -47,7 +48,7 @@ class AreaNode(Schema):
 class AreaPatch(Schema):
     version: int
     name: str | None = Field(None, min_length=1, max_length=100)
-    kind: Area.Kind | None = None
+    kind: choices(Area.Kind, "AreaKind") | None = None
     responsible_name: str | None = Field(None, max_length=50)
     responsible_phone: str | None = Field(None, max_length=30)
 

@@ -95,7 +95,7 @@ class CaseOut(Schema):
         return obj.repeat_of.number if obj.repeat_of_id else None
 
 
-class EventOut(Schema):
+class CaseEventOut(Schema):
     kind: str
     at: dt.datetime
     actor: str = Field(..., alias="actor_name")
@@ -150,7 +150,7 @@ class DispatchIn(NoteIn):
     assisting_units: list[str] = []
 
 
-class ReasonIn(VersionIn):
+class CaseReasonIn(VersionIn):
     reason: str
 
 
@@ -190,7 +190,7 @@ class DecideIn(Schema):
     note: str = ""
 
 
-class RateIn(Schema):
+class CaseRateIn(Schema):
     rating: int = Field(..., description="1 非常满意, 2 满意, 3 基本满意, 4 不满意, 5 非常不满意")
     note: str = ""
     query_code: str = ""
@@ -327,7 +327,7 @@ def case_detail(request, pk: int):
     return _case(request, pk)
 
 
-@router.get("/{int:pk}/events", response=list[EventOut])
+@router.get("/{int:pk}/events", response=list[CaseEventOut])
 def case_events(request, pk: int):
     return list(queries.history(_case(request, pk)))
 
@@ -381,7 +381,7 @@ def accept(request, pk: int, payload: VersionIn):
 
 
 @router.post("/{int:pk}/send-back", response=CaseOut)
-def send_back(request, pk: int, payload: ReasonIn):
+def send_back(request, pk: int, payload: CaseReasonIn):
     return actions.do_send_back_case(_case(request, pk), actor=request.user, reason=payload.reason,
                                      expected_version=payload.version)
 
@@ -434,7 +434,7 @@ def confirm(request, pk: int, payload: ConfirmIn):
 
 
 @router.post("/{int:pk}/rate", response=CaseOut)
-def rate(request, pk: int, payload: RateIn):
+def rate(request, pk: int, payload: CaseRateIn):
     return actions.do_rate_case(_case(request, pk), actor=request.user, rating=payload.rating, note=payload.note)
 
 
@@ -459,7 +459,7 @@ def reply(request, pk: int, payload: ReplyIn):
 
 
 @router.post("/{int:pk}/reporter-phone", response=dict[str, str])
-def reporter_phone(request, pk: int, payload: ReasonIn):
+def reporter_phone(request, pk: int, payload: CaseReasonIn):
     case = _case(request, pk)
     return {"phone": queries.reveal_reporter_phone(request.user, case, reason=payload.reason)}
 

@@ -7,7 +7,7 @@ case's query code.
 
 from __future__ import annotations
 
-from django.http import Http404, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.http import Http404, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 from django.urls import path
 from django.utils.translation import gettext as _
@@ -22,7 +22,7 @@ from . import actions, queries
 from .forms import PublicReportForm, RateForm, TrackForm, read_photos
 from .models import Attachment, Case, CaseClass
 from .rules import CASE_FLOW
-from .views import field_error
+from .views import field_error, photo_response
 
 PUBLIC_IDENTITY = "public-web"
 
@@ -148,10 +148,7 @@ def photo(request, pk):
     code = _held_code(request, att.case.number) or (request.GET.get("code") or "").strip().upper()
     if not code or att.case.query_code != code:
         raise Http404
-    response = HttpResponse(bytes(att.public_data), content_type=att.content_type)
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, max-age=3600"
-    return response
+    return photo_response(att, bytes(att.public_data), att.case.number)
 
 
 @cache_control(max_age=300)

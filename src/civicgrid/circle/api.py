@@ -267,7 +267,7 @@ class StepIn(Schema):
     rectify_by: dt.date | None = None
 
 
-class RateIn(Schema):
+class ProviderRateIn(Schema):
     score: int
     comment: str = ""
 
@@ -319,7 +319,7 @@ def review_provider(request, pk: int, payload: StepIn):
 
 
 @router.post("/providers/{int:pk}/rate", response={201: dict}, summary="Rate a published provider (residents)")
-def rate_provider(request, pk: int, payload: RateIn):
+def rate_provider(request, pk: int, payload: ProviderRateIn):
     provider = queries.access_rateable_provider(request.user, pk)
     rating = actions.do_rate_provider(provider, actor=request.user, score=payload.score, comment=payload.comment)
     return Status(201, {"score": rating.score})

@@ -13,4 +13,5 @@ plugins.menu_entry("circle", _("Service circle"), "circle:coverage", VIEW, order
 plugins.menu_entry("circle", _("My service circle"), "circle:resident", CIRCLE_RATE, order=20)
 plugins.urls("circle/", "civicgrid.circle.urls", order=70)
 plugins.api_router("/circle/", "civicgrid.circle.api:router", order=60)
+plugins.audit_actions({"circle.facility.offer_services": _("services offered at facilities")})
 plugins.map_layer("facilities", _("Facilities"), "api:facilities_geojson", VIEW, order=30, min_zoom=15)

@@ -14,3 +14,19 @@ class CoreConfig(AppConfig):
         from .plugins import collect
 
         collect()
+
+        from django.db.models.signals import post_migrate
+
+        from . import checks  # noqa: F401 - registers the data-key check
+
+        post_migrate.connect(_record_key_fingerprint, sender=self, dispatch_uid="core.key_fingerprint")
+
+
+def _record_key_fingerprint(sender, using="default", **kwargs):
+    """A new database records the fingerprint of the key it will be encrypted with."""
+    from .keycheck import KeyMismatch, verify_data_key
+
+    try:
+        verify_data_key()
+    except KeyMismatch:
+        pass  # the system check reports it

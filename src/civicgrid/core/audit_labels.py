@@ -1,8 +1,9 @@
 """Audit actions in words (审计日志): the code each ``audit.record`` writes → a label people read.
 
 The codes stay in the log (they are what filters and exports match on); pages show the label.
-``tests/core/test_audit_page.py`` fails when an action written somewhere in the code has no label
-here. An app adding actions adds their labels here (later: in its own declaration module).
+``tests/core/test_audit_page.py`` fails when an action written somewhere in the code has no label.
+An app names the actions it writes in its own ``plugin.py`` (``plugins.audit_actions``); the steps
+of a declared workflow are named by their labels.
 """
 
 from __future__ import annotations
@@ -121,7 +122,22 @@ DOMAINS = {
 }
 
 
+def all_labels() -> dict[str, object]:
+    """Every action code with its label: the ones above, those the apps declare
+    (``core.plugins.audit_actions``), and the steps of every declared workflow."""
+    from . import plugins
+    from .workflow import WORKFLOWS
+
+    out = dict(ACTION_LABELS)
+    for flow in WORKFLOWS:
+        for step in flow.steps:
+            if step.label:
+                out.setdefault(f"{flow.audit_prefix}.{step.audit or step.name}", step.label)
+    out.update(plugins.audit_labels())
+    return out
+
+
 def action_label(code: str) -> str:
     """The label of an action code; an unknown code is shown as it is."""
-    label = ACTION_LABELS.get(code)
+    label = all_labels().get(code)
     return str(label) if label is not None else code

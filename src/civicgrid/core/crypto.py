@@ -48,6 +48,19 @@ def _keys(data_key: str) -> tuple[AESGCM, bytes]:
     return AESGCM(derive(b"civicgrid encryption v1")), derive(b"civicgrid blind index v1")
 
 
+def fingerprint(data_key: str | None = None) -> str:
+    """A name for the data key (32 hex characters), safe to store and print: derived with its own
+    HKDF label, so it reveals nothing of the encryption or index keys."""
+    try:
+        master = base64.b64decode(data_key or settings.DATA_KEY, validate=True)
+    except ValueError:
+        master = b""
+    if len(master) != 32:
+        raise ImproperlyConfigured("the data key must be base64 of exactly 32 bytes")
+    derived = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=b"civicgrid key fingerprint v1").derive(master)
+    return hashlib.sha256(derived).hexdigest()[:32]
+
+
 def _current() -> tuple[AESGCM, bytes]:
     return _keys(settings.DATA_KEY)
 

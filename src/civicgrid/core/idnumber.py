@@ -69,10 +69,20 @@ def make_id_number(region: str, birth: dt.date, sequence: int, sex: str) -> str:
 
 
 def mask_id_number(number: str) -> str:
-    """110101********123X: region and the last four stay, the birth date does not."""
-    if len(number) < 10:
+    """330106**********10: a resident ID keeps its region and last two characters only.
+
+    The eight birth-date digits and the two sequence digits before the last two stay hidden, so
+    nothing shown beside the mask (age, sex, address) can rebuild the number: for a known age
+    and sex about 33,000 numbers remain (365 birth dates × 100 sequences / 11 check characters
+    ruled out by the last one). Other documents keep their first two and last two characters,
+    with at least four hidden. See docs/personal-data.md.
+    """
+    number = number.strip()
+    if len(number) == 18:
+        return number[:6] + "*" * 10 + number[-2:]
+    if len(number) < 8:
         return "*" * len(number)
-    return number[:6] + "*" * (len(number) - 10) + number[-4:]
+    return number[:2] + "*" * (len(number) - 4) + number[-2:]
 
 
 def mask_phone(phone: str) -> str:

@@ -82,3 +82,22 @@ class BoundaryTextMiddleware:
         from django.utils.html import escape
 
         return HttpResponseBadRequest(f"<!doctype html><meta charset=utf-8><p>{escape(message)}</p>")
+
+
+class NoStoreMiddleware:
+    """``Cache-Control: no-store`` on every answer to a signed-in user and on every API answer that
+    sets no caching of its own: staff pages and API answers carry personal data (a person's page
+    after a reveal, ``POST …/reveal``, exports), which no browser or proxy cache may keep.
+    Answers that set their own policy (public photos, the public grid map) keep it."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if response.has_header("Cache-Control"):
+            return response
+        user = getattr(request, "user", None)
+        if request.path.startswith("/api/") or (user is not None and user.is_authenticated):
+            response["Cache-Control"] = "no-store"
+        return response

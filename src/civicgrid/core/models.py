@@ -149,3 +149,17 @@ class CatalogueModel(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code} {self.name}"
+
+
+class KeyFingerprint(models.Model):
+    """The fingerprint of the data key this database's personal data is encrypted with (one row).
+
+    Checked at every start (``core.keycheck``): a missing or different key file stops the platform
+    with a clear message instead of running on a key that decrypts nothing."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    value = models.CharField(max_length=64)
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.value

@@ -287,6 +287,21 @@ def indicators() -> list[Indicator]:
     return sorted(_INDICATORS.values(), key=lambda i: (i.order, i.code))
 
 
+# --- audit actions in words ------------------------------------------------------------------------
+_AUDIT_LABELS: dict[str, object] = {}
+
+
+def audit_actions(labels: dict[str, object]) -> None:
+    """Name the audit actions an app writes (code → label people read on the audit page). The steps
+    of a declared workflow are named by their ``Step.label`` without being listed here."""
+    for code, label in labels.items():
+        _AUDIT_LABELS.setdefault(code, label)
+
+
+def audit_labels() -> dict[str, object]:
+    return dict(_AUDIT_LABELS)
+
+
 # --- collection --------------------------------------------------------------------------------
 DECLARATION_MODULES = ("capabilities", "plugin")
 _collected = False

@@ -82,6 +82,9 @@ _REFUSED = gettext_lazy("Your role does not allow this step.")
 _CONFLICT = gettext_lazy("This step is not possible now: the record is %(state)s.")
 
 
+WORKFLOWS: list[Workflow] = []  # every declared workflow (their steps name their audit actions)
+
+
 @dataclass
 class Workflow:
     model: type[models.Model]
@@ -100,6 +103,7 @@ class Workflow:
     _steps: dict[str, Step] = field(init=False, repr=False)
 
     def __post_init__(self):
+        WORKFLOWS.append(self)
         self._steps = {}
         for step in self.steps:
             if step.name in self._steps:

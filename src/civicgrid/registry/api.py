@@ -13,6 +13,7 @@ from ninja import Field, Query, Router, Schema, Status
 from civicgrid.core.access import require_capability
 from civicgrid.core.errors import UserError
 from civicgrid.core.paging import Page, page
+from civicgrid.core.schema import choices
 from civicgrid.registry.capabilities import REGISTRY_EDIT
 
 from . import actions, queries
@@ -24,7 +25,6 @@ from .schemas import (
     ComponentIn,
     ComponentOut,
     ComponentPatch,
-    EventOut,
     HouseholdIn,
     HouseholdOut,
     HouseIn,
@@ -36,6 +36,7 @@ from .schemas import (
     OrganisationIn,
     OrganisationOut,
     OrganisationPatch,
+    PersonEventOut,
     PersonIn,
     PersonOut,
     PersonPatch,
@@ -74,7 +75,7 @@ def _visible_people(user, include_left=False):
 @router.get("/people", response=list[PersonOut], summary="People in your jurisdiction (masked)")
 def list_people(request, filters: Query[PeopleFilter], paging: Query[Page]):
     qs = _visible_people(request.user, filters.include_left)
-    qs = queries.search_people(qs, filters.q or "")
+    qs = queries.search_people(qs, filters.q or "", user=request.user)
     if filters.grid:
         qs = qs.filter(area_code__startswith=filters.grid)
     if filters.tag:
@@ -152,7 +153,7 @@ def join_household(request, pk: int, payload: JoinIn):
     return _person(request, pk)
 
 
-@router.get("/people/{int:pk}/history", response=list[EventOut], summary="A person's history")
+@router.get("/people/{int:pk}/history", response=list[PersonEventOut], summary="A person's history")
 def person_history(request, pk: int):
     return list(_person(request, pk).events.all())
 
@@ -331,7 +332,8 @@ def patch_component(request, code: str, payload: ComponentPatch):
 
 # --- organisations ------------------------------------------------------------------------------------
 @router.get("/organisations", response=list[OrganisationOut], summary="Organisations in your jurisdiction")
-def list_organisations(request, paging: Query[Page], kind: Organisation.Kind | None = None, q: str | None = None):
+def list_organisations(request, paging: Query[Page], kind: choices(Organisation.Kind, "OrganisationKind") | None = None,
+                       q: str | None = None):
     qs = queries.visible_organisations(request.user)
     if kind:
         qs = qs.filter(kind=kind)

@@ -18,3 +18,11 @@ def recount_area_stats(root_code: str = "") -> int:
 def nightly_recount_area_stats() -> int:
     """Households and population per area follow the register; refreshed every night."""
     return do_recount_area_stats(actor=SYSTEM)
+
+
+@db_task()
+def run_export(pk: int) -> None:
+    """A large export (registry.exports), with its progress on the ExportJob row."""
+    from .exports import run_export as run
+
+    run(pk)

@@ -34,6 +34,7 @@ from django.utils.translation import gettext as _
 
 from civicgrid.areas.index import locate_many
 from civicgrid.areas.models import Area
+from civicgrid.core import spreadsheet
 from civicgrid.core.idnumber import mask_id_number
 from civicgrid.core.models import next_serial
 from civicgrid.core.scoping import scope_codes
@@ -141,22 +142,17 @@ def _cell_text(value) -> str:
     return str(value).strip()
 
 
-def _xlsx_rows(data: bytes) -> Iterator[list[str]]:
-    from openpyxl import load_workbook
-
+def _xlsx_rows(data: bytes) -> Iterator[tuple[int, list[str]]]:
+    """Bounded: the archive's sizes checked first, the dimension tag ignored, the first cell
+    beyond the row or column limit refused (``core.spreadsheet``)."""
     try:
-        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises several kinds for a broken file
-        raise LedgerError(_("The file is not a readable .xlsx workbook (%(e)s).") % {"e": type(exc).__name__})
-    try:
-        sheet = book.worksheets[0]
-        for values in sheet.iter_rows(values_only=True):
-            yield [_cell_text(v) for v in values]
-    finally:
-        book.close()
+        for number, values in spreadsheet.read_xlsx_rows(data, row_limit=MAX_ROWS):
+            yield number, [_cell_text(v) for v in values]
+    except spreadsheet.SpreadsheetError as exc:
+        raise LedgerError(str(exc))
 
 
-def _csv_rows(data: bytes) -> Iterator[list[str]]:
+def _csv_rows(data: bytes) -> Iterator[tuple[int, list[str]]]:
     for encoding in ("utf-8-sig", "gb18030"):  # Excel in China saves CSV as GBK by default
         try:
             text = data.decode(encoding)
@@ -165,8 +161,15 @@ def _csv_rows(data: bytes) -> Iterator[list[str]]:
             continue
     else:
         raise LedgerError(_("The CSV file is neither UTF-8 nor GBK text."))
-    for values in csv.reader(io.StringIO(text)):
-        yield [v.strip() for v in values]
+    columns = spreadsheet.max_columns()
+    try:
+        for number, values in enumerate(csv.reader(io.StringIO(text)), start=1):
+            if len(values) > columns:
+                raise LedgerError(_("Row %(row)s has %(n)s columns; at most %(max)s can be read.")
+                                  % {"row": number, "n": len(values), "max": columns})
+            yield number, [v.strip() for v in values]
+    except csv.Error as exc:
+        raise LedgerError(_("The CSV file cannot be read: %(e)s.") % {"e": exc})
 
 
 def read_ledger(data: bytes, filename: str, kind: str) -> tuple[list[tuple[int, dict]], list[str]]:
@@ -183,7 +186,8 @@ def read_ledger(data: bytes, filename: str, kind: str) -> tuple[list[tuple[int, 
     else:
         raise LedgerError(_("Only .xlsx and .csv files can be imported."))
     columns = COLUMNS[kind]
-    header = next(rows, None)
+    first = next(rows, None)
+    header = first[1] if first else None
     if not header or not any(header):
         raise LedgerError(_("The file is empty: the first row must name the columns."))
     by_name: dict[str, str] = {}
@@ -206,7 +210,7 @@ def read_ledger(data: bytes, filename: str, kind: str) -> tuple[list[tuple[int, 
         raise LedgerError(_("Required columns are missing: %(c)s. Expected columns: %(all)s.") % {
             "c": "、".join(missing), "all": "、".join(c.label for c in columns)})
     out = []
-    for number, values in enumerate(rows, start=2):
+    for number, values in rows:
         if not any(values):
             continue
         out.append((number, {k: values[i] if i < len(values) else "" for k, i in positions.items()}))
@@ -619,13 +623,5 @@ def template_xlsx(kind: str) -> bytes:
 
 
 def write_xlsx(header: list[str], rows, *, title: str = "export") -> bytes:
-    from openpyxl import Workbook
-
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet(title=title[:31])
-    sheet.append(header)
-    for row in rows:
-        sheet.append(["" if v is None else v for v in row])
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+    """Cells made spreadsheet-safe (``core.spreadsheet``: no XML-illegal characters, no formulas)."""
+    return spreadsheet.write_xlsx(header, rows, title=title)

@@ -10,13 +10,14 @@ import datetime as dt
 
 from django.http import HttpResponse
 from django.utils import timezone
-from ninja import File, Form, Query, Router, Schema, Status
+from ninja import Field, File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from civicgrid.core.access import require_capability
+from civicgrid.core.schema import choices
 from civicgrid.registry.capabilities import REGISTRY_IMPORT
 
-from . import actions, ledger, queries
+from . import actions, exports, ledger, queries
 from .models import ImportBatch
 
 router = Router(tags=["registry ledgers"])
@@ -67,7 +68,7 @@ class RevealExportIn(PeopleExportFilter):
 
 
 @router.post("/imports", response={201: ImportOut}, summary="Upload a ledger (.xlsx/.csv): check only, nothing written")
-def upload(request, kind: Form[ImportBatch.Kind], file: File[UploadedFile]):
+def upload(request, kind: Form[choices(ImportBatch.Kind, "LedgerKind")], file: File[UploadedFile]):
     batch = actions.do_preview_import(actor=request.user, data=file.read(), filename=file.name or "", kind=kind)
     return Status(201, batch)
 
@@ -78,7 +79,7 @@ def list_imports(request):
 
 
 @router.get("/imports/template", summary="An empty ledger with the expected columns (.xlsx)")
-def template(request, kind: ImportBatch.Kind = ImportBatch.Kind.PEOPLE):
+def template(request, kind: choices(ImportBatch.Kind, "LedgerKind") = ImportBatch.Kind.PEOPLE):
     require_capability(request.user, REGISTRY_IMPORT)
     return xlsx_response(ledger.template_xlsx(kind), f"template-{kind}")
 
@@ -99,18 +100,58 @@ def discard(request, pk: int):
     return actions.do_discard_import(queries.access_import(request.user, pk), actor=request.user)
 
 
-@router.get("/export/people.xlsx", summary="People you may see, as .xlsx (ID numbers and phones masked)")
+@router.get("/export/people.xlsx",
+            summary="People you may see, as .xlsx (ID numbers and phones masked); larger sets: POST /exports/people")
 def export_people(request, filters: Query[PeopleExportFilter]):
-    data = queries.export_people(request.user, queries.filter_people(request.user, filters.dict()))
-    return xlsx_response(data, "people")
+    qs = queries.filter_people(request.user, filters.dict())
+    exports.check_sync_size(qs)
+    return xlsx_response(queries.export_people(request.user, qs), "people")
 
 
 @router.post("/export/people.xlsx", summary="People as .xlsx with full ID numbers and phones (audited, reason)")
 def export_people_revealed(request, payload: RevealExportIn):
     filters = payload.dict(exclude={"reason"})
-    data = queries.export_people(request.user, queries.filter_people(request.user, filters), reveal=True,
-                                 reason=payload.reason)
-    return xlsx_response(data, "people")
+    qs = queries.filter_people(request.user, filters)
+    exports.check_sync_size(qs)
+    return xlsx_response(queries.export_people(request.user, qs, reveal=True, reason=payload.reason), "people")
+
+
+class ExportRequestIn(PeopleExportFilter):
+    reveal: bool = Field(False, description="full ID numbers and phones (needs the right to see them and a reason)")
+    reason: str = ""
+
+
+class ExportJobOut(Schema):
+    id: int
+    kind: str
+    status: str
+    reveal: bool
+    total_rows: int
+    done_rows: int
+    percent: int
+    error: str
+    created_at: dt.datetime
+    finished_at: dt.datetime | None
+
+
+@router.post("/exports/people", response={202: ExportJobOut},
+             summary="Export people in the background (any size); follow GET /exports/{id}, then download /file")
+def request_people_export(request, payload: ExportRequestIn):
+    job = exports.do_request_people_export(actor=request.user, filters=payload.dict(exclude={"reveal", "reason"}),
+                                           reveal=payload.reveal, reason=payload.reason)
+    job.refresh_from_db()
+    return Status(202, job)
+
+
+@router.get("/exports/{int:pk}", response=ExportJobOut, summary="A background export's progress")
+def export_job(request, pk: int):
+    return exports.access_job(request.user, pk)
+
+
+@router.get("/exports/{int:pk}/file", summary="The finished export (.xlsx; 409 while it runs)")
+def export_job_file(request, pk: int):
+    job = exports.access_job(request.user, pk)
+    return xlsx_response(exports.job_file(request.user, job), f"people-{job.pk}")
 
 
 @router.get("/export/buildings.xlsx", summary="Buildings you may see, as .xlsx")

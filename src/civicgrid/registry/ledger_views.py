@@ -10,7 +10,7 @@ from civicgrid.core.decorators import capability_required
 from civicgrid.core.errors import UserError
 from civicgrid.registry.capabilities import REGISTRY_EXPORT, REGISTRY_IMPORT
 
-from . import actions, ledger, queries
+from . import actions, exports, ledger, queries
 from .forms import ImportForm, ReasonForm
 from .ledger_api import xlsx_response
 from .models import ImportBatch
@@ -90,17 +90,58 @@ def import_template(request, kind):
 def people_export(request):
     """The people list as filtered on the page; masked, or — POST with a reason — revealed."""
     params = request.POST if request.method == "POST" else request.GET
-    qs = queries.filter_people(request.user, params)
+    try:
+        qs = queries.filter_people(request.user, params)
+    except UserError as exc:
+        messages.error(request, exc.message)
+        return redirect("registry:people")
     if request.method == "POST":
         form = ReasonForm(request.POST, prefix="export")
         if not form.is_valid():
             messages.error(request, _("reason: say why you need to see this (it is recorded)."))
             return redirect("registry:people")
         try:
+            exports.check_sync_size(qs)
             data = queries.export_people(request.user, qs, reveal=True, reason=form.cleaned_data["reason"])
         except UserError as exc:
             messages.error(request, exc.message)
             return redirect("registry:people")
     else:
+        try:
+            exports.check_sync_size(qs)
+        except UserError as exc:
+            messages.error(request, exc.message)
+            return redirect("registry:people")
         data = queries.export_people(request.user, qs)
     return xlsx_response(data, "people")
+
+
+@require_POST
+@capability_required(REGISTRY_EXPORT)
+def export_request(request):
+    """The people list as filtered, exported by the job queue (masked, or revealed with a reason)."""
+    reason = (request.POST.get("export-reason") or "").strip()
+    try:
+        job = exports.do_request_people_export(actor=request.user, filters=request.POST, reveal=bool(reason),
+                                               reason=reason)
+    except UserError as exc:
+        messages.error(request, exc.message)
+        return redirect("registry:people")
+    return redirect("registry:export_job", pk=job.pk)
+
+
+@capability_required(REGISTRY_EXPORT)
+def export_job(request, pk):
+    job = exports.access_job(request.user, pk)
+    return render(request, "registry/export_job.html", {"job": job, "running": job.status in ("queued", "running")})
+
+
+@capability_required(REGISTRY_EXPORT)
+def export_job_file(request, pk):
+    job = exports.access_job(request.user, pk)
+    try:
+        data = exports.job_file(request.user, job)
+    except UserError as exc:
+        messages.error(request, exc.message)
+        return redirect("registry:export_job", pk=job.pk)
+    return xlsx_response(data, f"people-{job.pk}")

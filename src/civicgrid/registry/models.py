@@ -457,3 +457,41 @@ class ImportBatch(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.filename}"
+
+
+class ExportJob(models.Model):
+    """A large export run by the job queue (导出任务), followed by its progress; the file is kept
+    encrypted for its requester only, and the filters too (a search may name an ID number)."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("queued")  # waiting for the job queue
+        RUNNING = "running", _("running")  # rows are being written
+        DONE = "done", _("done")  # the file is ready to download
+        FAILED = "failed", _("failed")  # see error
+
+    kind = models.CharField(_("kind"), max_length=12, default="people")
+    created_by = models.ForeignKey("accounts.User", on_delete=models.CASCADE, related_name="+")
+    filters_enc = models.TextField(editable=False, blank=True)
+    reveal = models.BooleanField(_("revealed"), default=False)
+    reason_enc = models.TextField(editable=False, blank=True)
+    status = models.CharField(_("status"), max_length=8, choices=Status.choices, default=Status.QUEUED)
+    total_rows = models.PositiveIntegerField(_("rows"), default=0)
+    done_rows = models.PositiveIntegerField(_("rows written"), default=0)
+    error = models.CharField(_("error"), max_length=500, blank=True)
+    file_enc = models.TextField(editable=False, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("export job")
+        verbose_name_plural = _("export jobs")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} #{self.pk}"
+
+    @property
+    def percent(self) -> int:
+        if self.status == self.Status.DONE:
+            return 100
+        return int(100 * self.done_rows / self.total_rows) if self.total_rows else 0

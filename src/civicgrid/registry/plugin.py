@@ -15,5 +15,12 @@ plugins.menu_entry("registry", _("Import ledgers"), "registry:imports", REGISTRY
 plugins.urls("registry/", "civicgrid.registry.urls", order=50)
 plugins.api_router("/registry/", "civicgrid.registry.api:router", order=40)
 plugins.api_router("/registry/", "civicgrid.registry.ledger_api:router", order=41)
+plugins.audit_actions({
+    "registry.components.bulk_create": _("components registered in bulk"),
+    "registry.organisations.bulk_create": _("organisations registered in bulk"),
+    "registry.export.request": _("export requested"),
+    "registry.export.download": _("export downloaded"),
+    "registry.person.search": _("person searched by full ID number or phone"),
+})
 plugins.map_layer("roads", _("Roads"), "registry:roads", VIEW, order=10)
 plugins.map_layer("buildings", _("Buildings"), "api:buildings_geojson", VIEW, order=20, min_zoom=16)

@@ -7,6 +7,7 @@ capability in the person's area and a stated reason, and write an audit row per 
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 import threading
@@ -19,7 +20,7 @@ from django.utils.translation import gettext as _
 
 from civicgrid.core import audit, crypto
 from civicgrid.core.access import access_object, not_found_or_denied, require_capability
-from civicgrid.core.errors import UserError
+from civicgrid.core.errors import NotPermitted, UserError
 from civicgrid.core.scoping import in_scope, restrict, scope_codes
 from civicgrid.registry.capabilities import (
     ADDRESS_MATCH,
@@ -223,24 +224,56 @@ def access_house(user, pk) -> House:
 ID_LIKE = re.compile(r"^\d{17}[\dXx]$")
 
 
-def search_people(qs: QuerySet[Person], text: str) -> QuerySet[Person]:
+def is_identifier_search(text: str) -> bool:
+    """A full ID number or a full phone number: a search that would confirm a hidden value."""
+    text = (text or "").strip()
+    digits = text.replace("-", "").replace(" ", "")
+    return bool(ID_LIKE.match(text)) or (digits.isdigit() and len(digits) >= 7)
+
+
+def search_people(qs: QuerySet[Person], text: str, *, user) -> QuerySet[Person]:
     """Search as staff type: an exact ID number, a full phone or its last four digits,
-    pinyin initials or pinyin (zw, zhangwei), or part of a name or address."""
+    pinyin initials or pinyin (zw, zhangwei), or part of a name or address.
+
+    A full ID number or phone is a sensitive read: a hit confirms digits the masks hide. It
+    needs ``registry.reveal`` (403 ``NotPermitted`` otherwise, the same answer whether or not
+    anybody has that number), finds people only where the user holds it, and writes an audit
+    row (the number itself is never written anywhere).
+    """
     text = (text or "").strip()
     if not text:
         return qs
-    if ID_LIKE.match(text):
-        return qs.filter(id_index=id_index(text.upper()))
+    if is_identifier_search(text):
+        return _identifier_search(qs, text, user)
     digits = text.replace("-", "").replace(" ", "")
-    if digits.isdigit():
-        if len(digits) == 4:
-            return qs.filter(phone_tail=digits)
-        if len(digits) >= 7:
-            return qs.filter(phone_index=phone_index(digits))
+    if digits.isdigit() and len(digits) == 4:
+        return qs.filter(phone_tail=digits)
     if text.isascii() and text.isalpha():
         low = text.lower()
         return qs.filter(Q(name_initials__startswith=low) | Q(name_pinyin__startswith=low))
     return qs.filter(Q(name__contains=text) | Q(address__contains=text))
+
+
+def _identifier_search(qs: QuerySet[Person], text: str, user) -> QuerySet[Person]:
+    kind = "id_number" if ID_LIKE.match(text) else "phone"
+    if not roles_allow(user, REGISTRY_REVEAL):
+        audit.record("registry.person.search", actor=user, object_type="registry.person",
+                     outcome=audit.AuditLog.Outcome.DENIED, detail={"by": kind})
+        raise NotPermitted(_("q: searching by a full ID number or phone needs the right to see them; "
+                             "search by name, address or the last four digits of the phone."), field="q")
+    qs = restrict(qs, user, capability=REGISTRY_REVEAL)
+    if kind == "id_number":
+        qs = qs.filter(id_index=id_index(text.upper()))
+    else:
+        qs = qs.filter(phone_index=phone_index(text.replace("-", "").replace(" ", "")))
+    found = list(qs.values_list("id", flat=True)[:20])
+    audit.record("registry.person.search", actor=user, object_type="registry.person",
+                 object_id=str(found[0]) if len(found) == 1 else "", detail={"by": kind, "found": len(found)})
+    return qs
+
+
+def roles_allow(user, capability: str) -> bool:
+    return bool(getattr(user, "is_authenticated", False)) and user.has_capability(capability)
 
 
 def _require_reason(reason: str) -> str:
@@ -258,6 +291,8 @@ def reveal_identifiers(user, person: Person, *, reason: str) -> dict[str, str]:
     values = {
         "id_number": crypto.decrypt_optional(person.id_enc, context=ID_CONTEXT),
         "phone": crypto.decrypt_optional(person.phone_enc, context=PHONE_CONTEXT),
+        # shown only here: beside the masked number it would give back the hidden digits
+        "birth_date": person.birth_date.isoformat() if person.birth_date else "",
     }
     audit.record("registry.person.reveal", actor=user, obj=person, detail={"reason": reason})
     return values
@@ -298,7 +333,7 @@ def special_records(user, person: Person, *, reason: str) -> list[dict]:
 def filter_people(user, params) -> QuerySet[Person]:
     """The people list as the page and the export filter it (q, tag, residence, left=1)."""
     qs = visible_people(user, include_left=params.get("left") == "1")
-    qs = search_people(qs, params.get("q", ""))
+    qs = search_people(qs, params.get("q", ""), user=user)
     if params.get("tag"):
         qs = qs.filter(tags__tag=params["tag"])
     if params.get("residence"):
@@ -320,16 +355,18 @@ def access_import(user, pk) -> ImportBatch:
     return batch
 
 
-PEOPLE_EXPORT_HEADER = ["姓名", "证件类型", "证件号码", "性别", "出生日期", "联系电话", "户籍类型", "民族",
+# 年龄, never 出生日期: the birth date beside a masked ID number gives back its hidden digits.
+PEOPLE_EXPORT_HEADER = ["姓名", "证件类型", "证件号码", "性别", "年龄", "联系电话", "户籍类型", "民族",
                         "地址", "网格编码", "户号", "与户主关系", "标签", "状态"]
 
 
-def export_people(user, qs: QuerySet[Person], *, reveal: bool = False, reason: str = "") -> bytes:
+def export_people(user, qs: QuerySet[Person], *, reveal: bool = False, reason: str = "", progress=None) -> bytes:
     """An .xlsx of the given people (a ``visible_people`` queryset, re-scoped here).
 
     ID numbers and phones are masked, unless ``reveal`` is asked with a reason by a user who
     may reveal them; then they are decrypted for the rows in their reveal scope. One audit row
-    records the export: how many rows, how many revealed, and the reason.
+    records the export: how many rows, how many revealed, and the reason. ``progress(rows done)``
+    is called every 2,000 rows (the background export's progress).
     """
     from .ledger import write_xlsx
 
@@ -344,15 +381,19 @@ def export_people(user, qs: QuerySet[Person], *, reveal: bool = False, reason: s
     def may_reveal(code: str) -> bool:
         return reveal_codes is None or any(code.startswith(c) for c in reveal_codes)
 
+    today = dt.date.today()
+
     def rows():
         nonlocal revealed
-        for p in qs.order_by("area_code", "id").iterator(chunk_size=2000):
+        for done, p in enumerate(qs.order_by("area_code", "id").iterator(chunk_size=2000)):
+            if progress is not None and done % 2000 == 0:
+                progress(done)
             id_text, phone_text = p.id_masked, p.phone_masked
             if reveal and may_reveal(p.area_code):
                 id_text = crypto.decrypt_optional(p.id_enc, context=ID_CONTEXT)
                 phone_text = crypto.decrypt_optional(p.phone_enc, context=PHONE_CONTEXT)
                 revealed += 1
-            yield [p.name, p.get_id_type_display(), id_text, p.get_sex_display(), p.birth_date, phone_text,
+            yield [p.name, p.get_id_type_display(), id_text, p.get_sex_display(), p.age(today), phone_text,
                    p.get_residence_display(), p.ethnicity, p.address, p.area_code,
                    p.household.number if p.household_id else "", p.relation,
                    "、".join(str(t.get_tag_display()) for t in p.tags.all()), p.get_status_display()]

@@ -6,6 +6,8 @@ import datetime as dt
 
 from ninja import Field, Schema
 
+from civicgrid.core.schema import choices
+
 from .models import House, Organisation, Person
 
 
@@ -14,8 +16,8 @@ class PersonOut(Schema):
     id: int
     name: str
     id_type: str
-    id_masked: str
-    birth_date: dt.date | None
+    id_masked: str = Field(..., description="region and the last two characters; see docs/personal-data.md")
+    age: int | None = Field(None, description="whole years; the birth date only comes with a reveal")
     sex: str
     phone_masked: str
     residence: str
@@ -34,6 +36,10 @@ class PersonOut(Schema):
     @staticmethod
     def resolve_tags(obj):
         return sorted(t.tag for t in obj.tags.all())
+
+    @staticmethod
+    def resolve_age(obj):
+        return obj.age()
 
 
 class PersonIn(Schema):
@@ -78,6 +84,7 @@ class ReasonIn(Schema):
 class RevealOut(Schema):
     id_number: str
     phone: str
+    birth_date: str = Field("", description="YYYY-MM-DD, or empty")
 
 
 class SpecialRecordOut(Schema):
@@ -118,7 +125,7 @@ class JoinIn(Schema):
     version: int | None = None
 
 
-class EventOut(Schema):
+class PersonEventOut(Schema):
     kind: str
     at: dt.datetime
     actor_name: str
@@ -271,7 +278,7 @@ class OrganisationOut(Schema):
 
 
 class OrganisationIn(Schema):
-    kind: Organisation.Kind
+    kind: choices(Organisation.Kind, "OrganisationKind")
     name: str
     credit_code: str = ""
     social_status: str = ""

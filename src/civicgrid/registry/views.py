@@ -31,7 +31,12 @@ from .queries import visible_roads
 
 @capability_required(REGISTRY_VIEW)
 def people(request):
-    qs = queries.filter_people(request.user, request.GET)
+    search_error = None
+    try:
+        qs = queries.filter_people(request.user, request.GET)
+    except UserError as exc:  # a full ID number or phone without the right to see them
+        search_error = exc.message
+        qs = queries.visible_people(request.user).none()
     q = request.GET.get("q", "").strip()
     tag = request.GET.get("tag", "")
     residence = request.GET.get("residence", "")
@@ -44,8 +49,8 @@ def people(request):
         "can_reveal_export": request.user.has_capability(REGISTRY_EXPORT)
         and request.user.has_capability(REGISTRY_REVEAL),
         "export_form": ReasonForm(prefix="export"), "filters": request.GET.urlencode(),
-        "can_import": request.user.has_capability(REGISTRY_IMPORT),
-    })
+        "can_import": request.user.has_capability(REGISTRY_IMPORT), "search_error": search_error,
+    }, status=403 if search_error else 200)
 
 
 @capability_required(REGISTRY_VIEW)

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from civicgrid.areas.models import Area
 from civicgrid.areas.queries import visible_areas
-from civicgrid.core.audit_labels import ACTION_LABELS, DOMAINS
+from civicgrid.core.audit_labels import DOMAINS, all_labels
 from civicgrid.core.capabilities import AUDIT_VIEW
 from civicgrid.core.decorators import capability_required
 from civicgrid.core.models import AuditLog
@@ -27,7 +27,7 @@ def _date(value: str | None) -> dt.date | None:
 def _action_choices() -> list[tuple[str, list[tuple[str, str]]]]:
     """The filter "what": each domain (all its actions) followed by its actions, in words."""
     groups: dict[str, list[tuple[str, str]]] = {}
-    for code, label in ACTION_LABELS.items():
+    for code, label in all_labels().items():
         groups.setdefault(code.split(".")[0], []).append((code, str(label)))
     return [(str(DOMAINS.get(domain, domain)), [(f"{domain}.", f"— {DOMAINS.get(domain, domain)}")] + sorted(
         actions, key=lambda a: a[1])) for domain, actions in groups.items()]

@@ -120,9 +120,9 @@ def export_xlsx(result: Evaluation, *, title: str) -> bytes:
     """The evaluation as a workbook (openpyxl write-only): summary, units, areas, posts."""
     import io
 
-    from openpyxl import Workbook
+    from civicgrid.core.spreadsheet import workbook
 
-    wb = Workbook(write_only=True)
+    wb = workbook()  # cells spreadsheet-safe: unit and post names are typed by people
     head = [str(label) for _k, label, _kind in CASE_COLUMNS]
 
     def value(fig: CaseFigures, key: str, kind: str):
