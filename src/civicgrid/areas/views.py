@@ -145,6 +145,9 @@ def import_view(request):
             data = json.loads(upload.read().decode("utf-8-sig"))
         except UnicodeDecodeError:
             form.add_error("file", _("The file is not text in UTF-8: save it as UTF-8 GeoJSON and upload it again."))
+        except RecursionError:
+            form.add_error("file", _("The file nests its brackets deeper than any GeoJSON does: it is not a boundary "
+                                     "file."))
         except json.JSONDecodeError as exc:
             # Not the parser's English ("Expecting ',' delimiter…"): where, and what is likely wrong.
             form.add_error("file", _("The file is not valid GeoJSON: its text breaks off or is mistyped near line "
