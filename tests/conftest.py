@@ -115,6 +115,27 @@ def people(tree):
 
 
 @pytest.fixture
+def cast(people, units):
+    """The jurisdiction matrices' cast (``tests/support/matrix.py``): a post of each level of
+    district 330106 — district, street, community, grid — and a hotline seat of its centre's unit."""
+    users = {level: people[level] for level in ("district", "street", "community", "grid")}
+    users["seat"] = make_user("seat_1", Role.ACCEPTANCE_SEAT, unit=units["330106"])
+    return users
+
+
+@pytest.fixture
+def colleagues(tree, units):
+    """A colleague of each post of the cast in its sibling area (``matrix.SIBLING``), with the same role."""
+    from .support.matrix import SIBLING
+
+    roles = {"district": Role.DISTRICT_ADMIN, "street": Role.STREET_ADMIN, "community": Role.COMMUNITY_WORKER,
+             "grid": Role.GRID_WORKER}
+    users = {level: make_user(f"colleague_{level}", role, tree[SIBLING[level]]) for level, role in roles.items()}
+    users["seat"] = make_user("colleague_seat", Role.ACCEPTANCE_SEAT, unit=units[SIBLING["seat"]])
+    return users
+
+
+@pytest.fixture
 def client_for(client):
     """A logged-in test client for a user (a fresh client each call)."""
     from django.test import Client
@@ -184,7 +205,7 @@ def pytest_sessionfinish(session, exitstatus):
 
 
 def pytest_terminal_summary(terminalreporter):
-    from .test_jurisdiction_matrix import MATRIX_RESULTS
+    from .support.matrix import MATRIX_RESULTS
 
     terminalreporter.write_line(f"log scan: {LOG_SCAN.records} records, {len(LOG_SCAN.found)} with an ID number "
                                 f"or a phone")

@@ -13,6 +13,7 @@ from civicgrid.cases.models import Case, CaseClass, CaseTask
 from civicgrid.core.scoping import SYSTEM
 from civicgrid.demo.cases import simulated_clock
 
+from ..support.matrix import Matrix
 from .conftest import GRID, centre_of
 
 TZ = ZoneInfo("Asia/Shanghai")
@@ -485,29 +486,27 @@ def two_streets(org, garbage):
 
 
 def test_street_admin_sees_only_their_street_on_page_api_and_export(two_streets, client_for):
-    from tests.test_jurisdiction_matrix import _record
-
     p = two_streets["people"]
-    failures: list[str] = []
+    m = Matrix()
     street = client_for(p["street"])
     q = "period=month&month=2026-11"
     areas = street.get(f"/api/cases/evaluation/areas?{q}&levels=street,community,grid").json()
     outside = {c for c in _codes(areas) if not c.startswith("330106001")}
-    _record("evaluation api areas · street · own", bool(outside), failures, str(sorted(outside)))
+    m.record("evaluation api areas · street · own", bool(outside), str(sorted(outside)))
     assert {r["key"]: r["due"] for r in areas}["330106001"] == 1
     units = street.get(f"/api/cases/evaluation/units?{q}").json()
-    _record("evaluation api units · street · other street's case", any(r["key"] == "HW" for r in units), failures)
+    m.record("evaluation api units · street · other street's case", any(r["key"] == "HW" for r in units))
     assert [r["key"] for r in units] == ["JW1"]
     posts = street.get(f"/api/cases/evaluation/posts?{q}").json()
-    _record("evaluation api posts · street · centre staff", any(r["kind"] != "supervisor" for r in posts), failures)
+    m.record("evaluation api posts · street · centre staff", any(r["kind"] != "supervisor" for r in posts))
     assert [r["key"] for r in posts] == ["c_sup"]
     for area in ("330106002", "330106", "330108001", "999"):
         status = street.get(f"/api/cases/evaluation/?{q}&area={area}").status_code
-        _record(f"evaluation api area={area} · street", status != 404, failures, f"got {status}")
+        m.record(f"evaluation api area={area} · street", status != 404, f"got {status}")
         page_status = street.get(f"/cases/evaluation/?{q}&area={area}").status_code
-        _record(f"evaluation page area={area} · street", page_status != 404, failures, f"got {page_status}")
+        m.record(f"evaluation page area={area} · street", page_status != 404, f"got {page_status}")
     page = street.get(f"/cases/evaluation/?{q}").content.decode()
-    _record("evaluation page · street · other street", "街道330106002" in page, failures)
+    m.record("evaluation page · street · other street", "街道330106002" in page)
     assert "街道330106001" in page and "社区居委会" in page
     export = street.get(f"/cases/evaluation/export.xlsx?{q}")
     assert export.status_code == 200
@@ -517,9 +516,9 @@ def test_street_admin_sees_only_their_street_on_page_api_and_export(two_streets,
 
     book = load_workbook(BytesIO(export.content), read_only=True)
     cells = {str(c) for ws in book.worksheets for row in ws.iter_rows(values_only=True) for c in row if c}
-    _record("evaluation export · street · other street", any(c.startswith("330106002") for c in cells), failures)
+    m.record("evaluation export · street · other street", any(c.startswith("330106002") for c in cells))
     assert "330106001001" in cells and "区环卫中心" not in cells
-    assert not failures, failures
+    m.done()
 
 
 def test_district_admin_and_shift_leader_see_the_district_including_the_centre(two_streets, client_for):
@@ -533,20 +532,18 @@ def test_district_admin_and_shift_leader_see_the_district_including_the_centre(t
 
 
 def test_posts_without_cases_evaluate_are_refused_and_refusal_writes_nothing(two_streets, client_for, client):
-    from tests.test_jurisdiction_matrix import _record
-
     p = two_streets["people"]
-    failures: list[str] = []
+    m = Matrix()
     for who in ("supervisor", "grid", "seat", "dispatcher", "sanitation", "community"):
         c = client_for(p[who])
         for url, expected in (("/cases/evaluation/", 403), ("/api/cases/evaluation/", 403),
                               ("/cases/evaluation/export.xlsx", 403), ("/api/cases/evaluation/posts", 403)):
             status = c.get(url).status_code
-            _record(f"evaluation {url} · {who}", status == 200, failures, f"got {status}")
+            m.record(f"evaluation {url} · {who}", status == 200, f"got {status}")
             assert status == expected, (who, url, status)
     assert client.get("/cases/evaluation/").status_code == 302  # to the login page
     assert client.get("/api/cases/evaluation/units").status_code == 401
-    assert not failures
+    m.done()
 
 
 def test_export_is_audited_with_period_and_scope(two_streets, client_for):
@@ -559,9 +556,8 @@ def test_export_is_audited_with_period_and_scope(two_streets, client_for):
 
 def test_public_scoreboard_needs_no_account_and_shows_no_personal_data(two_streets, client):
     from civicgrid.accounts.models import User
-    from tests.test_jurisdiction_matrix import _record
 
-    failures: list[str] = []
+    m = Matrix()
     page = client.get("/cases/evaluation/public/?month=2026-11")
     assert page.status_code == 200
     html = page.content.decode()
@@ -573,10 +569,10 @@ def test_public_scoreboard_needs_no_account_and_shows_no_personal_data(two_stree
     for user in User.objects.all():
         secrets += [user.username] + ([user.display_name] if user.display_name else [])
     leaked = [s for s in secrets if s in text]
-    _record("public scoreboard · anonymous · personal data", bool(leaked), failures, str(leaked))
+    m.record("public scoreboard · anonymous · personal data", bool(leaked), str(leaked))
     assert not leaked
     assert "社区居委会" not in html  # community committees are not on the board; departments and street offices are
-    assert not failures
+    m.done()
 
 
 def test_the_cached_scoreboard_changes_as_soon_as_a_case_does(two_streets):

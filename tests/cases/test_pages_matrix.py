@@ -2,17 +2,18 @@
 step and the phone reveal of cases inside and outside its jurisdiction, and reads the list and its
 queues. Inside → 200; outside → 404 with nothing changed; lists never name an outside case.
 Expectations come from the posts' areas (and, for departments, the case sent to them), not from
-the code under test. The cases count in the printed "N cases, 0 leaks"."""
+the code under test. Checked with ``tests/support/matrix.py``; the cases count in the printed
+"N cases, 0 leaks"."""
 
 from __future__ import annotations
 
 from civicgrid.cases import actions
-from civicgrid.cases.models import Case, CaseClass
+from civicgrid.cases.models import Attachment, Case, CaseClass
 from civicgrid.cases.photos import prepare_photos
 from civicgrid.core.models import AuditLog
 from civicgrid.core.scoping import SYSTEM
 
-from ..test_jurisdiction_matrix import _record
+from ..support.matrix import Matrix, covers, stored
 from .conftest import GRID, GRID_B, OTHER_DISTRICT_GRID, OTHER_STREET_GRID, centre_of
 from .test_pages import png
 
@@ -47,43 +48,39 @@ def _expected(who: str, case: Case) -> bool:
     return case.area_code.startswith(PREFIX[who])
 
 
+def _phone_reveals():
+    return AuditLog.objects.filter(action="cases.case.reveal_phone", outcome="ok").count()
+
+
+@covers(Case, Attachment)
 def test_case_pages_jurisdiction_matrix(org, client_for):
     cases = _cases(org)
-    failures: list[str] = []
+    m = Matrix()
     people = org["people"]
     for who in [*PREFIX, *DEPARTMENTS]:
         c = client_for(people[who])
-        foreign = []
         for grid, case in cases.items():
             mine = _expected(who, case)
             att = case.attachments.get()
-            for name, url in (("page", f"/cases/{case.pk}/"), ("photo", f"/cases/photos/{att.pk}/")):
-                status = c.get(url).status_code
-                expected = 200 if mine else 404
-                _record(f"cases {name} · {who} · {'own' if mine else 'outside'} {grid}", status == 200 and not mine,
-                        failures, f"got {status}, expected {expected}")
-                if status != expected:
-                    failures.append(f"{name} {who} {grid}: got {status}, expected {expected}")
+            for name, model, url in (("page", Case, f"/cases/{case.pk}/"), ("photo", Attachment, f"/cases/photos/{att.pk}/")):
+                m.object(c, model, f"cases {name} · {who} · {'own' if mine else 'outside'} {grid}", url, allowed=mine)
             if mine:
                 continue
-            foreign.append(case.number)
-            before = Case.objects.get(pk=case.pk).version
             for step, data in (("escalate", {"note": "越权"}), ("register", {}), ("accept", {}),
                                ("verify", {"passed": "1"}), ("feedback", {"result": "x"})):
-                status = c.post(f"/cases/{case.pk}/do/{step}/", data).status_code
-                changed = Case.objects.get(pk=case.pk).version != before
-                _record(f"cases step {step} · {who} · outside {grid}", changed or status in (200, 302), failures,
-                        f"got {status}, changed={changed}")
-            revealed = AuditLog.objects.filter(action="cases.case.reveal_phone", outcome="ok").count()
-            status = c.post(f"/cases/{case.pk}/reveal-phone/", {"reveal-reason": "越权查看"}).status_code
-            leaked = status == 200 or AuditLog.objects.filter(action="cases.case.reveal_phone", outcome="ok").count() \
-                != revealed
-            _record(f"cases reveal phone · {who} · outside {grid}", leaked, failures, f"got {status}")
+                with m.write(Case, f"cases step {step} · {who} · outside {grid}", stored(case, "version"),
+                             allowed=False) as write:
+                    status = c.post(f"/cases/{case.pk}/do/{step}/", data).status_code
+                    write.leak_if(status in (200, 302), f"got {status}")
+            with m.write(Case, f"cases reveal phone · {who} · outside {grid}", _phone_reveals, allowed=False) as write:
+                status = c.post(f"/cases/{case.pk}/reveal-phone/", {"reveal-reason": "越权查看"}).status_code
+                write.leak_if(status == 200, f"got {status}")
+        numbers = {case.number for case in cases.values()}
+        own_numbers = {case.number for case in cases.values() if _expected(who, case)}
         for url in ["/cases/?status=all", "/cases/?status=open&overdue=1", *[f"/cases/queues/{q}/" for q in QUEUES]]:
             r = c.get(url)
             body = r.content.decode() if r.status_code == 200 else ""
-            shown = [n for n in foreign if n in body]
-            _record(f"cases list {url} · {who}", bool(shown), failures, f"shows {shown}")
+            m.listing(Case, f"cases list {url} · {who}", {n for n in numbers if n in body}, own_numbers)
     # Without an account: no staff page, no original photo, no public photo without the code.
     from django.test import Client
 
@@ -93,5 +90,5 @@ def test_case_pages_jurisdiction_matrix(org, client_for):
         for url in (f"/cases/{case.pk}/", f"/cases/photos/{att.pk}/", f"/public/photos/{att.pk}/",
                     f"/public/photos/{att.pk}/?code=ABCDEFGHJK"):
             status = anonymous.get(url).status_code
-            _record(f"cases anonymous {url}", status == 200, failures, f"got {status}")
-    assert not failures, "\n".join(failures)
+            m.record(f"cases anonymous {url}", status == 200, f"got {status}")
+    m.done()
