@@ -126,6 +126,7 @@ INSTALLED_APPS = [
     "civicgrid.circle",
     "civicgrid.demo",
     "civicgrid.web",
+    "ninja",  # its own Swagger UI files (without it /api/docs loads them from a CDN)
 ]
 
 MIDDLEWARE = [
@@ -288,14 +289,21 @@ CIVICGRID_RATE_LIMIT_CACHE = "ratelimit"
 if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL},
               "ratelimit": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL,
-                            "KEY_PREFIX": "rl"}}
+                            "KEY_PREFIX": "rl"},
+              "shared": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL,
+                         "KEY_PREFIX": "sh"}}
     HUEY = {"huey_class": "huey.RedisHuey", "name": "civicgrid", "url": REDIS_URL, "immediate": TESTING}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
               "ratelimit": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "ratelimit"}
               if TESTING else
               {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
-               "LOCATION": str(VAR_DIR / "cache" / "ratelimit")}}
+               "LOCATION": str(VAR_DIR / "cache" / "ratelimit")},
+              # What the web processes and the job consumer both read (a job's progress).
+              "shared": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "shared"}
+              if TESTING else
+              {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+               "LOCATION": str(VAR_DIR / "cache" / "shared")}}
     HUEY = {
         "huey_class": "huey.SqliteHuey",
         "name": "civicgrid",
@@ -344,8 +352,13 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = CIVICGRID_MAX_BODY_BYTES  # a JSON body is read in
 
 # Anonymous filing per client address ("N/s|m|h|d", comma-separated windows; empty: no limit).
 # Off under the test suite unless a test sets it.
+# A ledger with more accepted rows than this is written by the job queue, its progress on the page.
+CIVICGRID_IMPORT_SYNC_MAX_ROWS = env_int("CIVICGRID_IMPORT_SYNC_MAX_ROWS", 5000)
+
 CIVICGRID_RATE_LIMITS = {
     "public_report": os.environ.get("CIVICGRID_PUBLIC_REPORT_RATE", "" if TESTING else "5/m,30/h"),
+    # Exports of people (masked or revealed, at once or as a job), per user (issue 13, finding 12).
+    "people_export": os.environ.get("CIVICGRID_PEOPLE_EXPORT_RATE", "" if TESTING else "10/m,60/h"),
 }
 
 if PRODUCTION:

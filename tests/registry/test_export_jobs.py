@@ -106,3 +106,24 @@ def test_the_people_page_exports_through_the_queue(people, residents, client_for
     job = ExportJob.objects.get()
     download = client.get(f"/registry/exports/{job.pk}/file.xlsx")
     assert download.status_code == 200 and len(_rows(download.content)) == 8
+
+
+def test_people_exports_are_rate_limited_per_user(people, residents, client_for, settings):
+    """Issue 13: a stolen session cannot pull the register export after export at machine speed."""
+    from django.core.cache import caches
+
+    caches[settings.CIVICGRID_RATE_LIMIT_CACHE].clear()
+    settings.CIVICGRID_RATE_LIMITS = {"people_export": "2/m"}
+    client = client_for(people["street"])
+    answers = [client.get("/api/registry/export/people.xlsx") for _ in range(3)]
+    assert [a.status_code for a in answers] == [200, 200, 429]
+    assert answers[2].json()["code"] == "rate_limited" and int(answers[2]["Retry-After"]) > 0
+    # the background export counts in the same window, and nothing is queued when refused
+    jobs = ExportJob.objects.count()
+    refused = client.post("/api/registry/exports/people", {"tag": ""}, content_type="application/json")
+    assert refused.status_code == 429 and ExportJob.objects.count() == jobs
+    # the page answers with the message on the people list, not a file
+    page = client.get("/registry/people/export.xlsx", follow=True)
+    assert "Try again in" in page.content.decode() or "秒后再试" in page.content.decode()
+    # another user is not affected
+    assert client_for(people["district"]).get("/api/registry/export/people.xlsx").status_code == 200

@@ -193,3 +193,46 @@ def test_pages_upload_preview_write_and_export(people, places, client_for):
     grid = client_for(people["grid"])
     assert grid.get("/registry/imports/").status_code == 403
     assert grid.get("/registry/people/export.xlsx").status_code == 403
+
+
+def test_a_large_ledger_is_written_by_the_job_queue_with_its_progress(
+        people, places, client_for, settings, django_capture_on_commit_callbacks):
+    """Issue 13, finding 12: the write of a large ledger leaves the request at once (202) and the
+    page follows it; all rows or none."""
+    settings.CIVICGRID_IMPORT_SYNC_MAX_ROWS = 10
+    sample = people_ledger(ADDRESSES, 30, bad_share=0, seed=5)
+    client = client_for(people["street"])
+    batch = actions.do_preview_import(actor=people["street"], data=as_csv(sample), filename="大台账.csv", kind="people")
+    before = Person.objects.count()
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        answer = client.post(f"/api/registry/imports/{batch.pk}/commit")
+    assert answer.status_code == 202 and answer.json()["status"] == "queued"
+    assert Person.objects.count() == before  # nothing written inside the request
+    page = client.get(f"/registry/imports/{batch.pk}/").content.decode()
+    assert "0 of 30" in page or "30 行中已写入 0 行" in page
+    assert client.post(f"/api/registry/imports/{batch.pk}/commit").status_code == 409  # not twice
+    for callback in callbacks:  # the job (huey runs at once in tests)
+        callback()
+    batch.refresh_from_db()
+    assert batch.status == ImportBatch.Status.COMMITTED and batch.written_rows == 30
+    assert Person.objects.count() == before + 30
+    assert client.get(f"/api/registry/imports/{batch.pk}").json()["percent"] == 100
+    assert AuditLog.objects.filter(action="registry.import.queue", object_id=str(batch.pk)).count() == 1
+
+
+def test_a_queued_write_that_fails_writes_nothing_and_returns_to_the_preview(
+        people, places, settings, django_capture_on_commit_callbacks):
+    settings.CIVICGRID_IMPORT_SYNC_MAX_ROWS = 10
+    sample = people_ledger(ADDRESSES, 20, bad_share=0, seed=6)
+    batch = actions.do_preview_import(actor=people["street"], data=as_csv(sample), filename="台账.csv", kind="people")
+    # the register changes after the preview: one of the ledger's ID numbers is registered elsewhere
+    row = dict(zip(sample.header, sample.rows[0]))
+    building = Building.objects.get(address=ADDRESSES[0])
+    actions.do_register_person(actor=SYSTEM, building=building, name="先登记", id_number=row["证件号码"])
+    before = Person.objects.count()
+    with django_capture_on_commit_callbacks(execute=True):
+        batch = actions.do_request_commit_import(batch, actor=people["street"])
+    batch.refresh_from_db()
+    assert batch.status == ImportBatch.Status.PREVIEWED and ("changed" in batch.error or "变" in batch.error)
+    assert Person.objects.count() == before
+    actions.do_discard_import(batch, actor=people["street"])

@@ -39,7 +39,10 @@ def user_error(request, exc: UserError):
     body = {"detail": exc.message, "field": exc.field, "code": exc.code}
     if len(exc.errors) > 1:
         body["errors"] = [{"field": field, "message": message, "type": exc.code} for field, message in exc.errors.items()]
-    return api.create_response(request, body, status=exc.status)
+    response = api.create_response(request, body, status=exc.status)
+    if getattr(exc, "retry_after", None):
+        response["Retry-After"] = str(exc.retry_after)
+    return response
 
 
 def _field_of(loc) -> str:

@@ -61,6 +61,8 @@ ACTION_LABELS = {
     "registry.import.preview": _("ledger checked"),
     "registry.import.commit": _("ledger imported"),
     "registry.import.discard": _("ledger discarded"),
+    "registry.import.queue": _("ledger queued for writing"),
+    "registry.import.failed": _("ledger write failed"),
     "registry.people.export": _("people exported"),
     "registry.buildings.export": _("buildings exported"),
     "registry.components.export": _("components exported"),

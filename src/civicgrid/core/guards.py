@@ -27,6 +27,7 @@ from django.http import HttpResponse, JsonResponse
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 
+from .errors import UserError
 from .middleware import client_ip
 
 RATE_LIMITED_POSTS = {
@@ -160,6 +161,27 @@ class RateLimitMiddleware:
                 return refusal(request, 429, _("Too many reports from your address. Try again in %(s)s seconds.")
                                % {"s": wait}, "rate_limited", retry_after=wait)
         return self.get_response(request)
+
+
+class RateLimited(UserError):
+    """Too many attempts of something costly by one user; ``retry_after`` seconds to wait."""
+
+    status = 429
+
+    def __init__(self, message, *, retry_after: int):
+        super().__init__(message, code="rate_limited")
+        self.retry_after = retry_after
+
+
+def check_user_rate(name: str, user, message) -> None:
+    """Count one attempt of ``name`` by ``user`` against ``CIVICGRID_RATE_LIMITS[name]``; raises
+    ``RateLimited`` (429) when a window is full. ``message`` takes ``%(s)s``, the seconds to wait."""
+    windows = parse_rate(settings.CIVICGRID_RATE_LIMITS.get(name, ""))
+    if not windows:
+        return
+    wait = hit(name, f"user:{user.pk}", windows)
+    if wait is not None:
+        raise RateLimited(message % {"s": wait}, retry_after=wait)
 
 
 class ApiJsonErrorsMiddleware:

@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from civicgrid.core import audit, crypto
 from civicgrid.core.access import not_found_or_denied, require_capability
 from civicgrid.core.errors import Conflict, UserError
+from civicgrid.core.guards import check_user_rate
 from civicgrid.registry.capabilities import REGISTRY_EXPORT, REGISTRY_REVEAL
 
 from . import queries
@@ -42,6 +43,19 @@ def sync_limit() -> int:
     return int(getattr(settings, "CIVICGRID_EXPORT_SYNC_MAX_ROWS", 10_000))
 
 
+def check_rate(user) -> None:
+    """People exports per user are limited (``CIVICGRID_RATE_LIMITS["people_export"]``): a stolen
+    session cannot pull the register page by page at machine speed."""
+    check_user_rate("people_export", user, _("Too many exports of people in a short time. Try again in %(s)s "
+                                             "seconds."))
+
+
+def admit_sync(user, qs) -> None:
+    """What an export answered at once must pass: the rate per user and the size."""
+    check_rate(user)
+    check_sync_size(qs)
+
+
 def check_sync_size(qs) -> None:
     count = qs.count()
     if count > sync_limit():
@@ -57,6 +71,7 @@ def do_request_people_export(*, actor, filters: dict, reveal: bool = False, reas
         reason = queries._require_reason(reason)
         require_capability(actor, REGISTRY_REVEAL)
     queries.filter_people(actor, filters)  # the same refusals as the direct export (a search by ID …)
+    check_rate(actor)
     with transaction.atomic():
         job = ExportJob.objects.create(
             kind="people", created_by=actor, reveal=reveal,

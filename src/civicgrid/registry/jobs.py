@@ -21,6 +21,14 @@ def nightly_recount_area_stats() -> int:
 
 
 @db_task()
+def commit_import(pk: int, user_pk: int) -> None:
+    """A large ledger written in the background (``actions.do_request_commit_import``)."""
+    from .actions.imports import run_queued_commit
+
+    run_queued_commit(pk, user_pk)
+
+
+@db_task()
 def run_export(pk: int) -> None:
     """A large export (registry.exports), with its progress on the ExportJob row."""
     from .exports import run_export as run

@@ -47,6 +47,8 @@ class ImportSummary(Schema):
     accepted_rows: int
     rejected_rows: int
     written_rows: int
+    percent: int
+    error: str
     created_at: dt.datetime
 
 
@@ -89,10 +91,12 @@ def get_import(request, pk: int):
     return queries.access_import(request.user, pk)
 
 
-@router.post("/imports/{int:pk}/commit", response=ImportOut,
-             summary="Write every accepted row, or nothing (re-checked against the register first)")
+@router.post("/imports/{int:pk}/commit", response={200: ImportOut, 202: ImportOut},
+             summary="Write every accepted row, or nothing (re-checked against the register first); a large "
+                     "ledger is written in the background: 202, then follow GET /imports/{id}")
 def commit(request, pk: int):
-    return actions.do_commit_import(queries.access_import(request.user, pk), actor=request.user)
+    batch = actions.do_request_commit_import(queries.access_import(request.user, pk), actor=request.user)
+    return Status(202 if batch.status == ImportBatch.Status.QUEUED else 200, batch)
 
 
 @router.post("/imports/{int:pk}/discard", response=ImportOut, summary="Discard an uploaded ledger")
@@ -104,7 +108,7 @@ def discard(request, pk: int):
             summary="People you may see, as .xlsx (ID numbers and phones masked); larger sets: POST /exports/people")
 def export_people(request, filters: Query[PeopleExportFilter]):
     qs = queries.filter_people(request.user, filters.dict())
-    exports.check_sync_size(qs)
+    exports.admit_sync(request.user, qs)
     return xlsx_response(queries.export_people(request.user, qs), "people")
 
 
@@ -112,7 +116,7 @@ def export_people(request, filters: Query[PeopleExportFilter]):
 def export_people_revealed(request, payload: RevealExportIn):
     filters = payload.dict(exclude={"reason"})
     qs = queries.filter_people(request.user, filters)
-    exports.check_sync_size(qs)
+    exports.admit_sync(request.user, qs)
     return xlsx_response(queries.export_people(request.user, qs, reveal=True, reason=payload.reason), "people")
 
 

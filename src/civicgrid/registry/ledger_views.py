@@ -49,11 +49,12 @@ def import_detail(request, pk):
 def import_commit(request, pk):
     batch = queries.access_import(request.user, pk)
     try:
-        batch = actions.do_commit_import(batch, actor=request.user)
+        batch = actions.do_request_commit_import(batch, actor=request.user)
     except UserError as exc:
         messages.error(request, exc.message)
     else:
-        messages.success(request, _("%(n)s rows written.") % {"n": batch.written_rows})
+        if batch.status == ImportBatch.Status.COMMITTED:
+            messages.success(request, _("%(n)s rows written.") % {"n": batch.written_rows})
     return redirect("registry:import", pk=batch.pk)
 
 
@@ -101,14 +102,14 @@ def people_export(request):
             messages.error(request, _("reason: say why you need to see this (it is recorded)."))
             return redirect("registry:people")
         try:
-            exports.check_sync_size(qs)
+            exports.admit_sync(request.user, qs)
             data = queries.export_people(request.user, qs, reveal=True, reason=form.cleaned_data["reason"])
         except UserError as exc:
             messages.error(request, exc.message)
             return redirect("registry:people")
     else:
         try:
-            exports.check_sync_size(qs)
+            exports.admit_sync(request.user, qs)
         except UserError as exc:
             messages.error(request, exc.message)
             return redirect("registry:people")

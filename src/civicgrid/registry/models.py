@@ -432,6 +432,7 @@ class ImportBatch(models.Model):
 
     class Status(models.TextChoices):
         PREVIEWED = "previewed", _("checked, not written")
+        QUEUED = "queued", _("being written")  # a large ledger, written by the job queue
         COMMITTED = "committed", _("written")
         DISCARDED = "discarded", _("discarded")
 
@@ -449,11 +450,25 @@ class ImportBatch(models.Model):
     warnings = models.JSONField(default=list, blank=True)
     payload_enc = models.TextField(blank=True, editable=False)  # the file, encrypted, until written
     written_rows = models.PositiveIntegerField(_("written"), default=0)
+    error = models.TextField(_("error"), blank=True)  # why the queued write failed (nothing was written)
     created_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
+
+    @property
+    def progress(self) -> tuple[int, int]:
+        """(rows written so far, rows to write) of a queued write, as the job last reported it."""
+        from django.core.cache import caches
+
+        done = caches["shared"].get(f"import-progress:{self.pk}") if self.status == self.Status.QUEUED else None
+        return (done or 0, self.accepted_rows)
+
+    @property
+    def percent(self) -> int:
+        done, total = self.progress
+        return 100 if self.status == self.Status.COMMITTED else (100 * done // total if total else 0)
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.filename}"

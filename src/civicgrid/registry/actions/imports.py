@@ -5,6 +5,8 @@ from __future__ import annotations
 import base64
 import hashlib
 
+from django.conf import settings
+from django.core.cache import caches
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -31,12 +33,13 @@ def _rejected_changed(batch: ImportBatch, checked) -> bool:
     return [r["row"] for r in batch.rejected] != [r.number for r in checked.rejected]
 
 
-def _lock_previewed_batch(batch: ImportBatch, actor, not_owner: str) -> ImportBatch:
+def _lock_previewed_batch(batch: ImportBatch, actor, not_owner: str,
+                          states=(ImportBatch.Status.PREVIEWED,)) -> ImportBatch:
     """The batch, row-locked, if the actor uploaded it and it is still waiting for a decision."""
     locked = lock(batch)
     if locked.created_by_id != getattr(actor, "pk", None):
         raise NotPermitted(not_owner)
-    if locked.status != ImportBatch.Status.PREVIEWED:
+    if locked.status not in states:
         raise Conflict(_("This ledger was already %(status)s.") % {"status": locked.get_status_display()})
     return locked
 
@@ -65,6 +68,54 @@ def do_preview_import(*, actor, data: bytes, filename: str, kind: str) -> Import
     return batch
 
 
+def sync_limit() -> int:
+    return int(settings.CIVICGRID_IMPORT_SYNC_MAX_ROWS)
+
+
+def do_request_commit_import(batch: ImportBatch, *, actor) -> ImportBatch:
+    """Write a previewed ledger: at once when it is small, else by the job queue (issue 13, finding
+    12: a 50,000-row ledger must not hold a web worker for minutes). A queued batch shows its
+    progress; if the write fails nothing is written, the batch returns to the preview with the
+    reason, and it can be written again or discarded."""
+    require_capability(actor, REGISTRY_IMPORT)
+    if batch.accepted_rows <= sync_limit():
+        return do_commit_import(batch, actor=actor)
+    with transaction.atomic():
+        locked = _lock_previewed_batch(batch, actor, _("Only the person who uploaded a ledger can write it."))
+        if not locked.accepted_rows:
+            raise UserError(_("No row of this ledger can be written."), field="file")
+        locked.status = ImportBatch.Status.QUEUED
+        locked.error = ""
+        locked.save(update_fields=["status", "error"])
+        audit.record("registry.import.queue", actor=actor, obj=locked, detail={"rows": locked.accepted_rows})
+        from ..jobs import commit_import
+
+        transaction.on_commit(lambda: commit_import(locked.pk, actor.pk))
+    return locked
+
+
+def run_queued_commit(pk: int, user_pk: int) -> ImportBatch:
+    """The job's side of ``do_request_commit_import``: write, reporting progress in the shared cache."""
+    from civicgrid.accounts.models import User
+
+    batch, actor = ImportBatch.objects.get(pk=pk), User.objects.get(pk=user_pk)
+    key = f"import-progress:{pk}"
+    cache = caches["shared"]
+
+    def progress(done: int, total: int) -> None:
+        cache.set(key, done, timeout=24 * 3600)
+
+    try:
+        return do_commit_import(batch, actor=actor, progress=progress)
+    except UserError as exc:
+        ImportBatch.objects.filter(pk=pk, status=ImportBatch.Status.QUEUED).update(
+            status=ImportBatch.Status.PREVIEWED, error=exc.message)
+        audit.record("registry.import.failed", actor=actor, obj=batch, detail={"error": exc.message[:200]})
+        return ImportBatch.objects.get(pk=pk)
+    finally:
+        cache.delete(key)
+
+
 def do_commit_import(batch: ImportBatch, *, actor, progress=None) -> ImportBatch:
     """Write every accepted row of a previewed ledger, or nothing.
 
@@ -82,7 +133,8 @@ def do_commit_import(batch: ImportBatch, *, actor, progress=None) -> ImportBatch
 
 def _commit_import(batch: ImportBatch, actor, progress) -> ImportBatch:
     with transaction.atomic():
-        locked = _lock_previewed_batch(batch, actor, _("Only the person who uploaded a ledger can write it."))
+        locked = _lock_previewed_batch(batch, actor, _("Only the person who uploaded a ledger can write it."),
+                                       states=(ImportBatch.Status.PREVIEWED, ImportBatch.Status.QUEUED))
         data = base64.b64decode(crypto.decrypt(locked.payload_enc, context=IMPORT_CONTEXT))
         try:
             checked = ledger.check_ledger(data, locked.filename, locked.kind, actor)
@@ -98,6 +150,7 @@ def _commit_import(batch: ImportBatch, actor, progress) -> ImportBatch:
         locked.status = ImportBatch.Status.COMMITTED
         locked.written_rows = written
         locked.payload_enc = ""  # the file is not kept once written
+        locked.error = ""
         locked.finished_at = timezone.now()
         locked.save()
         audit.record("registry.import.commit", actor=actor, obj=locked,
