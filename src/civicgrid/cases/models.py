@@ -302,7 +302,8 @@ class CaseEvent(HistoryEvent):
 
     class Meta:
         ordering = ["case", "at", "id"]
-        indexes = [models.Index(fields=["kind", "at"])]
+        # (deadline): the evaluation finds the cases due in a period by their events' deadlines.
+        indexes = [models.Index(fields=["kind", "at"]), models.Index(fields=["deadline"], name="cases_event_deadline")]
 
     def __str__(self) -> str:
         return f"{self.case_id} {self.kind} {self.at:%Y-%m-%d %H:%M}"

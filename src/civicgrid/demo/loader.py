@@ -18,7 +18,8 @@ from civicgrid.core.errors import UserError
 from civicgrid.core.scoping import SYSTEM
 from civicgrid.registry.actions import do_bulk_create_buildings, do_bulk_create_roads, do_recount_area_stats
 
-from .cases import load_cases
+from .bulk_cases import load_bulk_cases
+from .cases import CASES_PER_SCALE, load_cases
 from .circle import load_circle
 from .facilities import load_components, load_organisations
 from .layout import DISTRICT_CODE, build_layout, buildings_for
@@ -53,7 +54,8 @@ def load_demo(seed: int = 1, scale: int = 1, *, people: int | None = None, cases
               progress=print) -> list[DemoAccount]:
     """Areas, roads, buildings, their population (``people`` residents; by default as many as
     the buildings hold, about 44,000 per scale step; 0 for none), staff, components,
-    organisations and about 8 weeks of event cases (``cases``; by default 300 per scale step)."""
+    organisations and about 8 weeks of event cases (``cases``; by default 300 per scale step, walked
+    through the actions; beyond that, copies of their histories over the year before, in bulk)."""
     layout = build_layout(seed, scale)
     progress(f"areas: {len(layout.areas)} ({len(layout.grids)} grids)")
     report = do_import_areas(layout.feature_collection(), actor=SYSTEM, source=f"demo seed={seed} scale={scale}")
@@ -76,7 +78,12 @@ def load_demo(seed: int = 1, scale: int = 1, *, people: int | None = None, cases
     progress(f"staff accounts: {User.objects.count()}")
     load_components(seed, root_code=district.code, progress=progress)
     load_organisations(seed, root_code=district.code, progress=progress)
-    load_cases(seed, root_code=district.code, scale=scale, count=cases, progress=progress)
+    # Up to 300 per scale step walk the loop through the actions; more are copies of their
+    # histories at earlier dates, bulk (benchmark data: --cases 1000000).
+    walked = None if cases is None else min(cases, CASES_PER_SCALE * scale)
+    load_cases(seed, root_code=district.code, scale=scale, count=walked, progress=progress)
+    if cases is not None and cases > walked:
+        load_bulk_cases(seed, cases - walked, root_code=district.code, progress=progress)
     load_circle(seed, root_code=district.code, progress=progress)
     _analyze()
     return accounts

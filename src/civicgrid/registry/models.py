@@ -113,7 +113,13 @@ class Person(ScopedModel, VersionedModel):
         verbose_name = _("person")
         verbose_name_plural = _("people")
         ordering = ["area_code", "name_pinyin", "id"]
-        indexes = [models.Index(fields=["area_code", "status"])]
+        # Search (``queries.search_people``): pinyin prefixes (name_initials has its own index);
+        # on PostgreSQL also trigram indexes on name and address for terms of 3 characters and
+        # more, and a bigram index for 2-character terms (张伟) (migration 0008).
+        indexes = [
+            models.Index(fields=["area_code", "status"]),
+            models.Index(fields=["name_pinyin"], name="registry_person_pinyin", opclasses=["varchar_pattern_ops"]),
+        ]
 
     def __str__(self) -> str:
         return self.name

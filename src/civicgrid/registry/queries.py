@@ -251,7 +251,24 @@ def search_people(qs: QuerySet[Person], text: str, *, user) -> QuerySet[Person]:
     if text.isascii() and text.isalpha():
         low = text.lower()
         return qs.filter(Q(name_initials__startswith=low) | Q(name_pinyin__startswith=low))
-    return qs.filter(Q(name__contains=text) | Q(address__contains=text))
+    found = qs.filter(Q(name__contains=text) | Q(address__contains=text))
+    return _bigram_hint(found, text)
+
+
+def _bigram_hint(qs: QuerySet[Person], text: str) -> QuerySet[Person]:
+    """On PostgreSQL, a 2-character term (张伟) cannot use the trigram indexes on name and
+    address; the bigram index (migration 0008) can: a person whose name or address contains the
+    term has it among their bigrams. A necessary condition beside the LIKE, so the answer is the
+    same; other databases and other lengths keep the LIKE alone."""
+    from django.db import connection
+    from django.db.models import BooleanField
+    from django.db.models.expressions import RawSQL
+
+    if connection.vendor != "postgresql" or len(text) != 2:
+        return qs
+    table = Person._meta.db_table
+    return qs.filter(RawSQL(f'civicgrid_bigrams("{table}"."name", "{table}"."address") @> ARRAY[%s]::text[]',
+                            (text,), output_field=BooleanField()))
 
 
 def _identifier_search(qs: QuerySet[Person], text: str, user) -> QuerySet[Person]:

@@ -17,6 +17,7 @@ from .figures import (
     CaseFigures,
     Row,
     assignments,
+    base,
     by_area,
     by_unit,
     due_cases,
@@ -34,7 +35,7 @@ from .publish import CASE_COLUMNS, export_xlsx, fmt, formula, post_tables, publi
 
 __all__ = [
     "CASE_COLUMNS", "INDICATORS", "NOT_DUE", "POSTS", "RATING_POINTS", "SATISFIED", "Assignment", "CaseFigures",
-    "Evaluation", "Period", "Row", "assignments", "by_area", "by_post", "by_unit", "custom_period", "dispatchers",
+    "Evaluation", "Period", "Row", "assignments", "base", "by_area", "by_post", "by_unit", "custom_period", "dispatchers",
     "due_cases", "evaluate", "export_xlsx", "fmt", "formula", "grade", "grade_bands", "handling_hours",
     "last_full_month", "month_period", "parse_period", "post_tables", "public_scores", "quarter_period", "ratio",
     "score_rules", "scope_for", "shift_leaders", "supervisors", "totals", "weighted_score",

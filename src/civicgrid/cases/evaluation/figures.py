@@ -196,24 +196,41 @@ class Assignment:
 # Events that end a lead assignment; an OVERDUE event ends it only where it escalated the case
 # (at the district centre it puts the case under supervision and the unit keeps it).
 _ENDS = {CaseEvent.Kind.DISPATCHED, CaseEvent.Kind.SENT_BACK, CaseEvent.Kind.ESCALATED, CaseEvent.Kind.CLOSED}
+_REPLAYED = [*_ENDS, CaseEvent.Kind.OVERDUE, CaseEvent.Kind.REWORK, CaseEvent.Kind.EXTENSION_GRANTED]
 LOOKBACK = dt.timedelta(days=400)  # dispatches older than this before the period are not looked at
 
 
+def _touching(period: Period) -> list[int]:
+    """Cases that can have an assignment due in the period: an assignment's closing time is a
+    CLOSED event's time and its deadline is some event's ``deadline``, so a due assignment's case
+    has a CLOSED event or an event with a deadline in the period. Index scans on (kind, at) and
+    on deadline: the cost follows the period asked, not the whole history."""
+    return list(CaseEvent.objects.filter(
+        Q(kind=CaseEvent.Kind.CLOSED, at__gte=period.start, at__lt=period.end)
+        | Q(deadline__gte=period.start, deadline__lt=period.end)).order_by().values_list("case_id", flat=True).distinct())
+
+
 def assignments(period: Period, prefixes=None, *, case_filter: Q | None = None) -> list[Assignment]:
-    """Lead assignments due in the period (see ``Assignment.is_due``) of cases inside the prefixes."""
-    cases = Case.objects.filter(_prefix_q(prefixes)).filter(pk__in=CaseEvent.objects.filter(
-        kind=CaseEvent.Kind.DISPATCHED, at__lt=period.end, at__gte=period.start - LOOKBACK).values("case_id"))
+    """Lead assignments due in the period (see ``Assignment.is_due``) of cases inside the prefixes
+    that had a dispatch in the look-back (``LOOKBACK`` before the period, up to its end)."""
+    # The ids already read, not a nested subquery: PostgreSQL's generic plan for IN (… IN (…))
+    # can turn into a nested loop over every event.
+    cases = Case.objects.filter(_prefix_q(prefixes)).filter(pk__in=_touching(period))
     if case_filter is not None:
         cases = cases.filter(case_filter)
     info = {row[0]: row[1:] for row in cases.values_list("id", "area_code", "registered_by_id", "rating")}
     events = defaultdict(list)
-    # The ids already read, not a nested subquery: PostgreSQL's generic plan for IN (… IN (…))
-    # can turn into a nested loop over every event.
+    # Only the events the replay looks at: those that end, mark or move an assignment.
     for row in (CaseEvent.objects.filter(case_id__in=list(info))
+                .filter(Q(kind__in=_REPLAYED) | Q(deadline__isnull=False))
                 .values_list("case_id", "kind", "at", "unit_id", "deadline", "to_status").order_by("case_id", "at", "id")):
         events[row[0]].append(row[1:])
+    window_start = period.start - LOOKBACK
     out = []
     for case_id, history in events.items():
+        if not any(kind == CaseEvent.Kind.DISPATCHED and window_start <= at < period.end
+                   for kind, at, *_rest in history):
+            continue
         area_code, registered_by, rating = info[case_id]
         current = None
         for kind, at, unit_id, deadline, to_status in history:
@@ -238,6 +255,31 @@ def assignments(period: Period, prefixes=None, *, case_filter: Q | None = None) 
     return [a for a in out if a.is_due(period)]
 
 
+@dataclass
+class Base:
+    """What every table of one evaluation counts from, read once per request: the assignments due
+    in the period with their handling hours, the dispatches and send-backs in it, and the area
+    codes of the cases reported in it."""
+
+    period: Period
+    prefixes: tuple | None
+    assigned: list[tuple[Assignment, float | None]]
+    events: list[dict]
+    reported: list[str]
+
+
+def base(period: Period, prefixes=None) -> Base:
+    assigned = [(a, handling_hours(a.dispatched_at, a.closed_at) if a.closed_in(period) else None)
+                for a in assignments(period, prefixes)]
+    events = list(CaseEvent.objects.filter(_prefix_q(prefixes), kind__in=[CaseEvent.Kind.DISPATCHED,
+                                                                          CaseEvent.Kind.SENT_BACK],
+                                           at__gte=period.start, at__lt=period.end)
+                  .order_by().values("kind", "unit_id", "area_code"))
+    reported = list(Case.objects.filter(_prefix_q(prefixes), reported_at__gte=period.start,
+                                        reported_at__lt=period.end).order_by().values_list("area_code", flat=True))
+    return Base(period, prefixes, assigned, events, reported)
+
+
 def due_cases(period: Period, prefixes=None):
     """The cases with a lead assignment due in the period."""
     return Case.objects.filter(pk__in={a.case_id for a in assignments(period, prefixes)})
@@ -249,18 +291,14 @@ def handling_hours(dispatched_at, closed_at) -> float | None:
     return workcalendar.working_time_between(dispatched_at, closed_at).total_seconds() / 3600
 
 
-def _figures_by(period: Period, prefixes, key_of_case, key_of_event) -> dict:
+def _figures_by(data: Base, key_of_case, key_of_event) -> dict:
     """CaseFigures per key; ``key_of_case(assignment)`` / ``key_of_event(row)`` give the keys a row
     counts for (an iterable: a case counts for its street, its community and its grid)."""
     out: dict = defaultdict(CaseFigures)
-    for a in assignments(period, prefixes):
-        hours = handling_hours(a.dispatched_at, a.closed_at) if a.closed_in(period) else None
+    for a, hours in data.assigned:
         for key in key_of_case(a):
-            out[key].add(a, period, hours)
-    events = CaseEvent.objects.filter(_prefix_q(prefixes), kind__in=[CaseEvent.Kind.DISPATCHED,
-                                                                     CaseEvent.Kind.SENT_BACK],
-                                      at__gte=period.start, at__lt=period.end).values("kind", "unit_id", "area_code")
-    for ev in events:
+            out[key].add(a, data.period, hours)
+    for ev in data.events:
         for key in key_of_event(ev):
             fig = out[key]
             if ev["kind"] == CaseEvent.Kind.DISPATCHED:
@@ -270,10 +308,10 @@ def _figures_by(period: Period, prefixes, key_of_case, key_of_event) -> dict:
     return out
 
 
-def totals(period: Period, prefixes=None) -> CaseFigures:
-    fig = _figures_by(period, prefixes, lambda r: ["all"], lambda e: ["all"]).get("all", CaseFigures())
-    fig.reported = Case.objects.filter(_prefix_q(prefixes), reported_at__gte=period.start,
-                                       reported_at__lt=period.end).count()
+def totals(period: Period, prefixes=None, *, data: Base | None = None) -> CaseFigures:
+    data = data or base(period, prefixes)
+    fig = _figures_by(data, lambda r: ["all"], lambda e: ["all"]).get("all", CaseFigures())
+    fig.reported = len(data.reported)
     return fig
 
 
@@ -320,9 +358,9 @@ class Row:
         return out
 
 
-def by_unit(period: Period, prefixes=None) -> list[Row]:
+def by_unit(period: Period, prefixes=None, *, data: Base | None = None) -> list[Row]:
     """Lead units (主办单位) with cases due or dispatches in the period, with the unit score."""
-    figures = _figures_by(period, prefixes, lambda a: [a.unit_id],
+    figures = _figures_by(data or base(period, prefixes), lambda a: [a.unit_id],
                           lambda e: [e["unit_id"]] if e["unit_id"] else [])
     units = OrgUnit.objects.filter(pk__in=[k for k in figures if k]).order_by("area_code", "code")
     rules, bands = score_rules(ScoreRule.Post.UNIT), grade_bands()
@@ -337,15 +375,15 @@ def by_unit(period: Period, prefixes=None) -> list[Row]:
     return rows
 
 
-def by_area(period: Period, prefixes=None, *, levels=("street", "community")) -> list[Row]:
+def by_area(period: Period, prefixes=None, *, levels=("street", "community"), data: Base | None = None) -> list[Row]:
     """Streets and communities (or grids) inside the prefixes: the figures of the cases located there."""
     lengths = {"street": 9, "community": 12, "grid": 15}
     wanted = [lengths[lv] for lv in levels]
-    figures = _figures_by(period, prefixes, lambda a: [a.area_code[:n] for n in wanted],
+    data = data or base(period, prefixes)
+    figures = _figures_by(data, lambda a: [a.area_code[:n] for n in wanted],
                           lambda e: [e["area_code"][:n] for n in wanted])
     reported = defaultdict(int)
-    for code in Case.objects.filter(_prefix_q(prefixes), reported_at__gte=period.start,
-                                    reported_at__lt=period.end).values_list("area_code", flat=True):
+    for code in data.reported:
         for n in wanted:
             reported[code[:n]] += 1
     areas = Area.objects.filter(_prefix_q(prefixes, "code"), level__in=levels).order_by("code")

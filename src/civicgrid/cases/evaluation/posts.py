@@ -25,6 +25,7 @@ from .figures import (
     _in,
     _prefix_q,
     assignments,
+    base,
     by_area,
     by_unit,
     grade,
@@ -97,12 +98,26 @@ def supervisors(period: Period, prefixes=None) -> list[Row]:
     return rows
 
 
-def shift_leaders(period: Period, prefixes=None) -> list[Row]:
+def shift_leaders(period: Period, prefixes=None, *, data=None) -> list[Row]:
     """值班长: on-time registrations ×25 % + accurate registrations ×40 % + on-time closing ×35 %."""
     rules, bands = score_rules(ScoreRule.Post.SHIFT_LEADER), grade_bands()
     limit_hours = sla.step_minutes("register") / 60
+    people = _people(Role.SHIFT_LEADER, prefixes)
+    # One replay for all of them (their registrations anywhere), grouped by who registered; the
+    # assignments inside the prefixes are those of the page's case tables (``data``) when given.
+    theirs = defaultdict(list)
+    if people:
+        mine = Q(registered_by_id__in=list(people))
+        if data is not None and data.period == period:
+            found = [a for a, _h in data.assigned if a.registered_by_id in people]
+            if data.prefixes is not None:
+                found += assignments(period, case_filter=mine & ~_prefix_q(data.prefixes))
+        else:
+            found = assignments(period, case_filter=mine)
+        for a in found:
+            theirs[a.registered_by_id].append(a)
     rows = []
-    for user, _codes, _unit in _people(Role.SHIFT_LEADER, prefixes).values():
+    for user, _codes, _unit in people.values():
         registered = Case.objects.filter(registered_by=user, registered_at__gte=period.start,
                                          registered_at__lt=period.end)
         reclass_after = defaultdict(list)
@@ -117,7 +132,7 @@ def shift_leaders(period: Period, prefixes=None) -> list[Row]:
             corrected = reclassified or any(at > registered_at for at in reclass_after.get(pk, ()))
             accurate += status not in NOT_DUE and not corrected
         due = closed_ok = 0
-        for a in assignments(period, case_filter=Q(registered_by=user)):
+        for a in theirs[user.pk]:
             due += 1
             closed_ok += a.closed_in(period) and a.on_time
         values = {
@@ -184,8 +199,8 @@ def dispatchers(period: Period, prefixes=None) -> list[Row]:
     return rows
 
 
-def by_post(period: Period, prefixes=None) -> list[Row]:
-    return supervisors(period, prefixes) + shift_leaders(period, prefixes) + dispatchers(period, prefixes)
+def by_post(period: Period, prefixes=None, *, data=None) -> list[Row]:
+    return supervisors(period, prefixes) + shift_leaders(period, prefixes, data=data) + dispatchers(period, prefixes)
 
 
 @dataclass
@@ -210,7 +225,8 @@ class Evaluation:
 def evaluate(period: Period, prefixes=None) -> Evaluation:
     """Everything of the page: streets and communities, or communities and grids inside a community."""
     levels = ("community", "grid") if prefixes and all(len(p) >= 12 for p in prefixes) else ("street", "community")
-    return Evaluation(period, totals(period, prefixes), by_unit(period, prefixes),
-                      by_area(period, prefixes, levels=levels), by_post(period, prefixes))
+    data = base(period, prefixes)  # read once for the three case tables
+    return Evaluation(period, totals(period, prefixes, data=data), by_unit(period, prefixes, data=data),
+                      by_area(period, prefixes, levels=levels, data=data), by_post(period, prefixes, data=data))
 
 

@@ -12,7 +12,7 @@ from civicgrid.core.periods import Period
 
 from ..capabilities import CASES_EVALUATE
 from ..models import Case, CaseEvent
-from .figures import INDICATORS, POSTS, CaseFigures, Row, _in, by_area, by_unit, score_rules, totals
+from .figures import INDICATORS, POSTS, CaseFigures, Row, _in, base, by_area, by_unit, score_rules, totals
 from .posts import Evaluation
 
 # --- public scoreboard ----------------------------------------------------------------------------
@@ -38,9 +38,10 @@ def public_scores(period: Period) -> dict:
 
 
 def _public_scores(period: Period) -> dict:
-    streets = by_area(period, None, levels=("street",))
-    units = [r for r in by_unit(period, None) if r.kind in PUBLIC_UNIT_KINDS]
-    return {"period": period, "streets": streets, "units": units, "totals": totals(period, None)}
+    data = base(period, None)
+    streets = by_area(period, None, levels=("street",), data=data)
+    units = [r for r in by_unit(period, None, data=data) if r.kind in PUBLIC_UNIT_KINDS]
+    return {"period": period, "streets": streets, "units": units, "totals": totals(period, None, data=data)}
 
 
 # --- who sees what --------------------------------------------------------------------------------

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('registry', '0007_export_job'),
+        ('registry', '0008_search_indexes'),
     ]
 
     operations = [
