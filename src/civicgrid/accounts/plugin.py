@@ -13,3 +13,7 @@ plugins.urls("", "civicgrid.accounts.urls", order=20)
 plugins.api_router("/", "civicgrid.accounts.api:router", order=1000)  # last: its paths are the most general
 plugins.panel("areas.detail", "civicgrid.accounts.views:area_staff_panel", order=10)
 plugins.audit_actions({"accounts.staff.bulk_create": _("staff accounts created in bulk")})
+# The work inbox (core.inbox): accounts locked out or holding no post, for their administrators.
+plugins.inbox_queue("accounts.accounts", _("Accounts awaiting action"),
+                    items="civicgrid.accounts.inbox:account_items", count="civicgrid.accounts.inbox:account_count",
+                    capability=ACCOUNTS_MANAGE, url="staff", order=900)

@@ -7,7 +7,7 @@ import threading
 import time
 
 from django.conf import settings
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from civicgrid.core.access import access_object, not_found_or_denied
@@ -151,3 +151,26 @@ def grant_places(user):
     units = restrict(OrgUnit.objects.filter(active=True), user, capability=ACCOUNTS_MANAGE).order_by("area_code",
                                                                                                    "code")
     return areas, units
+
+
+# --- who holds a capability at a place (the recipients of a notification) ---------------------------
+def holders(capability: str, area_code: str = "", *, exact: bool = False, unit_ids=()) -> list[int]:
+    """Ids of active users with an active membership whose role holds ``capability`` and whose area
+    covers ``area_code`` (is it or lies above it; ``exact``: is it — a tier's own posts), plus those
+    whose membership is of one of ``unit_ids``. Who is told that work has come to them."""
+    from civicgrid.core.plugins import grants
+
+    roles = [role for role, codes in grants().items() if capability in codes]
+    if not roles or not (area_code or unit_ids):
+        return []
+    place = Q(pk__in=[])
+    if area_code:
+        if exact:
+            place |= Q(area_code=area_code)
+        else:
+            prefixes = {area_code[:n] for n in (6, 9, 12, 15) if len(area_code) >= n} | {area_code}
+            place |= Q(area_code__in=prefixes)
+    if unit_ids:
+        place |= Q(unit_id__in=list(unit_ids))
+    return sorted(set(Membership.objects.filter(place, active=True, user__is_active=True, role__in=roles)
+                      .values_list("user_id", flat=True)))

@@ -1,15 +1,21 @@
 """How event cases join the site: menus, staff and public pages, Open311, the API."""
 
+from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from civicgrid.core import plugins
 
 from .capabilities import (
+    CASES_DISPATCH,
     CASES_EVALUATE,
+    CASES_EXTEND,
+    CASES_HANDLE,
     CASES_INTAKE,
     CASES_MANAGE,
+    CASES_REGISTER,
     CASES_REPORT,
+    CASES_VERIFY,
     CASES_VIEW,
     QUEUE_CAPABILITIES,
 )
@@ -31,3 +37,23 @@ plugins.urls("open311/", "civicgrid.cases.open311.urls", order=62)
 plugins.api_router("/cases/evaluation/", "civicgrid.cases.evaluation_api:router", order=1)
 plugins.api_router("/cases/", "civicgrid.cases.api:router", order=2)
 plugins.api_router("/public/", "civicgrid.cases.api:public_router", order=50)
+
+# The work inbox (core.inbox): the queues of the loop, each read as the queue pages read it.
+_INBOX = "civicgrid.cases.inbox:"
+
+
+def _queue(key, label, name, capability, order, *, page="", own=True):
+    plugins.inbox_queue(f"cases.{key}", label, items=f"{_INBOX}{name}_items", count=f"{_INBOX}{name}_count",
+                        summary=f"{_INBOX}{name}_summary", capability=capability, order=order, own=own,
+                        url=reverse_lazy("cases:queue", args=[page]) if page else "")
+
+
+_queue("register", _("Reports to register"), "register", CASES_REGISTER, 10, page="register")
+_queue("dispatch", _("Cases to dispatch"), "dispatch", CASES_DISPATCH, 20, page="dispatch")
+_queue("handle", _("Cases for my unit to accept and handle"), "handle", CASES_HANDLE, 30, page="unit")
+_queue("verify", _("On-site confirmations and checks"), "verify", CASES_VERIFY, 40, page="tasks")
+_queue("callback", _("Replies to callers and callbacks"), "callback", (CASES_INTAKE, CASES_EXTEND), 50,
+       page="tasks")
+_queue("extension", _("Extension requests to decide"), "extension", CASES_EXTEND, 60, page="extensions")
+_queue("overdue", _("Overdue cases in my jurisdiction"), "overdue", CASES_VIEW, 70, own=False)
+_queue("mine", _("My reports still open"), "mine", CASES_REPORT, 80, own=False)

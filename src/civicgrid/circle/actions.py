@@ -24,6 +24,7 @@ from civicgrid.areas.models import Area
 from civicgrid.circle.capabilities import (
     CIRCLE_EDIT,
     CIRCLE_NETWORK,
+    CIRCLE_PROVIDERS,
     CIRCLE_RATE,
 )
 from civicgrid.core import audit
@@ -431,6 +432,22 @@ def _community(code: str) -> Area:
     return area
 
 
+def _tell_application(provider: Provider, actor) -> None:
+    """The community's posts that decide on applications are told (after commit, ``core.notify``)."""
+    from django.conf import settings
+    from django.urls import reverse
+    from django.utils import translation
+
+    from civicgrid.accounts.queries import holders
+    from civicgrid.core.notify import notify
+
+    with translation.override(settings.LANGUAGE_CODE):
+        notify(holders(CIRCLE_PROVIDERS, provider.area_code), kind="circle.application",
+               title=_("New provider application: %(name)s") % {"name": provider.name},
+               detail=str(_("waiting for the residents' council")), url=reverse("circle:provider", args=[provider.pk]),
+               actor=actor)
+
+
 def do_apply_provider(*, actor, community_code: str, name: str, contact_name: str, contact_phone: str,
                       items=(), manner: str = "", hotline: str = "", credit_code: str = "") -> Provider:
     """A provider applies online to serve a community (anyone logged in may file it)."""
@@ -457,6 +474,7 @@ def do_apply_provider(*, actor, community_code: str, name: str, contact_name: st
             provider.items.set(ServiceItem.objects.filter(pk__in=[getattr(i, "pk", i) for i in items]))
         PROVIDER_FLOW.record(provider, ProviderEvent.Kind.APPLY, actor=actor, from_status="")
         audit.record("circle.provider.apply", actor=actor, obj=provider)
+        _tell_application(provider, actor)
     return provider
 
 

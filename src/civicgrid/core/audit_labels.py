@@ -67,6 +67,7 @@ ACTION_LABELS = {
     "registry.buildings.export": _("buildings exported"),
     "registry.components.export": _("components exported"),
     # cases
+    "cases.bulk_create": _("cases created in bulk (benchmark data)"),
     "cases.case.report": _("case reported"),
     "cases.case.register": pgettext_lazy("audit", "case registered"),
     "cases.case.reject": _("case not registered"),

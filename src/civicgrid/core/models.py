@@ -163,3 +163,24 @@ class KeyFingerprint(models.Model):
 
     def __str__(self) -> str:
         return self.value
+
+
+class Notification(models.Model):
+    """A message to one user that work has come to them or a deadline is near (站内通知): stored,
+    read or unread. Written by ``core.notify.notify`` after the action's transaction commits; each
+    user reads only their own (``core.notify.visible_notifications``)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
+    kind = models.CharField(_("kind"), max_length=50)  # "cases.dispatch", "cases.warn", "circle.apply", …
+    title = models.CharField(_("title"), max_length=200)
+    detail = models.CharField(_("detail"), max_length=300, blank=True)
+    url = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(_("time"), default=timezone.now)
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["user", "read_at", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.kind} {self.title}"

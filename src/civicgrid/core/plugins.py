@@ -226,8 +226,16 @@ class InboxItem:
 
 @dataclass(frozen=True)
 class InboxQueue:
-    """A queue of an app's work that a post finds in its inbox. ``items`` is ``"module:function"``
-    taking (user, limit) and returning ``InboxItem``s, most urgent first; ``count`` (user) → int."""
+    """A queue of an app's work that a post finds in its inbox (``core.inbox`` reads them all).
+
+    ``items`` is ``"module:function"`` taking (user, limit) and returning ``InboxItem``s, most
+    urgent first; ``count`` (user) → int, how many wait in all. Optional ``summary`` (user, period)
+    → ``{"open", "warn", "overdue", "done"}`` counts for the work dashboard, ``done`` being what the
+    user (or their unit) finished within the ``core.periods.Period``; without it the inbox counts
+    ``warn``/``overdue`` from the items it read and shows no ``done``. ``url`` names the app's own
+    full page of the queue (a URL name or a path; "" when the inbox is its only page). ``own`` False
+    marks a watch list rather than the user's own work (the overdue cases of an area, one's own
+    reports still open): shown in the inbox, left out of the dashboard's totals."""
 
     key: str
     label: object
@@ -235,15 +243,18 @@ class InboxQueue:
     count: str
     capability: str | tuple[str, ...]
     order: int = 100
+    summary: str = ""
+    url: object = ""
+    own: bool = True
 
 
 _INBOX: list[InboxQueue] = []
 
 
 def inbox_queue(key: str, label, *, items: str, count: str, capability: str | tuple[str, ...],
-                order: int = 100) -> None:
+                order: int = 100, summary: str = "", url: object = "", own: bool = True) -> None:
     if not any(q.key == key for q in _INBOX):
-        _INBOX.append(InboxQueue(key, label, items, count, capability, order))
+        _INBOX.append(InboxQueue(key, label, items, count, capability, order, summary, url, own))
 
 
 def inbox_queues() -> list[InboxQueue]:

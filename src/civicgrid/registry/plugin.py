@@ -24,3 +24,8 @@ plugins.audit_actions({
 })
 plugins.map_layer("roads", _("Roads"), "registry:roads", VIEW, order=10)
 plugins.map_layer("buildings", _("Buildings"), "api:buildings_geojson", VIEW, order=20, min_zoom=16)
+# The work inbox (core.inbox): ledger files checked and waiting to be written or discarded.
+plugins.inbox_queue("registry.imports", _("Checked ledger files to write or discard"),
+                    items="civicgrid.registry.inbox:import_items", count="civicgrid.registry.inbox:import_count",
+                    summary="civicgrid.registry.inbox:import_summary", capability=REGISTRY_IMPORT,
+                    url="registry:imports", order=300)

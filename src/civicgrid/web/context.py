@@ -28,4 +28,7 @@ def navigation(request):
     for menu in menus:
         menu["active"] = any(i["active"] for i in menu["items"])
         menu["single"] = len(menu["items"]) == 1
-    return {"nav": menus, "user_roles": sorted({m.get_role_display() for m in user.active_memberships()})}
+    from civicgrid.core.notify import unread_count
+
+    return {"nav": menus, "user_roles": sorted({m.get_role_display() for m in user.active_memberships()}),
+            "unread_notifications": unread_count(user)}

@@ -1,30 +1,41 @@
-"""The home page: a summary of the user's jurisdiction."""
+"""The home page: the user's work inbox (``core.inbox``: every app's queues the user holds), their
+work dashboard, and a summary of their jurisdiction."""
 
 from django.contrib.auth.decorators import login_required
 from django.contrib.staticfiles import finders
 from django.db.models import Count
 from django.http import FileResponse, Http404
 from django.shortcuts import render
+from django.utils import timezone
 from django.views.decorators.cache import cache_control
 
 from civicgrid.accounts.queries import visible_units
 from civicgrid.areas.queries import visible_areas, visible_roots
+from civicgrid.core import inbox, periods
+from civicgrid.core.capabilities import VIEW
 
 
 @login_required
 def home(request):
-    areas = visible_areas(request.user)
-    counts = dict(areas.values_list("level").annotate(n=Count("id")))
-    return render(
-        request,
-        "web/home.html",
-        {
-            "counts": counts,
-            "roots": visible_roots(request.user),
-            "units": visible_units(request.user).count(),
-            "memberships": request.user.active_memberships(),
-        },
-    )
+    user = request.user
+    now = timezone.now()
+    week = periods.current("week", now)
+    sections = inbox.sections(user, now=now, period=week)
+    staff = user.has_capability(VIEW)
+    ctx = {
+        "sections": sections,
+        "busy": [s for s in sections if s.count or s.failed],
+        "quiet": [s for s in sections if not (s.count or s.failed)],
+        "dashboard": inbox.dashboard(sections, week),
+        "urgent": inbox.urgent(sections),
+        "memberships": user.active_memberships(),
+        "staff": staff,
+    }
+    if staff:  # residents have no jurisdiction to count
+        areas = visible_areas(user)
+        ctx.update(counts=dict(areas.values_list("level").annotate(n=Count("id"))), roots=visible_roots(user),
+                   units=visible_units(user).count())
+    return render(request, "web/home.html", ctx)
 
 
 @cache_control(max_age=86400, public=True)

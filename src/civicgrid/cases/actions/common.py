@@ -63,5 +63,9 @@ def close_tasks(case: Case, kind: str, *, actor, outcome: str, now: dt.datetime,
 
 
 def open_task(case: Case, kind: str, step: str, now: dt.datetime) -> CaseTask:
-    return CaseTask.objects.create(case=case, kind=kind, area_code=case.area_code, created_at=now,
+    from ..notices import task_opened
+
+    task = CaseTask.objects.create(case=case, kind=kind, area_code=case.area_code, created_at=now,
                                    due_at=sla.step_due(step, now))
+    task_opened(task)  # the supervisors of the place, or the hotline (after commit)
+    return task

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from civicgrid.core import deadlines
 
-from .. import sla
+from .. import notices, sla
 from ..models import Case, CaseEvent
 from ..rules import CASE_FLOW
 from .loop import escalate_locked
@@ -33,6 +33,7 @@ def do_check_deadlines(*, actor, now: dt.datetime | None = None) -> dict[str, in
             locked.warned_at = now
             CASE_FLOW.advance(locked, "warn", actor=actor, fields=["warned_at"], unit=locked.lead_unit, at=now,
                               note=_("The deadline is near."))
+            notices.deadline(locked, overdue=False, actor=actor)
             counts["warned"] += 1
     for due in to_escalate:
         with transaction.atomic():
@@ -45,6 +46,7 @@ def do_check_deadlines(*, actor, now: dt.datetime | None = None) -> dict[str, in
                 CASE_FLOW.advance(locked, "overdue", actor=actor, fields=["overdue_at", "supervised"],
                                   unit=locked.lead_unit, at=now,
                                   note=_("Overdue: put under supervision by the efficiency office (督办)."))
+                notices.deadline(locked, overdue=True, actor=actor)
                 counts["supervised"] += 1
             else:
                 escalate_locked(locked, actor=actor, kind=CaseEvent.Kind.OVERDUE, step="overdue",

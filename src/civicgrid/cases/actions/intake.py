@@ -19,6 +19,7 @@ from civicgrid.core.linked_insert import AS_KEY, AS_TEXT, Serial, insert_linked
 from civicgrid.core.position import valid_position
 from civicgrid.core.scoping import in_scope
 
+from .. import notices
 from ..capabilities import CASES_INTAKE, CASES_REPORT
 from ..models import Attachment, Case, CaseClass, CaseEvent, CaseTask
 from ..photos import Photo
@@ -141,6 +142,7 @@ def do_report_case(
                 existing.replayed = True
                 return existing
         raise
+    notices.handed(case, actor=actor)  # the tier's registrars
     return case
 
 

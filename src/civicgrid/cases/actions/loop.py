@@ -13,7 +13,7 @@ from civicgrid.core.errors import Conflict, UserError
 from civicgrid.core.history import actor_row
 from civicgrid.core.scoping import in_scope
 
-from .. import sla
+from .. import notices, sla
 from ..capabilities import CASES_VIEW
 from ..models import Attachment, Case, CaseAssignment, CaseClass, CaseEvent, CaseTask, Extension
 from ..photos import Photo
@@ -44,6 +44,7 @@ def do_register_case(case: Case, *, actor, cls: CaseClass | None = None, urgency
             fields.append("urgency")
         locked.registered_at, locked.registered_by = now, actor_row(actor)
         CASE_FLOW.advance(locked, "register", actor=actor, fields=fields, note=note, at=now)
+        notices.handed(locked, actor=actor)
     return locked
 
 
@@ -132,6 +133,7 @@ def do_dispatch_case(case: Case, *, actor, lead_unit: OrgUnit, assisting_units=(
                           fields=["lead_unit", "dispatched_at", "dispatched_by", "deadline", "warned_at", "overdue_at"],
                           note=(note + (f" 协办: {names}" if names else "")).strip(),
                           detail={"lead": lead_unit.code, "assist": [u.code for u in assisting]})
+        notices.handed(locked, actor=actor)
     return locked
 
 
@@ -158,6 +160,7 @@ def do_send_back_case(case: Case, *, actor, reason: str, expected_version: int |
         locked.sendback_count += 1
         CASE_FLOW.advance(locked, "send_back", actor=actor, fields=["lead_unit", "deadline", "sendback_count"],
                           unit=unit, note=reason, detail={"unit": unit.code})
+        notices.handed(locked, actor=actor)
     return locked
 
 
@@ -178,6 +181,7 @@ def do_request_extension(case: Case, *, actor, work_hours, reason: str) -> Exten
                                        requested_by=actor_row(actor), requested_at=timezone.now())
         CASE_FLOW.advance(locked, "extend", actor=actor, unit=locked.lead_unit, note=f"+{hours:g}h {reason}",
                           detail={"hours": hours})
+        notices.extension_asked(ext, actor=actor)
     return ext
 
 
@@ -248,6 +252,7 @@ def escalate_locked(locked: Case, *, actor, note: str, kind: str = CaseEvent.Kin
                       to=None if locked.status == Case.Status.REPORTED else Case.Status.REGISTERED,
                       fields=["tier", "tier_code", "lead_unit", "deadline", "paused_at", *fields],
                       note=(f"→ {locked.get_tier_display()} {locked.tier_code} " + note).strip())
+    notices.handed(locked, actor=actor)
 
 
 def do_escalate_case(case: Case, *, actor, note: str, expected_version: int | None = None) -> Case:
@@ -311,4 +316,5 @@ def do_verify_case(case: Case, *, actor, passed: bool, note: str = "", photos: l
             locked.rework_count += 1
             CASE_FLOW.advance(locked, "rework", actor=actor, fields=["rework_count"], unit=locked.lead_unit,
                               note=note, at=now, detail={"passed": False})
+            notices.handed(locked, actor=actor)
     return locked
