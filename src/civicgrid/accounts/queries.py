@@ -48,6 +48,7 @@ def forget_tokens() -> None:
     """Drop every cached token of this process (after a change to tokens, users or memberships)."""
     with _token_lock:
         _token_cache.clear()
+        _holder_cache.clear()
 
 
 def _expired(token: ApiToken) -> bool:
@@ -163,6 +164,14 @@ def holders(capability: str, area_code: str = "", *, exact: bool = False, unit_i
     roles = [role for role, codes in grants().items() if capability in codes]
     if not roles or not (area_code or unit_ids):
         return []
+    # Cached like bearer tokens (same lifetime, emptied by the same membership changes): a hotline
+    # system filing many cases a second does not read the memberships for every notification.
+    ttl = float(getattr(settings, "CIVICGRID_TOKEN_CACHE_SECONDS", 0) or 0)
+    key = (capability, area_code, exact, tuple(sorted(unit_ids)))
+    if ttl:
+        hit = _holder_cache.get(key)
+        if hit and time.monotonic() - hit[0] < ttl:
+            return list(hit[1])
     place = Q(pk__in=[])
     if area_code:
         if exact:
@@ -172,5 +181,14 @@ def holders(capability: str, area_code: str = "", *, exact: bool = False, unit_i
             place |= Q(area_code__in=prefixes)
     if unit_ids:
         place |= Q(unit_id__in=list(unit_ids))
-    return sorted(set(Membership.objects.filter(place, active=True, user__is_active=True, role__in=roles)
-                      .values_list("user_id", flat=True)))
+    found = sorted(set(Membership.objects.filter(place, active=True, user__is_active=True, role__in=roles)
+                       .values_list("user_id", flat=True)))
+    if ttl:
+        with _token_lock:
+            if len(_holder_cache) >= TOKEN_CACHE_MAX:
+                _holder_cache.clear()
+            _holder_cache[key] = (time.monotonic(), tuple(found))
+    return found
+
+
+_holder_cache: dict[tuple, tuple[float, tuple[int, ...]]] = {}
