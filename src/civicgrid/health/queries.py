@@ -245,3 +245,36 @@ def person_candidates(user, text: str = "", limit: int = 50) -> QuerySet[Person]
     if text:
         qs = qs.filter(Q(name__contains=text) | Q(name_initials__startswith=text.lower()))
     return qs.order_by("area_code", "name_pinyin")[:limit]
+
+
+# --- figures ------------------------------------------------------------------------------------------
+def figure_rows(user, period, level: str, *, today: dt.date | None = None) -> list[dict]:
+    """The figures of the user's jurisdiction per area of ``level`` (or per team), each as numerator,
+    denominator and value; rows outside the jurisdiction are never computed."""
+    from civicgrid.core.scoping import scope_codes
+
+    from . import figures
+
+    codes = scope_codes(user, HEALTH_VIEW)
+    prefixes = [""] if codes is None else list(codes)
+    rows = []
+    team_names = dict(Team.objects.values_list("pk", "name"))
+    for prefix in prefixes:
+        for key, figs in sorted(figures.rolled(prefix, period, level=level, today=today).items()):
+            if level == "team" and codes is not None:
+                team = Team.objects.filter(pk=int(key)).first()
+                if team is None or not team.area_code.startswith(prefix):
+                    continue
+            rows.append({"key": key, "name": team_names.get(int(key), "") if level == "team" else key,
+                         "area_code": key if level != "team" else Team.objects.get(pk=int(key)).area_code,
+                         **{c: {"numerator": f.numerator, "denominator": round(f.denominator, 2),
+                                "value": None if f.value is None else round(100 * f.value, 1)}
+                            for c, f in figs.items()}})
+    return rows
+
+
+def hospitals(user):
+    """Registry organisations that can receive referrals (the hospitals of the register)."""
+    from civicgrid.registry.models import Organisation
+
+    return Organisation.objects.filter(Q(name__contains="医院") | Q(name__contains="卫生")).order_by("name")[:200]

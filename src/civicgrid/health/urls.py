@@ -1,0 +1,13 @@
+from django.urls import path
+
+from . import views
+
+app_name = "health"
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("tasks/", views.tasks, name="tasks"),
+    path("sign/", views.sign, name="sign"),
+    path("people/<int:pk>/", views.person, name="person"),
+    path("referrals/<int:pk>/", views.referral, name="referral"),
+    path("teams/<int:pk>/", views.team, name="team"),
+]
