@@ -21,6 +21,7 @@ from civicgrid.registry.actions import do_bulk_create_buildings, do_bulk_create_
 from .cases import load_cases
 from .circle import load_circle
 from .facilities import load_components, load_organisations
+from .health import load_health
 from .layout import DISTRICT_CODE, build_layout, buildings_for
 from .names import person_name
 from .population import load_population
@@ -78,6 +79,7 @@ def load_demo(seed: int = 1, scale: int = 1, *, people: int | None = None, cases
     load_organisations(seed, root_code=district.code, progress=progress)
     load_cases(seed, root_code=district.code, scale=scale, count=cases, progress=progress)
     load_circle(seed, root_code=district.code, progress=progress)
+    load_health(seed, root_code=district.code, progress=progress)
     _analyze()
     return accounts
 

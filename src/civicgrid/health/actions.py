@@ -12,6 +12,7 @@ from decimal import Decimal, InvalidOperation
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from civicgrid.areas.models import Area
 from civicgrid.core import audit, crypto, deadlines
@@ -51,7 +52,7 @@ def _date(value, *, field: str, label: str, required: bool = True) -> dt.date | 
         raise UserError(_("%(field)s: give a date as YYYY-MM-DD.") % {"field": label}, field=field)
 
 
-def _choice(value, choices, *, field: str, label: str) -> str:
+def _choice(value, choices, *, field: str, label) -> str:
     if value not in choices.values:
         raise UserError(_("%(field)s: choose one of the listed values.") % {"field": label}, field=field)
     return value
@@ -349,11 +350,17 @@ def generate_tasks(*, until: dt.date | None = None, enrolments=None, actor=None,
     return inserted
 
 
-def _insert_tasks(enrolments, until) -> int:
+def _insert_tasks(enrolments, until, *, fresh: bool = False) -> int:
+    """Insert the tasks of ``enrolments`` up to ``until`` (existing ones kept); ``fresh`` for
+    enrolments just created (nothing to skip or count)."""
     rows = task_rows(enrolments, until)
+    ids = [e.pk for e in enrolments]
+    if fresh:
+        Task.objects.bulk_create(rows, batch_size=2000)
+        Enrolment.objects.filter(pk__in=ids).update(generated_until=until)
+        return len(rows)
     if not rows:
         return 0
-    ids = [e.pk for e in enrolments]
     before = Task.objects.filter(enrolment_id__in=ids).count()
     Task.objects.bulk_create(rows, ignore_conflicts=True, batch_size=2000)
     Enrolment.objects.filter(pk__in=ids).update(generated_until=until)
@@ -589,3 +596,139 @@ def do_set_parameter(year: int, *, actor, htn_prevalence=None, dm_prevalence=Non
                      detail={k: str(v) for k, v in values.items()})
     return row
 
+
+
+# --- bulk writes (the demo, imports): the same rules, one transaction, one audit row ---------------------------
+def _bulk_scope(actor, codes) -> None:
+    for code in set(codes):
+        _require(actor, code, HEALTH_MANAGE)
+
+
+def do_bulk_sign(rows: list[tuple], *, actor, area_code: str = "") -> list[Contract]:
+    """Agreements for many residents at once: rows of (person, package, start date). Each person must
+    live here, lie in a team's health grid and have no agreement in force; records are opened for
+    those without one."""
+    from .models import ContractEvent
+
+    teams = {}
+    prepared = []
+    for person, package, start in rows:
+        _active_person(person)
+        _choice(package, Contract.Package, field="package", label=_("service package"))
+        if person.area_code not in teams:
+            teams[person.area_code] = team_of_grid(person.area_code)
+        if teams[person.area_code] is None:
+            raise UserError(_("Team: the resident's grid belongs to no family doctor team yet."), field="team")
+        prepared.append((person, teams[person.area_code], package, start))
+    _bulk_scope(actor, [p.area_code for p, *_rest in prepared])
+    with transaction.atomic():
+        ids = [p.pk for p, *_rest in prepared]
+        if Contract.objects.filter(person_id__in=ids, status=Contract.Status.ACTIVE).exists():
+            raise Conflict(_("This resident already has an agreement in force; renew or terminate it."),
+                           field="person")
+        by_community: dict[str, list] = {}
+        for row in prepared:
+            by_community.setdefault(row[0].area_code[:12], []).append(row)
+        contracts = []
+        for community, part in by_community.items():
+            first = next_serial(f"health.contract.{community}", len(part))
+            for i, (person, team, package, start) in enumerate(part):
+                contracts.append(Contract(person=person, team=team, area_code=person.area_code,
+                                          number=f"QY{community}{first + i:06d}", package=package, start_date=start,
+                                          end_date=_add_year(start) - dt.timedelta(days=1)))
+        Contract.objects.bulk_create(contracts, batch_size=2000)
+        ContractEvent.objects.bulk_create(
+            [CONTRACT_FLOW.history_row(c, "signed", actor=actor, from_status="",
+                                       at=timezone.make_aware(dt.datetime.combine(c.start_date, dt.time(10))))
+             for c in contracts], batch_size=2000)
+        have = set(HealthRecord.objects.filter(person_id__in=ids).values_list("person_id", flat=True))
+        _bulk_records([(p, t, s) for p, t, _pk, s in prepared if p.pk not in have])
+        audit.record("health.contracts.bulk_sign", actor=actor, object_type="health.contract", area_code=area_code,
+                     detail={"count": len(contracts)})
+    return contracts
+
+
+def _bulk_records(rows) -> list[HealthRecord]:
+    by_community: dict[str, list] = {}
+    for row in rows:
+        by_community.setdefault(row[0].area_code[:12], []).append(row)
+    records = []
+    for community, part in by_community.items():
+        first = next_serial(f"health.record.{community}", len(part))
+        for i, (person, team, on) in enumerate(part):
+            records.append(HealthRecord(person=person, team=team, area_code=person.area_code,
+                                        number=f"{community}{first + i:06d}", opened_on=on))
+    HealthRecord.objects.bulk_create(records, batch_size=2000)
+    return records
+
+
+def do_bulk_enrol(rows: list[tuple], *, actor, until: dt.date, area_code: str = "") -> list[Enrolment]:
+    """Enrol many people at once: rows of (person, programme code, enrolled on, event date or None);
+    their tasks are generated up to ``until``; records opened for those without one."""
+    programmes = {p.code: p for p in Programme.objects.filter(active=True)}
+    teams = {}
+    enrolments = []
+    for person, code, on, anchor in rows:
+        _active_person(person)
+        if code not in programmes:
+            raise UserError(_("Programme: choose one of the listed programmes."), field="programme")
+        if person.area_code not in teams:
+            teams[person.area_code] = team_of_grid(person.area_code)
+        enrolment = Enrolment(person=person, programme=programmes[code], team=teams[person.area_code],
+                              area_code=person.area_code, enrolled_on=on, anchor_date=anchor)
+        enrolments.append(enrolment)
+    _bulk_scope(actor, [e.area_code for e in enrolments])
+    with transaction.atomic():
+        Enrolment.objects.bulk_create(enrolments, batch_size=2000)
+        ids = {e.person_id for e in enrolments}
+        have = set(HealthRecord.objects.filter(person_id__in=ids).values_list("person_id", flat=True))
+        seen = set()
+        new = []
+        for e in enrolments:
+            if e.person_id not in have and e.person_id not in seen:
+                seen.add(e.person_id)
+                new.append((e.person, e.team, e.enrolled_on))
+        _bulk_records(new)
+        for start in range(0, len(enrolments), 5000):
+            _insert_tasks(enrolments[start:start + 5000], until, fresh=True)
+        audit.record("health.enrolments.bulk_create", actor=actor, object_type="health.enrolment",
+                     area_code=area_code, detail={"count": len(enrolments)})
+    return enrolments
+
+
+def do_bulk_visits(rows: list[dict], *, actor, today: dt.date | None = None, area_code: str = "") -> int:
+    """Many visits at once (a day's paper forms, the demo's history): each row {task, on, mode, sbp,
+    dbp, fbg}; the same checks as ``do_record_visit``, each resolving its own task."""
+    today = _today(today)
+    programmes = dict(Programme.objects.values_list("pk", "code"))
+    visits, tasks = [], []
+    for row in rows:
+        task = row["task"]
+        mode = _choice(row.get("mode", "clinic"), Visit.Mode, field="mode", label=gettext_lazy("mode"))
+        on = row["on"]
+        if on > today or on < task.start:
+            raise UserError(_("Date: a visit cannot be recorded in the future."), field="on")
+        sbp = _number(row.get("sbp"), field="sbp", label=_("systolic pressure (mmHg)"), low=50, high=300)
+        dbp = _number(row.get("dbp"), field="dbp", label=_("diastolic pressure (mmHg)"), low=30, high=200)
+        fbg = _number(row.get("fbg"), field="fbg", label=_("fasting glucose (mmol/L)"), low=1, high=40)
+        data = {k: str(v) for k, v in (("sbp", sbp), ("dbp", dbp), ("fbg", fbg)) if v is not None}
+        code = programmes[task.enrolment.programme_id]
+        visits.append(Visit(person_id=task.person_id, enrolment_id=task.enrolment_id, team_id=task.team_id,
+                            area_code=task.area_code, on=on, mode=mode, face_to_face=mode != Visit.Mode.PHONE,
+                            controlled=controlled(code, sbp, dbp, fbg),
+                            data_enc=encrypt_json(data, "health.visit.data")))
+        tasks.append(task)
+    _bulk_scope(actor, [t.area_code for t in tasks])
+    with transaction.atomic():
+        Visit.objects.bulk_create(visits, batch_size=2000)
+        from django.db import connection
+
+        for task, visit in zip(tasks, visits, strict=True):
+            task.status, task.done_on, task.visit = Task.Status.DONE, visit.on, visit
+        with connection.cursor() as cursor:  # one prepared UPDATE per task (bulk_update's CASE is quadratic)
+            cursor.executemany(f"UPDATE {Task._meta.db_table} SET status = %s, done_on = %s, visit_id = %s "
+                               f"WHERE id = %s AND status = %s",
+                               [(Task.Status.DONE, t.done_on, t.visit.pk, t.pk, Task.Status.OPEN) for t in tasks])
+        audit.record("health.visits.bulk_create", actor=actor, object_type="health.visit", area_code=area_code,
+                     detail={"count": len(visits)})
+    return len(visits)
