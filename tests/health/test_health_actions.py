@@ -20,11 +20,11 @@ from civicgrid.health.models import (
     HealthRecord,
     Referral,
     ReferralEvent,
+    ScheduleRule,
     Task,
     Visit,
 )
 from civicgrid.health.schedule import windows
-from civicgrid.health.models import ScheduleRule
 
 from .conftest import person
 

@@ -18,9 +18,11 @@ from civicgrid.health.models import (
     Contract,
     ContractEvent,
     Enrolment,
+    HalfYearReport,
     HealthRecord,
     Referral,
     ReferralEvent,
+    ReportEvent,
     Task,
     Team,
     TeamMember,
@@ -156,4 +158,39 @@ def test_family_doctors_see_their_own_team_only(tree, objects, client_for):
                   {t.area_code for g in page.context["work"]["households"] for t in g["tasks"]}, {code})
         # The sibling team's grid is in the doctor's community, yet none of its people are shown.
         assert SIBLING["grid"] not in {t["area_code"] for t in tasks} or code == SIBLING["grid"]
+    m.done()
+
+
+@covers(HalfYearReport, ReportEvent)
+def test_report_forms_matrix(cast, tree, client_for):
+    """A street's half-yearly form: its street and the district see and export it; the sibling street,
+    communities, grids and seats do not; a refused fill or review changes nothing."""
+    from civicgrid.health import reports as forms_
+
+    ids = {}
+    for street in ("330106001", "330106002", "330108001"):
+        ids[street] = forms_.do_fill_report(actor=SYSTEM, street_code=street, period_code="2025S1").pk
+    m = Matrix()
+    for level, user in cast.items():
+        client, own = client_for(user), OWN[level]
+        for street, pk in ids.items():
+            allowed = level in READERS and street.startswith(own)
+            response = m.object(client, HalfYearReport, f"page report {street} · {level}", f"/health/reports/{pk}/",
+                                allowed=allowed, refused=(403, 404))
+            if response.status_code == 200:
+                m.listing(ReportEvent, f"page report events {street} · {level}",
+                          {e.area_code for e in response.context["events"]}, inside(own, tree))
+            m.object(client, HalfYearReport, f"xlsx report {street} · {level}", f"/health/reports/{pk}/xlsx/",
+                     allowed=allowed, refused=(403, 404))
+            report = HalfYearReport.objects.get(pk=pk)
+            with m.write(HalfYearReport, f"write submit {street} · {level}", stored(report, "status"),
+                         allowed=allowed):
+                client.post(f"/health/reports/{pk}/", {"step": "submit", "version": report.version})
+            HalfYearReport.objects.filter(pk=pk).update(status="draft", version=report.version, late=False,
+                                                        submitted_at=None)
+        page = client.get("/health/reports/")
+        if level in VIEWERS:
+            m.listing(HalfYearReport, f"page reports · {level}", {r.area_code for r in page.context["reports"]},
+                      inside(own, tree), must_include=set() if level not in READERS else {own if len(own) == 9
+                                                                                       else "330106001"})
     m.done()

@@ -303,68 +303,87 @@ def _anchor(enrolment: Enrolment, rule, person_birth: dt.date | None) -> dt.date
     return enrolment.enrolled_on
 
 
-def task_rows(enrolments: Iterable[Enrolment], until: dt.date, rules_by_programme: dict | None = None) -> list[Task]:
-    """The task rows the schedules of ``enrolments`` call for up to ``until`` (unsaved)."""
+ENROLMENT_FIELDS = ("id", "person_id", "programme_id", "team_id", "area_code", "enrolled_on", "anchor_date",
+                     "ended_on", "person__birth_date", "person__household_id")
+TASK_COLUMNS = ("enrolment_id", "rule_id", "seq", "person_id", "team_id", "household_id", "area_code", "start",
+                "due", '"end"', "status")
+
+
+def _rules_by_programme() -> dict:
     from .models import ScheduleRule
 
-    if rules_by_programme is None:
-        rules_by_programme = {}
-        for rule in ScheduleRule.objects.filter(active=True):
-            rules_by_programme.setdefault(rule.programme_id, []).append(rule)
+    out: dict = {}
+    for rule in ScheduleRule.objects.filter(active=True):
+        out.setdefault(rule.programme_id, []).append(rule)
+    return out
+
+
+def _enrolment_tuple(e: Enrolment) -> tuple:
+    person = e.person
+    return (e.pk, e.person_id, e.programme_id, e.team_id, e.area_code, e.enrolled_on, e.anchor_date, e.ended_on,
+            person.birth_date, person.household_id)
+
+
+def task_tuples(enrolments: Iterable[tuple], until: dt.date, rules: dict) -> list[tuple]:
+    """The task rows (``TASK_COLUMNS``) the schedules call for up to ``until``, for enrolments given as
+    ``ENROLMENT_FIELDS`` tuples. Pure Python: no database."""
     rows = []
-    for enrolment in enrolments:
-        person = enrolment.person
-        for rule in rules_by_programme.get(enrolment.programme_id, ()):
-            anchor = _anchor(enrolment, rule, person.birth_date)
+    for (pk, person_id, programme_id, team_id, area_code, enrolled_on, anchor_date, ended_on, birth,
+         household_id) in enrolments:
+        for rule in rules.get(programme_id, ()):
+            anchor = birth if rule.anchor == "birth" else anchor_date if rule.anchor == "event" else enrolled_on
             if anchor is None:
                 continue
-            for w in windows(rule, anchor=anchor, enrolled_on=enrolment.enrolled_on, until=until,
-                             ended_on=enrolment.ended_on):
-                rows.append(Task(enrolment=enrolment, rule=rule, seq=w.seq, person_id=enrolment.person_id,
-                                 team_id=enrolment.team_id, household_id=person.household_id,
-                                 area_code=enrolment.area_code, start=w.start, due=w.due, end=w.end))
+            for w in windows(rule, anchor=anchor, enrolled_on=enrolled_on, until=until, ended_on=ended_on):
+                rows.append((pk, rule.pk, w.seq, person_id, team_id, household_id, area_code, w.start, w.due, w.end,
+                             Task.Status.OPEN))
     return rows
 
 
-def generate_tasks(*, until: dt.date | None = None, enrolments=None, actor=None, batch: int = 5000) -> int:
-    """The periodic job: tasks of every open enrolment (or those given) up to ``until`` (today +
-    ``HORIZON_DAYS``). Idempotent: an existing (enrolment, rule, occurrence) is left as it is.
-    Returns the rows inserted."""
+def _write_tasks(rows: list[tuple]) -> None:
+    """INSERT … ON CONFLICT DO NOTHING (PostgreSQL and SQLite): an existing (enrolment, rule,
+    occurrence) stays as it is."""
+    from django.db import connection
+
+    if not rows:
+        return
+    sql = (f"INSERT INTO {Task._meta.db_table} ({', '.join(TASK_COLUMNS)}) VALUES "
+           f"({', '.join(['%s'] * len(TASK_COLUMNS))}) ON CONFLICT DO NOTHING")
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), 5000):
+            cursor.executemany(sql, rows[start:start + 5000])
+
+
+def generate_tasks(*, until: dt.date | None = None, enrolments=None, actor=None, batch: int = 20000) -> int:
+    """The periodic job: tasks of every open enrolment (or of the queryset given) up to ``until``
+    (today + ``HORIZON_DAYS``). Idempotent: an existing (enrolment, rule, occurrence) is left as it
+    is. Returns the rows inserted."""
     until = until or (timezone.localdate() + dt.timedelta(days=HORIZON_DAYS))
     qs = enrolments if enrolments is not None else Enrolment.objects.filter(ended_on__isnull=True)
-    if hasattr(qs, "select_related"):
-        qs = qs.select_related("person").only("id", "person_id", "programme_id", "team_id", "area_code",
-                                              "enrolled_on", "anchor_date", "ended_on", "person__birth_date",
-                                              "person__household_id")
-        qs = qs.iterator(chunk_size=batch)
-    inserted, chunk = 0, []
-    for enrolment in qs:
-        chunk.append(enrolment)
-        if len(chunk) >= batch:
-            inserted += _insert_tasks(chunk, until)
-            chunk = []
-    if chunk:
-        inserted += _insert_tasks(chunk, until)
+    rules = _rules_by_programme()
+    before = Task.objects.count()
+    chunk: list[tuple] = []
+    with transaction.atomic():
+        for row in qs.order_by().values_list(*ENROLMENT_FIELDS).iterator(chunk_size=batch):
+            chunk.append(row)
+            if len(chunk) >= batch:
+                _write_tasks(task_tuples(chunk, until, rules))
+                chunk = []
+        _write_tasks(task_tuples(chunk, until, rules))
+        qs.update(generated_until=until)
+    inserted = Task.objects.count() - before
     if actor is not None:
         audit.record("health.tasks.generate", actor=actor, detail={"until": until.isoformat(), "inserted": inserted})
     return inserted
 
 
 def _insert_tasks(enrolments, until, *, fresh: bool = False) -> int:
-    """Insert the tasks of ``enrolments`` up to ``until`` (existing ones kept); ``fresh`` for
-    enrolments just created (nothing to skip or count)."""
-    rows = task_rows(enrolments, until)
-    ids = [e.pk for e in enrolments]
-    if fresh:
-        Task.objects.bulk_create(rows, batch_size=2000)
-        Enrolment.objects.filter(pk__in=ids).update(generated_until=until)
-        return len(rows)
-    if not rows:
-        return 0
-    before = Task.objects.filter(enrolment_id__in=ids).count()
-    Task.objects.bulk_create(rows, ignore_conflicts=True, batch_size=2000)
-    Enrolment.objects.filter(pk__in=ids).update(generated_until=until)
-    return Task.objects.filter(enrolment_id__in=ids).count() - before
+    """Insert the tasks of ``enrolments`` (model rows with their person) up to ``until``; existing
+    ones are kept."""
+    rows = task_tuples([_enrolment_tuple(e) for e in enrolments], until, _rules_by_programme())
+    _write_tasks(rows)
+    Enrolment.objects.filter(pk__in=[e.pk for e in enrolments]).update(generated_until=until)
+    return len(rows)
 
 
 def do_enrol(person: Person, programme_code: str, *, actor, enrolled_on=None, anchor_date=None,
@@ -577,9 +596,9 @@ def do_referral_step(referral: Referral, step: str, *, actor, version: int | Non
 
 
 def do_set_parameter(year: int, *, actor, htn_prevalence=None, dm_prevalence=None, funding_per_person=None):
-    from .models import Parameter
-
     from civicgrid.core.scoping import scope_codes
+
+    from .models import Parameter
 
     codes = scope_codes(actor, HEALTH_MANAGE)  # a district-wide parameter: the district sets it
     if codes is not None and not any(len(c) <= 6 for c in codes):
@@ -697,38 +716,46 @@ def do_bulk_enrol(rows: list[tuple], *, actor, until: dt.date, area_code: str = 
 
 
 def do_bulk_visits(rows: list[dict], *, actor, today: dt.date | None = None, area_code: str = "") -> int:
-    """Many visits at once (a day's paper forms, the demo's history): each row {task, on, mode, sbp,
-    dbp, fbg}; the same checks as ``do_record_visit``, each resolving its own task."""
+    """Many visits at once (a day's paper forms, the demo's history): each row {task (its id), on,
+    mode, sbp, dbp, fbg}; the same checks as ``do_record_visit``, each resolving its own open task."""
+    from django.db import connection
+
     today = _today(today)
-    programmes = dict(Programme.objects.values_list("pk", "code"))
-    visits, tasks = [], []
+    ids = [row["task"] for row in rows]
+    tasks = {}
+    for start in range(0, len(ids), 5000):
+        for t in (Task.objects.filter(pk__in=ids[start:start + 5000], status=Task.Status.OPEN)
+                  .values_list("id", "start", "person_id", "enrolment_id", "team_id", "area_code",
+                               "enrolment__programme__code")):
+            tasks[t[0]] = t
+    visits, done = [], []
+    mode_label = gettext_lazy("mode")
     for row in rows:
-        task = row["task"]
-        mode = _choice(row.get("mode", "clinic"), Visit.Mode, field="mode", label=gettext_lazy("mode"))
+        task = tasks.get(row["task"])
+        if task is None:
+            raise Conflict(_("This task is no longer open."), field="task")
+        _pk, start, person_id, enrolment_id, team_id, code, programme = task
+        mode = _choice(row.get("mode", "clinic"), Visit.Mode, field="mode", label=mode_label)
         on = row["on"]
-        if on > today or on < task.start:
+        if on > today or on < start:
             raise UserError(_("Date: a visit cannot be recorded in the future."), field="on")
-        sbp = _number(row.get("sbp"), field="sbp", label=_("systolic pressure (mmHg)"), low=50, high=300)
-        dbp = _number(row.get("dbp"), field="dbp", label=_("diastolic pressure (mmHg)"), low=30, high=200)
-        fbg = _number(row.get("fbg"), field="fbg", label=_("fasting glucose (mmol/L)"), low=1, high=40)
+        sbp = _number(row.get("sbp"), field="sbp", label="sbp", low=50, high=300)
+        dbp = _number(row.get("dbp"), field="dbp", label="dbp", low=30, high=200)
+        fbg = _number(row.get("fbg"), field="fbg", label="fbg", low=1, high=40)
         data = {k: str(v) for k, v in (("sbp", sbp), ("dbp", dbp), ("fbg", fbg)) if v is not None}
-        code = programmes[task.enrolment.programme_id]
-        visits.append(Visit(person_id=task.person_id, enrolment_id=task.enrolment_id, team_id=task.team_id,
-                            area_code=task.area_code, on=on, mode=mode, face_to_face=mode != Visit.Mode.PHONE,
-                            controlled=controlled(code, sbp, dbp, fbg),
+        visits.append(Visit(person_id=person_id, enrolment_id=enrolment_id, team_id=team_id, area_code=code, on=on,
+                            mode=mode, face_to_face=mode != Visit.Mode.PHONE,
+                            controlled=controlled(programme, sbp, dbp, fbg),
                             data_enc=encrypt_json(data, "health.visit.data")))
-        tasks.append(task)
-    _bulk_scope(actor, [t.area_code for t in tasks])
+        done.append(_pk)
+    _bulk_scope(actor, [t[5] for t in tasks.values()])
     with transaction.atomic():
         Visit.objects.bulk_create(visits, batch_size=2000)
-        from django.db import connection
-
-        for task, visit in zip(tasks, visits, strict=True):
-            task.status, task.done_on, task.visit = Task.Status.DONE, visit.on, visit
         with connection.cursor() as cursor:  # one prepared UPDATE per task (bulk_update's CASE is quadratic)
             cursor.executemany(f"UPDATE {Task._meta.db_table} SET status = %s, done_on = %s, visit_id = %s "
                                f"WHERE id = %s AND status = %s",
-                               [(Task.Status.DONE, t.done_on, t.visit.pk, t.pk, Task.Status.OPEN) for t in tasks])
+                               [(Task.Status.DONE, v.on, v.pk, pk, Task.Status.OPEN) for pk, v in zip(done, visits,
+                                                                                                  strict=True)])
         audit.record("health.visits.bulk_create", actor=actor, object_type="health.visit", area_code=area_code,
                      detail={"count": len(visits)})
     return len(visits)

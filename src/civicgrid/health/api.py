@@ -14,7 +14,7 @@ from civicgrid.core.access import require_capability
 from civicgrid.core.errors import UserError
 from civicgrid.core.paging import Page, page
 
-from . import actions, figures, queries
+from . import actions, queries
 from .capabilities import HEALTH_CARE, HEALTH_MANAGE, HEALTH_VIEW
 
 router = Router(tags=["health"])

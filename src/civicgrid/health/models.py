@@ -388,3 +388,63 @@ class Parameter(models.Model):
 
     def __str__(self) -> str:
         return str(self.year)
+
+
+# --- half-yearly report forms and team assessment ------------------------------------------------------------
+class HalfYearReport(ScopedModel, VersionedModel):
+    """The half-yearly work report form (每半年报送工作报表, 000a: before the end of June and of
+    December) of a street, filled from the data, submitted by the street (the centre), reviewed by
+    the district. ``figures`` holds the form's cells as filled; a submission after the deadline
+    (the period's last day) is marked late."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("draft")  # filled from the data, not sent
+        SUBMITTED = "submitted", _("submitted")  # sent to the district
+        REVIEWED = "reviewed", _("reviewed")  # accepted by the district
+        RETURNED = "returned", _("returned")  # sent back for correction
+
+    period = models.CharField(_("period"), max_length=8)  # 2025S1
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.DRAFT)
+    figures = models.JSONField(_("figures"), default=dict)
+    filled_at = models.DateTimeField(_("filled at"), null=True, blank=True)
+    submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
+    deadline = models.DateTimeField(_("due by"))
+    late = models.BooleanField(_("late"), default=False)
+
+    class Meta:
+        verbose_name = _("half-yearly report")
+        verbose_name_plural = _("half-yearly reports")
+        ordering = ["-period", "area_code"]
+        constraints = [models.UniqueConstraint(fields=["area_code", "period"], name="health_report_once")]
+
+    def __str__(self) -> str:
+        return f"{self.area_code} {self.period}"
+
+
+class ReportEvent(HistoryEvent):
+    class Kind(models.TextChoices):
+        FILLED = "filled", _("filled from the data")
+        SUBMITTED = "submitted", _("submitted")
+        REVIEWED = "reviewed", _("reviewed")
+        RETURNED = "returned", _("returned")
+
+    report = models.ForeignKey(HalfYearReport, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(_("what"), max_length=30, choices=Kind.choices)
+
+    class Meta:
+        ordering = ["at", "id"]
+
+
+class AssessmentItem(CatalogueModel):
+    """One line of the team assessment's scoring standard (考核评分标准), kept as data: a figure of
+    ``figures.CODES``, its weight and its target (004b: coverage 100 %, 000a's three-level yearly
+    assessment). The score is Σ weight × min(value ÷ target, 1) over the items with data."""
+
+    figure = models.CharField(_("figure"), max_length=20)
+    weight = models.DecimalField(_("weight"), max_digits=5, decimal_places=2)
+    target = models.DecimalField(_("target"), max_digits=5, decimal_places=4)
+    source = models.CharField(_("source"), max_length=200, blank=True)
+
+    class Meta(CatalogueModel.Meta):
+        verbose_name = _("assessment item")
+        verbose_name_plural = _("assessment items")

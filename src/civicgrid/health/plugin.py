@@ -12,6 +12,8 @@ plugins.menu("health", pgettext_lazy("menu", "Health"), order=45)
 plugins.menu_entry("health", _("Today's follow-ups"), "health:tasks", HEALTH_CARE, order=10)
 plugins.menu_entry("health", _("Sign an agreement"), "health:sign", HEALTH_CARE, order=20)
 plugins.menu_entry("health", _("Health figures and teams"), "health:home", HEALTH_VIEW, order=30)
+plugins.menu_entry("health", _("Team assessment"), "health:assessment", HEALTH_VIEW, order=40)
+plugins.menu_entry("health", _("Half-yearly report forms"), "health:reports", HEALTH_VIEW, order=50)
 plugins.urls("health/", "civicgrid.health.urls", order=75)
 plugins.api_router("/health/", "civicgrid.health.api:router", order=65)
 plugins.inbox_queue("health.tasks", _("Follow-ups due"), items="civicgrid.health.queries:inbox_items",
@@ -59,4 +61,8 @@ plugins.audit_actions({
     "health.referral.request": _("referral requested"),
     "health.referral.read": _("referral read"),
     "health.parameter.set": _("health parameters set"),
+    "health.report.export": _("half-yearly report exported"),
+    "health.contracts.bulk_sign": _("family doctor agreements signed in bulk"),
+    "health.enrolments.bulk_create": _("health programme enrolments in bulk"),
+    "health.visits.bulk_create": _("follow-up visits recorded in bulk"),
 })

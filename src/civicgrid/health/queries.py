@@ -17,8 +17,26 @@ from civicgrid.core.access import access_object, not_found_or_denied
 from civicgrid.core.scoping import scope_q
 from civicgrid.registry.models import Person
 
-from .capabilities import HEALTH_CARE, HEALTH_MANAGE, HEALTH_MENTAL, HEALTH_RECORDS, HEALTH_VIEW
-from .models import Contract, Enrolment, HealthRecord, Programme, Referral, Task, Team, TeamMember, Visit
+from .capabilities import (
+    HEALTH_CARE,
+    HEALTH_MANAGE,
+    HEALTH_MENTAL,
+    HEALTH_RECORDS,
+    HEALTH_REVIEW,
+    HEALTH_VIEW,
+)
+from .models import (
+    Contract,
+    Enrolment,
+    HalfYearReport,
+    HealthRecord,
+    Programme,
+    Referral,
+    Task,
+    Team,
+    TeamMember,
+    Visit,
+)
 from .rules import CONTRACT_FLOW, REFERRAL_FLOW, may_care, may_read, may_read_mental
 
 
@@ -278,3 +296,16 @@ def hospitals(user):
     from civicgrid.registry.models import Organisation
 
     return Organisation.objects.filter(Q(name__contains="医院") | Q(name__contains="卫生")).order_by("name")[:200]
+
+
+# --- half-yearly report forms ---------------------------------------------------------------------------------
+def visible_reports(user):
+    q = Q(pk__in=[])
+    for cap in (HEALTH_MANAGE, HEALTH_REVIEW):
+        if getattr(user, "is_superuser", False) or user.has_capability(cap):
+            q |= scope_q(user, "area_code", cap)
+    return HalfYearReport.objects.filter(q)
+
+
+def access_report(user, pk):
+    return access_object(visible_reports(user), user, check=lambda u, r: True, pk=pk)

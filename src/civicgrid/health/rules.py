@@ -97,3 +97,25 @@ REFERRAL_FLOW = Workflow(
              label=_("completed"), conflict=_REFERRAL_CONFLICT),
     ],
 )
+
+
+# --- half-yearly report forms ---------------------------------------------------------------------------
+from .capabilities import HEALTH_REVIEW  # noqa: E402
+from .models import HalfYearReport, ReportEvent  # noqa: E402
+
+H, HK = HalfYearReport.Status, ReportEvent.Kind
+_REPORT_CONFLICT = _("A report form that is %(state)s cannot be %(action)s.")
+REPORT_FLOW = Workflow(
+    HalfYearReport, history=ReportEvent, parent="report", audit_prefix="health.report",
+    stale=_("Someone else changed this report form meanwhile; reload and try again."),
+    steps=[
+        Step("fill", {H.DRAFT, H.RETURNED}, None, HK.FILLED, HEALTH_MANAGE, label=_("filled from the data"),
+             conflict=_REPORT_CONFLICT),
+        Step("submit", {H.DRAFT, H.RETURNED}, H.SUBMITTED, HK.SUBMITTED, HEALTH_MANAGE, label=_("submitted"),
+             conflict=_REPORT_CONFLICT),
+        Step("review", {H.SUBMITTED}, H.REVIEWED, HK.REVIEWED, HEALTH_REVIEW, label=_("reviewed"),
+             conflict=_REPORT_CONFLICT),
+        Step("return", {H.SUBMITTED}, H.RETURNED, HK.RETURNED, HEALTH_REVIEW, label=_("returned"),
+             conflict=_REPORT_CONFLICT),
+    ],
+)

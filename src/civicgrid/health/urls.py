@@ -10,4 +10,8 @@ urlpatterns = [
     path("people/<int:pk>/", views.person, name="person"),
     path("referrals/<int:pk>/", views.referral, name="referral"),
     path("teams/<int:pk>/", views.team, name="team"),
+    path("assessment/", views.assessment, name="assessment"),
+    path("reports/", views.reports, name="reports"),
+    path("reports/<int:pk>/", views.report, name="report"),
+    path("reports/<int:pk>/xlsx/", views.report_xlsx, name="report_xlsx"),
 ]

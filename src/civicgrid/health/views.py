@@ -16,7 +16,6 @@ from civicgrid.core.forms import add_action_error
 from . import actions, figures, queries
 from .capabilities import HEALTH_VIEW
 from .forms import EnrolForm, ReferralForm, SignForm, VisitForm
-from .rules import CONTRACT_FLOW
 
 LEVELS = ("community", "team", "street", "grid", "district")
 
@@ -152,3 +151,85 @@ FIGURE_LABELS = {
     "dm_control": gettext_lazy("diabetes control"), "elderly": gettext_lazy("65+ health management"), "ontime": gettext_lazy("follow-ups on time"),
     "coverage": gettext_lazy("grid coverage"),
 }
+
+
+# --- half-yearly report forms and team assessment ----------------------------------------------------------
+@capability_required(HEALTH_VIEW)
+def reports(request):
+    from civicgrid.areas.queries import visible_areas
+
+    from . import reports as forms_
+
+    period_code = request.GET.get("period", "") or request.POST.get("period", "")
+    if request.method == "POST":
+        try:
+            report = forms_.do_fill_report(actor=request.user, street_code=request.POST.get("street", ""),
+                                           period_code=period_code)
+        except UserError as exc:
+            messages.error(request, exc.message)
+        else:
+            return redirect("health:report", pk=report.pk)
+    rows = queries.visible_reports(request.user).order_by("-period", "area_code")[:200]
+    streets = visible_areas(request.user).filter(level="street").order_by("code")[:100]
+    district = None
+    if period_code:
+        codes = [c for c in (request.user.scope_codes(HEALTH_VIEW) or [""]) if len(c) <= 6]
+        if codes:
+            district = {"code": codes[0] or "", "cells": forms_.district_total(codes[0], period_code)}
+            district["rates"] = forms_.rates(district["cells"]) if district["cells"] else {}
+    return render(request, "health/reports.html", {"reports": rows, "streets": streets, "period": period_code,
+                                                   "district": district, "cells": forms_.CELLS})
+
+
+@capability_required(HEALTH_VIEW)
+def report(request, pk):
+    from . import reports as forms_
+    from .rules import REPORT_FLOW
+
+    obj = queries.access_report(request.user, pk)
+    if request.method == "POST":
+        step = request.POST.get("step", "")
+        try:
+            if step == "fill":
+                forms_.do_fill_report(actor=request.user, street_code=obj.area_code, period_code=obj.period)
+            else:
+                forms_.do_report_step(obj, step, actor=request.user,
+                                      version=int(request.POST.get("version") or 0) or None,
+                                      note=request.POST.get("note", ""))
+        except UserError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("Saved."))
+        return redirect("health:report", pk=pk)
+    cells = [(label, obj.figures.get(key)) for key, label, _f, _p in forms_.CELLS]
+    rates = [(label, forms_.rates(obj.figures).get(key) if obj.figures else None) for key, label, _n, _d in forms_.RATES]
+    return render(request, "health/report.html", {
+        "report": obj, "cells": cells, "rates": rates, "events": obj.events.all(),
+        "steps": REPORT_FLOW.available(request.user, obj)})
+
+
+@capability_required(HEALTH_VIEW)
+def report_xlsx(request, pk):
+    from django.http import HttpResponse
+
+    from civicgrid.core import audit
+
+    from . import reports as forms_
+
+    obj = queries.access_report(request.user, pk)
+    audit.record("health.report.export", actor=request.user, obj=obj)
+    response = HttpResponse(forms_.export_xlsx(obj),
+                            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response["Content-Disposition"] = f'attachment; filename="health-{obj.area_code}-{obj.period}.xlsx"'
+    return response
+
+
+@capability_required(HEALTH_VIEW)
+def assessment(request):
+    from . import reports as forms_
+
+    period = _period(request.GET.get("period", ""))
+    teams = list(queries.visible_teams(request.user).filter(active=True).order_by("area_code", "name")[:200])
+    return render(request, "health/assessment.html", {
+        "period": period, "rows": forms_.assessment(teams, period),
+        "items": forms_.AssessmentItem.objects.filter(active=True).order_by("code")})
