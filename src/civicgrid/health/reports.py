@@ -37,8 +37,8 @@ CELLS = [
     ("elderly", gettext_lazy("people aged 65+"), "elderly", "d"),
     ("elderly_checked", gettext_lazy("65+ with a health check"), "elderly", "n"),
     ("tasks_closed", gettext_lazy("follow-up windows closed"), "ontime", "d"),
-    ("tasks_on_time", gettext_lazy("follow-ups on time"), "ontime", "n"),
-    ("grids", gettext_lazy("grids"), "coverage", "d"),
+    ("tasks_on_time", gettext_lazy("follow-ups done on time"), "ontime", "n"),
+    ("grids", gettext_lazy("base grids"), "coverage", "d"),
     ("grids_covered", gettext_lazy("grids in a team's health grid"), "coverage", "n"),
 ]
 RATES = [  # (key, label, numerator cell, denominator cell)
@@ -67,7 +67,8 @@ def fill_cells(street_code: str, period, *, today: dt.date | None = None) -> dic
     for key, _label, figure, part in CELLS:
         f = total[figure]
         value = f.numerator if part == "n" else f.denominator
-        cells[key] = round(float(value), 2)
+        value = round(float(value), 2)
+        cells[key] = int(value) if value == int(value) else value
     param = figures.parameter(period.first_day.year)
     served = cells["contracts"]
     cells["funding"] = round(float(Decimal(str(served)) * Decimal(str(param.funding_per_person)) / 2), 2)
@@ -87,7 +88,8 @@ def district_total(district_code: str, period_code: str) -> dict:
     total: dict = {}
     for report in reports:
         for key, value in report.figures.items():
-            total[key] = round(total.get(key, 0) + value, 2)
+            summed = round(total.get(key, 0) + value, 2)
+            total[key] = int(summed) if summed == int(summed) else summed
     return total
 
 
@@ -147,7 +149,7 @@ def export_xlsx(report: HalfYearReport) -> bytes:
     for key, label, _figure, _part in CELLS:
         sheet.append([str(label), report.figures.get(key)])
     sheet.append([_("funding (yuan)"), report.figures.get("funding")])
-    sheet.append([_("visits"), report.figures.get("visits")])
+    sheet.append([_("visits in the period"), report.figures.get("visits")])
     for key, label, _n, _d in RATES:
         value = rates(report.figures).get(key) if report.figures else None
         sheet.append([f"{label} (%)", value])
