@@ -22,6 +22,7 @@ from .support.matrix import Matrix, covers
 
 TESTS = Path(__file__).resolve().parent
 MATRICES = {"tests.test_jurisdiction_matrix", "tests.registry.test_registry_matrix", "tests.cases.test_cases_matrix",
+            "tests.health.test_health_matrix",
             "tests.cases.test_pages_matrix", "tests.circle.test_circle_matrix"}
 
 # Scoped models that no page, API endpoint or export shows, each with the reason (reviewed here).

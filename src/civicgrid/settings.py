@@ -124,6 +124,7 @@ INSTALLED_APPS = [
     "civicgrid.registry",
     "civicgrid.cases",
     "civicgrid.circle",
+    "civicgrid.health",
     "civicgrid.demo",
     "civicgrid.web",
     "ninja",  # its own Swagger UI files (without it /api/docs loads them from a CDN)

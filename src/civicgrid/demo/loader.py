@@ -22,6 +22,7 @@ from .bulk_cases import load_bulk_cases
 from .cases import CASES_PER_SCALE, load_cases
 from .circle import load_circle
 from .facilities import load_components, load_organisations
+from .health import load_health
 from .layout import DISTRICT_CODE, build_layout, buildings_for
 from .names import person_name
 from .population import load_population
@@ -85,6 +86,7 @@ def load_demo(seed: int = 1, scale: int = 1, *, people: int | None = None, cases
     if cases is not None and cases > walked:
         load_bulk_cases(seed, cases - walked, root_code=district.code, progress=progress)
     load_circle(seed, root_code=district.code, progress=progress)
+    load_health(seed, root_code=district.code, progress=progress)
     _analyze()
     return accounts
 

@@ -1,0 +1,347 @@
+"""Community health API (``/api/health/``): teams, agreements, records, enrolments and visits,
+today's tasks, referrals and the figures — all limited to the caller's jurisdiction and, for health
+data, to the person's team and roles granted it (404 otherwise, audited)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.utils.translation import gettext as _
+from ninja import Query, Router, Schema, Status
+
+from civicgrid.core import periods
+from civicgrid.core.access import require_capability
+from civicgrid.core.errors import UserError
+from civicgrid.core.paging import Page, page
+
+from . import actions, queries
+from .capabilities import HEALTH_CARE, HEALTH_MANAGE, HEALTH_VIEW
+
+router = Router(tags=["health"])
+
+
+class TeamOut(Schema):
+    id: int
+    name: str
+    area_code: str
+    grid_codes: list[str]
+    centre: str
+    members: list[dict]
+    version: int
+
+    @staticmethod
+    def resolve_members(obj):
+        return [{"name": m.name, "post": m.post, "organisation": m.organisation, "leader": m.leader}
+                for m in queries.team_members(obj)]
+
+
+class TeamIn(Schema):
+    community: str
+    name: str
+    grid_codes: list[str]
+    centre: str = ""
+    centre_medical_staff: int = 0
+
+
+class MemberIn(Schema):
+    name: str
+    post: str
+    organisation: str = ""
+    leader: bool = False
+
+
+class ContractOut(Schema):
+    id: int
+    number: str
+    person_id: int
+    person_name: str
+    team_id: int
+    area_code: str
+    package: str
+    start_date: dt.date
+    end_date: dt.date
+    ended_on: dt.date | None
+    status: str
+    version: int
+
+    @staticmethod
+    def resolve_person_name(obj):
+        return obj.person.name
+
+
+class SignIn(Schema):
+    person_id: int
+    package: str = "basic"
+    start_date: str | None = None
+
+
+class StepIn(Schema):
+    version: int | None = None
+    reason: str = ""
+    note: str = ""
+    package: str | None = None
+    appointment_at: str | None = None
+
+
+class EnrolIn(Schema):
+    person_id: int
+    programme: str
+    enrolled_on: str | None = None
+    anchor_date: str | None = None
+
+
+class VisitIn(Schema):
+    on: str | None = None
+    mode: str = "clinic"
+    sbp: float | None = None
+    dbp: float | None = None
+    fbg: float | None = None
+    weight: float | None = None
+    classification: str = ""
+    note: str = ""
+    next_due: str | None = None
+
+
+class TaskOut(Schema):
+    id: int
+    person_id: int
+    household_id: int | None
+    area_code: str
+    programme: str
+    rule: str
+    start: dt.date
+    due: dt.date
+    end: dt.date
+    status: str
+    state: str
+
+    @staticmethod
+    def resolve_programme(obj):
+        return obj.enrolment.programme.code
+
+    @staticmethod
+    def resolve_rule(obj):
+        return obj.rule.name
+
+    @staticmethod
+    def resolve_state(obj):
+        return obj.state(dt.date.today())
+
+
+class ReferralIn(Schema):
+    person_id: int
+    direction: str
+    hospital_id: int
+    reason: str
+    appointment_at: str | None = None
+
+
+class ReferralOut(Schema):
+    id: int
+    person_id: int
+    area_code: str
+    direction: str
+    status: str
+    hospital: str
+    deadline: dt.datetime
+    appointment_at: dt.datetime | None
+    version: int
+
+    @staticmethod
+    def resolve_hospital(obj):
+        return obj.hospital.name
+
+
+# --- teams -------------------------------------------------------------------------------------------
+@router.get("/teams", response=list[TeamOut], summary="Family doctor teams of your jurisdiction")
+def list_teams(request, paging: Query[Page]):
+    require_capability(request.user, HEALTH_VIEW)
+    return list(page(queries.visible_teams(request.user).order_by("area_code", "name"), paging))
+
+
+@router.get("/teams/{int:pk}", response=TeamOut, summary="One team")
+def get_team(request, pk: int):
+    return queries.access_team(request.user, pk)
+
+
+@router.get("/teams/{int:pk}/sizing", summary="Households and people of a team's health grid, with warnings")
+def team_sizing(request, pk: int):
+    team = queries.access_team(request.user, pk)
+    return actions.health_grid_sizing(team.grid_codes)
+
+
+@router.post("/teams", response={201: TeamOut}, summary="Form a team for a health grid")
+def create_team(request, payload: TeamIn):
+    require_capability(request.user, HEALTH_MANAGE)
+    team = actions.do_create_team(actor=request.user, community_code=payload.community, name=payload.name,
+                                  grid_codes=payload.grid_codes, centre=payload.centre,
+                                  centre_medical_staff=payload.centre_medical_staff)
+    return Status(201, team)
+
+
+@router.post("/teams/{int:pk}/members", response={201: TeamOut}, summary="Add a member to a team")
+def add_member(request, pk: int, payload: MemberIn):
+    team = queries.access_team(request.user, pk)
+    actions.do_add_member(team, actor=request.user, name=payload.name, post=payload.post,
+                          organisation=payload.organisation, leader=payload.leader)
+    return Status(201, team)
+
+
+class MemberOut(Schema):
+    id: int
+    name: str
+    post: str
+    organisation: str
+    leader: bool
+    area_code: str
+
+
+class EventOut(Schema):
+    kind: str
+    at: dt.datetime
+    actor_name: str
+    from_status: str
+    to_status: str
+    note: str
+    area_code: str
+
+
+@router.get("/teams/{int:pk}/members", response=list[MemberOut], summary="A team's members (3+X)")
+def list_members(request, pk: int):
+    return list(queries.team_members(queries.access_team(request.user, pk)))
+
+
+# --- agreements -----------------------------------------------------------------------------------------
+@router.get("/contracts", response=list[ContractOut], summary="Service agreements you may see")
+def list_contracts(request, paging: Query[Page], status: str | None = None):
+    qs = queries.visible_contracts(request.user).order_by("area_code", "-start_date", "id")
+    if status:
+        qs = qs.filter(status=status)
+    return list(page(qs, paging))
+
+
+@router.get("/contracts/{int:pk}", response=ContractOut, summary="One agreement")
+def get_contract(request, pk: int):
+    return queries.access_contract(request.user, pk)
+
+
+@router.get("/contracts/{int:pk}/events", response=list[EventOut], summary="An agreement's history")
+def contract_events(request, pk: int):
+    return list(queries.access_contract(request.user, pk).events.all())
+
+
+@router.post("/contracts", response={201: ContractOut}, summary="Sign a resident's agreement with their team")
+def sign_contract(request, payload: SignIn):
+    require_capability(request.user, HEALTH_CARE) if not request.user.has_capability(HEALTH_MANAGE) else None
+    person, _record = queries.access_health_person(request.user, payload.person_id)
+    return Status(201, actions.do_sign_contract(person, actor=request.user, package=payload.package,
+                                                start_date=payload.start_date))
+
+
+@router.post("/contracts/{int:pk}/renew", response={201: ContractOut}, summary="Renew an agreement for a year")
+def renew_contract(request, pk: int, payload: StepIn):
+    contract = queries.access_contract(request.user, pk)
+    return Status(201, actions.do_renew_contract(contract, actor=request.user, version=payload.version,
+                                                 package=payload.package))
+
+
+@router.post("/contracts/{int:pk}/terminate", response=ContractOut, summary="Terminate an agreement")
+def terminate_contract(request, pk: int, payload: StepIn):
+    contract = queries.access_contract(request.user, pk)
+    return actions.do_terminate_contract(contract, actor=request.user, version=payload.version,
+                                         reason=payload.reason)
+
+
+# --- records, enrolments, visits, tasks ------------------------------------------------------------------------
+@router.get("/people/{int:pk}", summary="A person's health summary (audited read)")
+def person_health(request, pk: int):
+    s = queries.person_summary(request.user, pk)
+    return {
+        "person_id": s["person"].pk, "name": s["person"].name, "area_code": s["person"].area_code,
+        "record": {"number": s["record"].number, "opened_on": s["record"].opened_on,
+                   "area_code": s["record"].area_code, **s["data"]} if s["record"] else None,
+        "contracts": [{"id": c.pk, "number": c.number, "status": c.status, "start_date": c.start_date,
+                       "end_date": c.end_date, "package": c.package} for c in s["contracts"]],
+        "enrolments": [{"id": e.pk, "programme": e.programme.code, "enrolled_on": e.enrolled_on, "area_code": e.area_code,
+                        "ended_on": e.ended_on} for e in s["enrolments"]],
+        "visits": [{"id": v["visit"].pk, "on": v["visit"].on, "mode": v["visit"].mode,
+                    "area_code": v["visit"].area_code, **v["data"]}
+                   for v in s["visits"]],
+        "tasks": [{"id": t.pk, "rule": t.rule.name, "due": t.due, "state": t.state_today} for t in s["tasks"]],
+    }
+
+
+@router.post("/enrolments", response={201: dict}, summary="Enrol a person in a programme (tasks generated)")
+def enrol(request, payload: EnrolIn):
+    person, _record = queries.access_health_person(request.user, payload.person_id)
+    enrolment = actions.do_enrol(person, payload.programme, actor=request.user, enrolled_on=payload.enrolled_on,
+                                 anchor_date=payload.anchor_date)
+    return Status(201, {"id": enrolment.pk, "programme": payload.programme, "tasks": enrolment.tasks.count()})
+
+
+@router.post("/enrolments/{int:pk}/visits", response={201: dict}, summary="Record a visit; it resolves a task")
+def record_visit(request, pk: int, payload: VisitIn):
+    enrolment = queries.access_enrolment(request.user, pk)
+    visit = actions.do_record_visit(enrolment, actor=request.user, **payload.dict())
+    return Status(201, {"id": visit.pk, "face_to_face": visit.face_to_face, "controlled": visit.controlled})
+
+
+@router.get("/tasks", response=list[TaskOut], summary="Open tasks of your team(s), most urgent first")
+def list_tasks(request, paging: Query[Page], state: str | None = None):
+    today = dt.date.today()
+    qs = queries.visible_tasks(request.user).select_related("rule", "enrolment__programme").order_by("due", "id")
+    if state == "due":
+        qs = qs.filter(status="open", start__lte=today, due__gte=today)
+    elif state == "overdue":
+        qs = qs.filter(status="open", due__lt=today, end__gte=today)
+    elif state == "upcoming":
+        qs = qs.filter(status="open", start__gt=today)
+    elif state in ("done", "missed", "open"):
+        qs = qs.filter(status=state)
+    elif state:
+        raise UserError(_("state: one of upcoming, due, overdue, open, done, missed."), field="state")
+    return list(page(qs, paging))
+
+
+# --- referrals ---------------------------------------------------------------------------------------------
+@router.get("/referrals", response=list[ReferralOut], summary="Referrals you may see")
+def list_referrals(request, paging: Query[Page]):
+    return list(page(queries.visible_referrals(request.user).order_by("-requested_at", "-id"), paging))
+
+
+@router.get("/referrals/{int:pk}", response=ReferralOut, summary="One referral")
+def get_referral(request, pk: int):
+    return queries.access_referral(request.user, pk)
+
+
+@router.get("/referrals/{int:pk}/events", response=list[EventOut], summary="A referral's history")
+def referral_events(request, pk: int):
+    return list(queries.access_referral(request.user, pk).events.all())
+
+
+@router.post("/referrals", response={201: ReferralOut}, summary="Refer a person up, or record a down-referral")
+def request_referral(request, payload: ReferralIn):
+    person, _record = queries.access_health_person(request.user, payload.person_id)
+    return Status(201, actions.do_request_referral(person, actor=request.user, direction=payload.direction,
+                                                   hospital=payload.hospital_id, reason=payload.reason,
+                                                   appointment_at=payload.appointment_at))
+
+
+@router.post("/referrals/{int:pk}/{step}", response=ReferralOut, summary="A referral's step")
+def referral_step(request, pk: int, step: str, payload: StepIn):
+    referral = queries.access_referral(request.user, pk)
+    return actions.do_referral_step(referral, step, actor=request.user, version=payload.version, note=payload.note,
+                                    appointment_at=payload.appointment_at)
+
+
+# --- figures ------------------------------------------------------------------------------------------------
+@router.get("/figures", summary="Figures per area or team for a period (Σ numerators ÷ Σ denominators)")
+def get_figures(request, period: str = "", level: str = "community"):
+    require_capability(request.user, HEALTH_VIEW)
+    try:
+        p = periods.parse(period) if period else periods.current("year")
+    except ValueError:
+        raise UserError(_("period: a period code such as 2025, 2025S1, 2025Q3 or 202509."), field="period")
+    if level not in ("grid", "community", "street", "district", "team"):
+        raise UserError(_("level: one of grid, community, street, district, team."), field="level")
+    return {"period": p.key, "level": level, "rows": queries.figure_rows(request.user, p, level)}

@@ -1,0 +1,163 @@
+"""The figures of community health (``docs/health.md``), per grid, for a period of ``core.periods``.
+
+Every figure is a numerator and a denominator per grid (the person's grid); a team's health grid, a
+community, a street and the district add them up (Σ numerators ÷ Σ denominators, never a mean of
+rates). The reference day ``d`` of a period is its last day, or today for a period not yet over.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections import defaultdict
+from decimal import Decimal
+
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from civicgrid.areas.models import Area
+from civicgrid.core.indicators import Fraction
+from civicgrid.registry.models import Person
+
+from .models import Contract, Enrolment, HealthRecord, Parameter, Task, Team, Visit
+
+CODES = ("records", "contracts", "htn_managed", "htn_standard", "htn_control", "dm_managed", "dm_standard",
+         "dm_control", "elderly", "ontime", "coverage")
+
+
+def reference_day(period, today: dt.date | None = None) -> dt.date:
+    today = today or timezone.localdate()
+    return min(period.last_day, today)
+
+
+def years_before(day: dt.date, years: int) -> dt.date:
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:
+        return day.replace(year=day.year - years, day=28)
+
+
+def required_visits(period) -> int:
+    """Face-to-face follow-ups a managed patient needs in the period: 4 a year, pro rata (a
+    half-year 2, a quarter or a month 1)."""
+    days = (period.last_day - period.first_day).days + 1
+    return max(1, math.ceil(4 * days / 365 - 1e-9)) if days < 365 else 4
+
+
+def parameter(year: int) -> Parameter:
+    return Parameter.objects.filter(year=year).first() or Parameter(year=year)
+
+
+def _counts(qs, field: str = "area_code") -> dict[str, int]:
+    return {row[field]: row["n"] for row in qs.values(field).annotate(n=Count("id")).order_by()}
+
+
+def by_grid(prefix: str, period, today: dt.date | None = None) -> dict[str, dict[str, Fraction]]:
+    """{grid code: {figure: Fraction}} for the grids under ``prefix``."""
+    d = reference_day(period, today)
+    first = period.first_day
+    grids = list(Area.objects.filter(level=Area.Level.GRID, code__startswith=prefix).values_list("code", flat=True))
+    out: dict[str, dict[str, Fraction]] = {g: {c: Fraction() for c in CODES} for g in grids}
+    people = Person.objects.filter(area_code__startswith=prefix, status=Person.Status.ACTIVE)
+    residents = _counts(people)
+    records = _counts(HealthRecord.objects.filter(area_code__startswith=prefix, person__status=Person.Status.ACTIVE,
+                                                  opened_on__lte=d))
+    in_force = (Contract.objects.filter(area_code__startswith=prefix, person__status=Person.Status.ACTIVE,
+                                        start_date__lte=d, end_date__gte=d)
+                .filter(Q(ended_on__isnull=True) | Q(ended_on__gt=d)))
+    contracts = {r["area_code"]: r["n"] for r in in_force.values("area_code")
+                 .annotate(n=Count("person_id", distinct=True)).order_by()}
+    over35 = _counts(people.filter(birth_date__lte=years_before(d, 35)))
+    over65 = people.filter(birth_date__lte=years_before(d, 65))
+    elderly_all = _counts(over65)
+    elderly_seen = {r["area_code"]: r["n"] for r in Visit.objects.filter(
+        person__in=over65, enrolment__programme__code="elderly", face_to_face=True, on__gte=first, on__lte=d)
+        .values("area_code").annotate(n=Count("person_id", distinct=True)).order_by()}
+    param = parameter(d.year)
+    need = required_visits(period)
+    chronic = {}
+    for code, prevalence in (("htn", param.htn_prevalence), ("dm", param.dm_prevalence)):
+        managed = list(Enrolment.objects.filter(area_code__startswith=prefix, programme__code=code,
+                                                person__status=Person.Status.ACTIVE, enrolled_on__lte=d)
+                       .filter(Q(ended_on__isnull=True) | Q(ended_on__gt=d)).values_list("id", "area_code"))
+        ids = [i for i, _ in managed]
+        f2f = defaultdict(int)
+        last: dict[int, tuple] = {}
+        for enrolment_id, on, vid, face, ok in (Visit.objects.filter(enrolment_id__in=ids, on__gte=first, on__lte=d)
+                                                .values_list("enrolment_id", "on", "id", "face_to_face", "controlled")
+                                                .iterator(chunk_size=5000)):
+            if face:
+                f2f[enrolment_id] += 1
+            if ok is not None and (enrolment_id not in last or (on, vid) > last[enrolment_id][:2]):
+                last[enrolment_id] = (on, vid, ok)
+        chronic[code] = (managed, f2f, last, Decimal(str(prevalence)))
+    ontime_due = Task.objects.filter(area_code__startswith=prefix, end__gte=first, end__lte=d,
+                                     end__lt=today or timezone.localdate())
+    closed = _counts(ontime_due)
+    done = _counts(ontime_due.filter(status=Task.Status.DONE, done_on__isnull=False))
+    covered = {g for t in Team.objects.filter(area_code__startswith=prefix[:12], active=True) for g in t.grid_codes}
+    for g, figs in out.items():
+        figs["records"] = Fraction(records.get(g, 0), residents.get(g, 0))
+        figs["contracts"] = Fraction(contracts.get(g, 0), residents.get(g, 0))
+        figs["elderly"] = Fraction(elderly_seen.get(g, 0), elderly_all.get(g, 0))
+        figs["ontime"] = Fraction(done.get(g, 0), closed.get(g, 0))
+        figs["coverage"] = Fraction(1 if g in covered else 0, 1)
+        for code in ("htn", "dm"):
+            figs[f"{code}_managed"] = Fraction(0, float(Decimal(over35.get(g, 0)) * chronic[code][3]))
+    for code, (managed, f2f, last, _prev) in chronic.items():
+        for enrolment_id, g in managed:
+            if g not in out:
+                continue
+            figs = out[g]
+            figs[f"{code}_managed"].numerator += 1
+            figs[f"{code}_standard"] = figs[f"{code}_standard"] + Fraction(int(f2f[enrolment_id] >= need), 1)
+            ok = last.get(enrolment_id)
+            figs[f"{code}_control"] = figs[f"{code}_control"] + Fraction(int(bool(ok and ok[2])), 1)
+    return out
+
+
+def rolled(prefix: str, period, *, level: str, today: dt.date | None = None) -> dict[str, dict[str, Fraction]]:
+    """Per area of ``level`` (grid/community/street/district) under ``prefix``, or per team ("team")."""
+    grids = by_grid(prefix, period, today)
+    out: dict[str, dict[str, Fraction]] = {}
+    if level == "team":
+        for team in Team.objects.filter(area_code__startswith=prefix[:12], active=True).order_by("area_code", "name"):
+            parts = [grids[g] for g in team.grid_codes if g in grids]
+            out[str(team.pk)] = {c: sum((p[c] for p in parts), Fraction()) for c in CODES}
+        return out
+    size = {"grid": 15, "community": 12, "street": 9, "district": 6}[level]
+    for g, figs in grids.items():
+        key = g[:size]
+        acc = out.setdefault(key, {c: Fraction() for c in CODES})
+        for c in CODES:
+            acc[c] = acc[c] + figs[c]
+    return out
+
+
+def total(prefix: str, period, today: dt.date | None = None) -> dict[str, Fraction]:
+    acc = {c: Fraction() for c in CODES}
+    for figs in by_grid(prefix, period, today).values():
+        for c in CODES:
+            acc[c] = acc[c] + figs[c]
+    return acc
+
+
+def _indicator(code):
+    def compute(prefix: str, period):
+        return {g: (f[code].numerator, f[code].denominator) for g, f in by_grid(prefix, period).items()}
+
+    compute.__name__ = f"compute_{code}"
+    return compute
+
+
+contract_rate = _indicator("contracts")
+record_rate = _indicator("records")
+htn_managed_rate = _indicator("htn_managed")
+htn_standard_rate = _indicator("htn_standard")
+htn_control_rate = _indicator("htn_control")
+dm_managed_rate = _indicator("dm_managed")
+dm_standard_rate = _indicator("dm_standard")
+dm_control_rate = _indicator("dm_control")
+elderly_rate = _indicator("elderly")
+ontime_rate = _indicator("ontime")
+grid_coverage = _indicator("coverage")

@@ -1,0 +1,311 @@
+"""Reads of community health, scoped: health data is shown to the person's team (its members holding
+``health.care`` where the person lives), to roles granted ``health.records`` in the area, and the
+severe-mental-illness programme only with the special grant (``rules.may_read_mental``). Every read
+of a person's health data writes an audit row (``health.record.read``)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections import defaultdict
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from civicgrid.core import audit, crypto
+from civicgrid.core.access import access_object, not_found_or_denied
+from civicgrid.core.scoping import scope_q
+from civicgrid.registry.models import Person
+
+from .capabilities import (
+    HEALTH_CARE,
+    HEALTH_MANAGE,
+    HEALTH_MENTAL,
+    HEALTH_RECORDS,
+    HEALTH_REVIEW,
+    HEALTH_VIEW,
+)
+from .models import (
+    Contract,
+    Enrolment,
+    HalfYearReport,
+    HealthRecord,
+    Programme,
+    Referral,
+    Task,
+    Team,
+    TeamMember,
+    Visit,
+)
+from .rules import CONTRACT_FLOW, REFERRAL_FLOW, may_care, may_read, may_read_mental
+
+
+def my_team_ids(user) -> list[int]:
+    if getattr(user, "pk", None) is None:
+        return []
+    return list(TeamMember.objects.filter(user_id=user.pk, active=True, team__active=True)
+                .values_list("team_id", flat=True))
+
+
+def health_q(user, *, team: str = "team_id", field: str = "area_code") -> Q:
+    """Rows of people whose health data the user may read: their team's (with ``health.care``), or
+    the area's for ``health.records``."""
+    if getattr(user, "is_superuser", False):
+        return Q()
+    q = scope_q(user, field, HEALTH_RECORDS) if user.has_capability(HEALTH_RECORDS) else Q(pk__in=[])
+    teams = my_team_ids(user)
+    if teams and user.has_capability(HEALTH_CARE):
+        q |= Q(**{f"{team}__in": teams}) & scope_q(user, field, HEALTH_CARE)
+    return q
+
+
+def mental_q(user, *, programme: str = "programme__sensitive", team: str = "team_id",
+             field: str = "area_code") -> Q:
+    """Rows of the sensitive programme only with the grant (else none of them)."""
+    if getattr(user, "is_superuser", False):
+        return Q()
+    allowed = scope_q(user, field, HEALTH_MENTAL) if user.has_capability(HEALTH_MENTAL) else Q(pk__in=[])
+    granted = list(TeamMember.objects.filter(user_id=getattr(user, "pk", None), active=True, smi_grant=True)
+                   .values_list("team_id", flat=True)) if getattr(user, "pk", None) else []
+    if granted:
+        allowed |= Q(**{f"{team}__in": granted}) & scope_q(user, field, HEALTH_CARE)
+    return Q(**{programme: False}) | allowed
+
+
+# --- teams ---------------------------------------------------------------------------------------------
+def visible_teams(user) -> QuerySet[Team]:
+    return Team.objects.restrict(user, HEALTH_VIEW)
+
+
+def access_team(user, pk) -> Team:
+    return access_object(Team, user, capability=HEALTH_VIEW, pk=pk)
+
+
+def team_members(team: Team):
+    return team.members.filter(active=True).order_by("post", "name")
+
+
+# --- people and records ----------------------------------------------------------------------------------
+def visible_records(user) -> QuerySet[HealthRecord]:
+    return HealthRecord.objects.filter(health_q(user)).select_related("person", "team")
+
+
+def access_record(user, pk) -> HealthRecord:
+    return access_object(HealthRecord.objects.select_related("person", "team"), user, check=may_read, pk=pk)
+
+
+def access_health_person(user, person_pk) -> tuple[Person, HealthRecord | None]:
+    """A person whose health data the user may read (404 otherwise, audited): through their record, or,
+    before a record exists, for a carer or manager of their grid's team."""
+    from .actions import team_of_grid
+
+    person = Person.objects.filter(pk=person_pk).first() if str(person_pk).isdigit() else None
+    if person is None:
+        not_found_or_denied(user, None)
+    record = HealthRecord.objects.filter(person=person).select_related("team").first()
+    probe = record or HealthRecord(area_code=person.area_code, team=team_of_grid(person.area_code))
+    if not (may_read(user, probe) or (record is None and may_care(user, probe))):
+        not_found_or_denied(user, person, action="health.record.denied")
+    return person, record
+
+
+def decrypt_json(token: str, column: str) -> dict:
+    return json.loads(crypto.decrypt(token, context=column)) if token else {}
+
+
+def person_summary(user, person_pk, *, today: dt.date | None = None) -> dict:
+    """What a person's health page shows — record, agreements, programmes, tasks, visits (with their
+    measurements), referrals — read once with one audit row (``health.record.read``)."""
+    person, record = access_health_person(user, person_pk)
+    today = today or timezone.localdate()
+    mental = may_read_mental(user, record or HealthRecord(area_code=person.area_code,
+                                                         team_id=_team_id_of(person)))
+    enrolments = list(Enrolment.objects.filter(person=person).select_related("programme", "team")
+                      .order_by("ended_on", "programme__code"))
+    hidden = {e.pk for e in enrolments if e.programme.sensitive and not mental}
+    enrolments = [e for e in enrolments if e.pk not in hidden]
+    visits = []
+    for v in (Visit.objects.filter(person=person).exclude(enrolment_id__in=hidden)
+              .select_related("enrolment__programme").order_by("-on", "-id")[:50]):
+        visits.append({"visit": v, "data": decrypt_json(v.data_enc, "health.visit.data")})
+    tasks = list(Task.objects.filter(person=person).exclude(enrolment_id__in=hidden)
+                 .select_related("rule", "enrolment__programme").order_by("due")[:100])
+    for t in tasks:
+        t.state_today = t.state(today)
+    referrals = list(Referral.objects.filter(person=person).select_related("hospital").order_by("-requested_at"))
+    for r in referrals:
+        r.reason = crypto.decrypt_optional(r.reason_enc, context="health.referral.reason")
+    contracts = list(Contract.objects.filter(person=person).select_related("team").order_by("-start_date"))
+    audit.record("health.record.read", actor=user, obj=record or person,
+                 detail={"person": person.pk})
+    return {
+        "person": person, "record": record,
+        "data": decrypt_json(record.data_enc, "health.healthrecord.data") if record else {},
+        "contracts": contracts, "enrolments": enrolments, "visits": visits, "tasks": tasks,
+        "referrals": referrals, "mental_hidden": bool(hidden), "today": today,
+        "contract_steps": {c.pk: CONTRACT_FLOW.available(user, c) for c in contracts},
+        "programmes": [p for p in Programme.objects.filter(active=True) if mental or not p.sensitive],
+    }
+
+
+def _team_id_of(person) -> int | None:
+    from .actions import team_of_grid
+
+    team = team_of_grid(person.area_code)
+    return team.pk if team else None
+
+
+def read_record(user, pk) -> dict:
+    """One record's details (decrypted), audited."""
+    record = access_record(user, pk)
+    audit.record("health.record.read", actor=user, obj=record, detail={"person": record.person_id})
+    return {"record": record, "data": decrypt_json(record.data_enc, "health.healthrecord.data")}
+
+
+# --- agreements, enrolments, referrals ------------------------------------------------------------------------
+def visible_contracts(user) -> QuerySet[Contract]:
+    q = health_q(user)
+    if not getattr(user, "is_superuser", False) and user.has_capability(HEALTH_MANAGE):
+        q |= scope_q(user, "area_code", HEALTH_MANAGE)
+    return Contract.objects.filter(q).select_related("person", "team")
+
+
+def access_contract(user, pk) -> Contract:
+    return access_object(visible_contracts(user), user, check=lambda u, c: True, pk=pk)
+
+
+def access_enrolment(user, pk) -> Enrolment:
+    qs = Enrolment.objects.filter(health_q(user) & mental_q(user)).select_related("programme", "person")
+    return access_object(qs, user, check=lambda u, e: True, pk=pk)
+
+
+def visible_referrals(user) -> QuerySet[Referral]:
+    return Referral.objects.filter(health_q(user)).select_related("person", "hospital", "team")
+
+
+def access_referral(user, pk) -> Referral:
+    return access_object(visible_referrals(user), user, check=lambda u, r: True, pk=pk)
+
+
+def referral_detail(user, pk) -> dict:
+    referral = access_referral(user, pk)
+    referral.reason = crypto.decrypt_optional(referral.reason_enc, context="health.referral.reason")
+    audit.record("health.referral.read", actor=user, obj=referral)
+    from civicgrid.core import deadlines
+
+    return {"referral": referral, "events": list(referral.events.all()),
+            "steps": REFERRAL_FLOW.available(user, referral),
+            "clock": (deadlines.clock(referral.deadline, timezone.now(), warn_minutes=240)
+                      if referral.status == Referral.Status.REQUESTED else None)}
+
+
+# --- tasks: the team member's worklist ----------------------------------------------------------------------------
+def visible_tasks(user) -> QuerySet[Task]:
+    return Task.objects.filter(health_q(user) & mental_q(user, programme="enrolment__programme__sensitive"))
+
+
+def worklist(user, *, today: dt.date | None = None, team_id: int | None = None, ahead_days: int = 7) -> dict:
+    """Today's tasks grouped by household (a household's due and overdue counts first): open tasks
+    whose window is open today, and those opening within ``ahead_days``."""
+    today = today or timezone.localdate()
+    qs = visible_tasks(user).filter(status=Task.Status.OPEN, end__gte=today,
+                                    start__lte=today + dt.timedelta(days=ahead_days))
+    if team_id:
+        qs = qs.filter(team_id=team_id)
+    tasks = list(qs.select_related("person", "person__household", "rule", "enrolment__programme")
+                 .order_by("due", "id")[:2000])
+    groups: dict = defaultdict(lambda: {"tasks": [], "due": 0, "overdue": 0, "upcoming": 0})
+    for t in tasks:
+        t.state_today = t.state(today)
+        key = t.household_id or -t.person_id
+        g = groups[key]
+        g["tasks"].append(t)
+        g[t.state_today] = g.get(t.state_today, 0) + 1
+        if "label" not in g:
+            household = t.person.household
+            g["label"] = (household.address or household.number) if household else t.person.address or t.person.name
+            g["area_code"] = t.area_code
+    ordered = sorted(groups.values(), key=lambda g: (-g["overdue"], -g["due"], g["tasks"][0].due))
+    return {"today": today, "households": ordered, "due": sum(g["due"] for g in ordered),
+            "overdue": sum(g["overdue"] for g in ordered), "upcoming": sum(g["upcoming"] for g in ordered)}
+
+
+def inbox_items(user, limit: int = 20):
+    from django.urls import reverse
+
+    from civicgrid.core.plugins import InboxItem
+
+    today = timezone.localdate()
+    qs = (visible_tasks(user).filter(status=Task.Status.OPEN, start__lte=today, end__gte=today)
+          .select_related("person", "rule").order_by("due", "id")[:limit])
+    return [InboxItem(kind="health.task", title=f"{t.rule.name} · {t.person.name}",
+                      url=reverse("health:person", args=[t.person_id]), area_code=t.area_code,
+                      due_at=t.due, state="overdue" if t.due < today else "warn" if t.due == today else "")
+            for t in qs]
+
+
+def inbox_count(user) -> int:
+    today = timezone.localdate()
+    return visible_tasks(user).filter(status=Task.Status.OPEN, start__lte=today, end__gte=today).count()
+
+
+def person_candidates(user, text: str = "", limit: int = 50) -> QuerySet[Person]:
+    """People of the grids of the user's teams (to sign or open a record), or of the user's area for
+    the centre."""
+    teams = Team.objects.filter(pk__in=my_team_ids(user))
+    grids = [g for t in teams for g in t.grid_codes]
+    q = Q(area_code__in=grids) & scope_q(user, "area_code", HEALTH_CARE) if grids else Q(pk__in=[])
+    if getattr(user, "is_superuser", False):
+        q = Q()
+    elif user.has_capability(HEALTH_MANAGE):
+        q |= scope_q(user, "area_code", HEALTH_MANAGE)
+    qs = Person.objects.filter(q, status=Person.Status.ACTIVE)
+    if text:
+        qs = qs.filter(Q(name__contains=text) | Q(name_initials__startswith=text.lower()))
+    return qs.order_by("area_code", "name_pinyin")[:limit]
+
+
+# --- figures ------------------------------------------------------------------------------------------
+def figure_rows(user, period, level: str, *, today: dt.date | None = None) -> list[dict]:
+    """The figures of the user's jurisdiction per area of ``level`` (or per team), each as numerator,
+    denominator and value; rows outside the jurisdiction are never computed."""
+    from civicgrid.core.scoping import scope_codes
+
+    from . import figures
+
+    codes = scope_codes(user, HEALTH_VIEW)
+    prefixes = [""] if codes is None else list(codes)
+    rows = []
+    team_names = dict(Team.objects.values_list("pk", "name"))
+    for prefix in prefixes:
+        for key, figs in sorted(figures.rolled(prefix, period, level=level, today=today).items()):
+            if level == "team" and codes is not None:
+                team = Team.objects.filter(pk=int(key)).first()
+                if team is None or not team.area_code.startswith(prefix):
+                    continue
+            rows.append({"key": key, "name": team_names.get(int(key), "") if level == "team" else key,
+                         "area_code": key if level != "team" else Team.objects.get(pk=int(key)).area_code,
+                         **{c: {"numerator": f.numerator, "denominator": round(f.denominator, 2),
+                                "value": None if f.value is None else round(100 * f.value, 1)}
+                            for c, f in figs.items()}})
+    return rows
+
+
+def hospitals(user):
+    """Registry organisations that can receive referrals (the hospitals of the register)."""
+    from civicgrid.registry.models import Organisation
+
+    return Organisation.objects.filter(Q(name__contains="医院") | Q(name__contains="卫生")).order_by("name")[:200]
+
+
+# --- half-yearly report forms ---------------------------------------------------------------------------------
+def visible_reports(user):
+    q = Q(pk__in=[])
+    for cap in (HEALTH_MANAGE, HEALTH_REVIEW):
+        if getattr(user, "is_superuser", False) or user.has_capability(cap):
+            q |= scope_q(user, "area_code", cap)
+    return HalfYearReport.objects.filter(q)
+
+
+def access_report(user, pk):
+    return access_object(visible_reports(user), user, check=lambda u, r: True, pk=pk)

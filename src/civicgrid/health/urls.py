@@ -1,0 +1,17 @@
+from django.urls import path
+
+from . import views
+
+app_name = "health"
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("tasks/", views.tasks, name="tasks"),
+    path("sign/", views.sign, name="sign"),
+    path("people/<int:pk>/", views.person, name="person"),
+    path("referrals/<int:pk>/", views.referral, name="referral"),
+    path("teams/<int:pk>/", views.team, name="team"),
+    path("assessment/", views.assessment, name="assessment"),
+    path("reports/", views.reports, name="reports"),
+    path("reports/<int:pk>/", views.report, name="report"),
+    path("reports/<int:pk>/xlsx/", views.report_xlsx, name="report_xlsx"),
+]

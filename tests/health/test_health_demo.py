@@ -1,0 +1,143 @@
+"""The demo's community health, and its figures recomputed by independent SQL for three periods at
+team, community and district level (acceptance 2: the district is Σ numerators ÷ Σ denominators)."""
+
+from __future__ import annotations
+
+import io
+import time
+
+import pytest
+from django.core.management import call_command
+from django.db import connection, transaction
+from django.utils import timezone
+
+from civicgrid.core import periods
+from civicgrid.health import figures
+from civicgrid.health.models import (
+    Contract,
+    ContractEvent,
+    Enrolment,
+    HealthRecord,
+    Referral,
+    Task,
+    Team,
+    Visit,
+)
+from civicgrid.registry.models import Person
+
+PEOPLE = 5_000
+TIMINGS: dict[str, float] = {}
+
+
+@pytest.fixture(scope="module")
+def demo(django_db_setup, django_db_blocker):
+    with django_db_blocker.unblock(), transaction.atomic():
+        from civicgrid.health.catalogue import ensure_catalogue
+
+        ensure_catalogue()
+        started = time.perf_counter()
+        out = io.StringIO()
+        call_command("demo", "--seed", "5", "--people", str(PEOPLE), stdout=out)
+        TIMINGS["demo"] = time.perf_counter() - started
+        TIMINGS["output"] = out.getvalue()
+        yield
+        transaction.set_rollback(True)
+
+
+def _periods():
+    today = timezone.localdate()
+    year = periods.containing("year", today)
+    half = periods.containing("half", today).previous()
+    quarter = periods.containing("quarter", today).previous()
+    return [year, half, quarter]
+
+
+def _sql(query: str, params) -> float:
+    with connection.cursor() as cursor:
+        cursor.execute(query, params)
+        return cursor.fetchone()[0] or 0
+
+
+def _where(alias: str, area) -> tuple[str, list]:
+    """An area (a code prefix) or a team (its grids), as SQL on ``alias.area_code``."""
+    if isinstance(area, list):
+        return f"{alias}.area_code IN ({', '.join(['%s'] * len(area))})", list(area)
+    return f"{alias}.area_code LIKE %s", [area + "%"]
+
+
+def independent(area, period, today) -> dict[str, tuple[float, float]]:
+    d = min(period.last_day, today)
+    first = period.first_day
+    need = figures.required_visits(period)
+    wp, ap = _where("p", area)
+    residents = _sql(f"SELECT COUNT(*) FROM registry_person p WHERE p.status = 'active' AND {wp}", ap)
+    wr, ar = _where("r", area)
+    records = _sql(f"SELECT COUNT(*) FROM health_healthrecord r JOIN registry_person p ON p.id = r.person_id "
+                   f"WHERE p.status = 'active' AND r.opened_on <= %s AND {wr}", [d, *ar])
+    wc, ac = _where("c", area)
+    contracts = _sql(f"SELECT COUNT(DISTINCT c.person_id) FROM health_contract c JOIN registry_person p "
+                     f"ON p.id = c.person_id WHERE p.status = 'active' AND c.start_date <= %s AND c.end_date >= %s "
+                     f"AND (c.ended_on IS NULL OR c.ended_on > %s) AND {wc}", [d, d, d, *ac])
+    we, ae = _where("e", area)
+    managed_sql = (f"FROM health_enrolment e JOIN health_programme pr ON pr.id = e.programme_id "
+                   f"JOIN registry_person p ON p.id = e.person_id WHERE pr.code = 'htn' AND p.status = 'active' "
+                   f"AND e.enrolled_on <= %s AND (e.ended_on IS NULL OR e.ended_on > %s) AND {we}")
+    managed = _sql(f"SELECT COUNT(*) {managed_sql}", [d, d, *ae])
+    standard = _sql(f"SELECT COUNT(*) {managed_sql} AND (SELECT COUNT(*) FROM health_visit v WHERE "
+                    f"v.enrolment_id = e.id AND v.face_to_face = %s AND v.\"on\" >= %s AND v.\"on\" <= %s) >= %s",
+                    [d, d, *ae, True, first, d, need])
+    control = _sql(f"SELECT COUNT(*) {managed_sql} AND (SELECT v.controlled FROM health_visit v WHERE "
+                   f"v.enrolment_id = e.id AND v.controlled IS NOT NULL AND v.\"on\" >= %s AND v.\"on\" <= %s "
+                   f"ORDER BY v.\"on\" DESC, v.id DESC LIMIT 1) = %s", [d, d, *ae, first, d, True])
+    wt, at = _where("t", area)
+    closed_sql = f"FROM health_task t WHERE t.\"end\" >= %s AND t.\"end\" <= %s AND t.\"end\" < %s AND {wt}"
+    closed = _sql(f"SELECT COUNT(*) {closed_sql}", [first, d, today, *at])
+    done = _sql(f"SELECT COUNT(*) {closed_sql} AND t.status = 'done' AND t.done_on IS NOT NULL",
+                [first, d, today, *at])
+    return {"records": (records, residents), "contracts": (contracts, residents), "htn_standard": (standard, managed),
+            "htn_control": (control, managed), "ontime": (done, closed)}
+
+
+@pytest.mark.django_db
+def test_demo_fills_health_through_the_actions(demo):
+    assert TIMINGS["demo"] < 120, TIMINGS
+    print(TIMINGS["output"])  # noqa: T201 - the health line says how long it took
+    teams = Team.objects.all()
+    assert teams.count() >= 8 and all(2 <= len(t.grid_codes) <= 3 for t in teams)
+    assert all(t.members.filter(post__in=("gp", "nurse", "public_health")).count() == 3 for t in teams)
+    people = HealthRecord.objects.count()
+    signed = Contract.objects.count()
+    first_street = min(Team.objects.values_list("area_code", flat=True))[:9]
+    served = Person.objects.filter(area_code__startswith=first_street).count()
+    assert 0.25 * served < signed < 0.6 * served and people >= signed
+    assert Enrolment.objects.filter(programme__code="htn").count() > 100
+    assert Visit.objects.filter(face_to_face=False).exists() and Task.objects.filter(status="missed").exists()
+    assert ContractEvent.objects.filter(kind="terminated").exists()
+    assert set(Referral.objects.values_list("status", flat=True)) >= {"requested", "accepted", "arrived"}
+    assert not any("g1:" not in v for v in Visit.objects.exclude(data_enc="").values_list("data_enc", flat=True)[:50])
+
+
+@pytest.mark.django_db
+def test_figures_match_independent_sql_for_three_periods(demo):
+    today = timezone.localdate()
+    district = Team.objects.first().area_code[:6]
+    community = Team.objects.order_by("area_code").first().area_code
+    team = Team.objects.order_by("area_code", "name").first()
+    checked = 0
+    for period in _periods():
+        by_team = figures.rolled(community, period, level="team", today=today)
+        by_community = figures.rolled(district, period, level="community", today=today)
+        by_district = figures.rolled(district, period, level="district", today=today)
+        for area, platform in ((team.grid_codes, by_team[str(team.pk)]), (community, by_community[community]),
+                               (district, by_district[district])):
+            for code, (num, den) in independent(area, period, today).items():
+                f = platform[code]
+                assert (f.numerator, f.denominator) == (num, den), (period.key, area, code, f, num, den)
+                checked += 1
+        # the district is the sum over its communities, never a mean of their rates
+        for code in ("contracts", "htn_standard", "ontime"):
+            parts = [figs[code] for figs in by_community.values()]
+            assert by_district[district][code].numerator == sum(p.numerator for p in parts)
+            assert by_district[district][code].denominator == sum(p.denominator for p in parts)
+        assert by_district[district]["ontime"].denominator > 0
+    assert checked == 3 * 3 * 5
