@@ -124,6 +124,7 @@ INSTALLED_APPS = [
     "civicgrid.registry",
     "civicgrid.cases",
     "civicgrid.circle",
+    "civicgrid.counter",
     "civicgrid.demo",
     "civicgrid.web",
 ]
