@@ -29,3 +29,29 @@ plugins.audit_actions({
     "counter.callback.close": _("callback done"),
     "counter.demo": _("demo applications generated"),
 })
+
+plugins.menu("counter", pgettext_lazy("menu", "Service counter"), order=35)
+plugins.menu_entry("counter", _("Intake at the window"), "counter:intake", COUNTER_INTAKE, order=10)
+plugins.menu_entry("counter", _("Applications"), "counter:applications", COUNTER_VIEW, order=20)
+plugins.menu_entry("counter", _("Back-office inbox"), "counter:inbox", COUNTER_HANDLE, order=30)
+plugins.menu_entry("counter", _("Service guide"), "counter:catalogue", COUNTER_VIEW, order=40)
+plugins.menu_entry("counter", _("Counter figures"), "counter:figures", COUNTER_VIEW, order=50)
+plugins.menu_entry("counter", _("Callbacks"), "counter:callbacks", COUNTER_CALLBACK, order=60)
+plugins.urls("counter/", "civicgrid.counter.urls", order=75)
+plugins.audit_actions({"counter.receipt.print": _("receipt printed")})
+
+plugins.indicator("counter.on_time_rate", _("on-time completion rate (counter)"),
+                  compute="civicgrid.counter.queries:indicator_on_time", source="003 限时办结制; docs/counter.md",
+                  definition=_("decided by the deadline ÷ decided in the period"), capability=COUNTER_VIEW, order=60)
+plugins.indicator("counter.one_visit_rate", _("at-most-one-visit rate"),
+                  compute="civicgrid.counter.queries:indicator_one_visit", source="最多跑一次; docs/counter.md",
+                  definition=_("decided with at most one visit ÷ decided in the period"), capability=COUNTER_VIEW,
+                  order=61)
+plugins.indicator("counter.good_rating_rate", _("good-rating share (counter)"),
+                  compute="civicgrid.counter.queries:indicator_good_rating", source="docs/counter.md",
+                  definition=_("very satisfied and satisfied ÷ rated in the period"), capability=COUNTER_VIEW,
+                  order=62)
+plugins.indicator("counter.register_share", _("register-supplied share of materials"),
+                  compute="civicgrid.counter.queries:indicator_register_share", source="001 一次采集、多方共享",
+                  definition=_("materials the register supplied ÷ materials provided, accepted in the period"),
+                  capability=COUNTER_VIEW, order=63)

@@ -359,3 +359,30 @@ def refuse_outside(user, app):
 
 
 __all__ = ["in_scope"]
+
+
+# --- indicators for the dashboards of every level (core.plugins.indicator) ---------------------------
+def _indicator(prefix: str, period: periods.Period, when: str, numerator: Q, denominator: Q = Q()) -> dict:
+    qs = Application.objects.filter(area_code__startswith=prefix, **{f"{when}__gte": period.start,
+                                                                      f"{when}__lt": period.end})
+    rows = qs.filter(denominator).values("area_code").annotate(n=Count("id", filter=numerator), d=Count("id"))
+    return {r["area_code"]: (r["n"], r["d"]) for r in rows}
+
+
+def indicator_on_time(prefix, period):
+    return _indicator(prefix, period, "decided_at", Q(on_time=True))
+
+
+def indicator_one_visit(prefix, period):
+    return _indicator(prefix, period, "decided_at", Q(visits__lte=1))
+
+
+def indicator_good_rating(prefix, period):
+    return _indicator(prefix, period, "rated_at", Q(rating__gte=4))
+
+
+def indicator_register_share(prefix, period):
+    qs = Application.objects.filter(area_code__startswith=prefix, accepted_at__gte=period.start,
+                                    accepted_at__lt=period.end)
+    return {r["area_code"]: (r["n"] or 0, r["d"] or 0) for r in
+            qs.values("area_code").annotate(n=Sum("materials_register"), d=Sum("materials_total"))}

@@ -130,3 +130,5 @@ APPLICATION_FLOW = Workflow(
 
 WINDOW_STEPS = ("notice", "supplement", "accept", "refuse", "hand_over", "withdraw")
 BACK_OFFICE_STEPS = ("ask_supplement", "forward", "suspend", "resume", "approve", "deny", "hand_over", "withdraw")
+
+SUSPEND_STEP_REASONS = ("公示", "听证", "鉴定", "检验检测", "专家评审", "现场勘查")
