@@ -315,15 +315,7 @@ class IntakeIn(Schema):
 
 
 def _person(user, pk):
-    """A person the clerk has looked up: any active resident of the clerk's district."""
-    from civicgrid.core.access import access_object
-    from civicgrid.core.scoping import scope_codes
-    from civicgrid.registry.models import Person
-
-    codes = scope_codes(user, COUNTER_INTAKE)
-    districts = None if codes is None else {c[:6] for c in codes}
-    return access_object(Person.objects.filter(status="active").select_related("household"), user,
-                         check=lambda u, p: districts is None or p.area_code[:6] in districts, pk=pk)
+    return queries.access_applicant(user, pk)
 
 
 def _centre(user, given: str) -> str:

@@ -108,6 +108,21 @@ def lookup_applicant(user, id_number: str) -> Person:
     return person
 
 
+def access_applicant(user, pk) -> Person:
+    """A person the clerk has looked up: any active resident of the clerk's district (全区域通办)."""
+    codes = scope_codes(user, COUNTER_INTAKE)
+    districts = None if codes is None else {c[:6] for c in codes}
+    return access_object(Person.objects.filter(status=Person.Status.ACTIVE).select_related("household"), user,
+                         check=lambda u, p: districts is not None and p.area_code[:6] in districts
+                         or districts is None, pk=pk)
+
+
+def area_names(codes) -> dict[str, str]:
+    from civicgrid.areas.models import Area
+
+    return dict(Area.objects.filter(code__in=list(codes)).values_list("code", "name"))
+
+
 # --- applications ------------------------------------------------------------------------------------
 def visible_applications(user) -> QuerySet[Application]:
     if not getattr(user, "is_authenticated", False):

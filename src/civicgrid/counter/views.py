@@ -257,10 +257,7 @@ def figures(request):
         messages.error(request, _("period: a period code such as 2025, 2025Q3, 202509 or 2025-09-01..2025-09-30."))
     by = request.GET.get("by", "centre") if request.GET.get("by") in queries.GROUPS else "centre"
     data = queries.figures(request.user, period, by=by)
-    from civicgrid.areas.models import Area
-
-    names = dict(Area.objects.filter(code__in={r["key"].split("·")[0] for r in data["rows"]})
-                 .values_list("code", "name"))
+    names = queries.area_names({r["key"].split("·")[0] for r in data["rows"]})
     labels = {**dict(Department.choices), **dict(Level.choices)}
     for row in data["rows"]:
         head = row["key"].split("·")
