@@ -24,7 +24,7 @@ router = Router(tags=["counter"])
 
 
 # --- catalogue -------------------------------------------------------------------------------------
-class ItemOut(Schema):
+class CounterItemOut(Schema):
     id: int
     code: str
     name: str
@@ -55,7 +55,7 @@ class ItemOut(Schema):
         return obj.current.online if obj.current else None
 
 
-class MaterialOut(Schema):
+class CounterMaterialOut(Schema):
     code: str
     name: str
     original: bool
@@ -65,13 +65,13 @@ class MaterialOut(Schema):
     situations: list[str]
 
 
-class SituationOut(Schema):
+class CounterSituationOut(Schema):
     code: str
     question: str
     label: str
 
 
-class VersionOut(Schema):
+class CounterVersionOut(Schema):
     id: int
     number: int
     status: str
@@ -94,14 +94,14 @@ class VersionOut(Schema):
     version: int
 
 
-class GuideOut(Schema):
-    item: ItemOut
-    version: VersionOut | None
-    situations: list[SituationOut]
-    materials: list[MaterialOut]
+class CounterGuideOut(Schema):
+    item: CounterItemOut
+    version: CounterVersionOut | None
+    situations: list[CounterSituationOut]
+    materials: list[CounterMaterialOut]
 
 
-@router.get("/items", response=list[ItemOut], summary="Published service items (search by text or pinyin initials)")
+@router.get("/items", response=list[CounterItemOut], summary="Published service items (search by text or pinyin initials)")
 def list_items(request, paging: Query[Page], q: str = "", level: str = "", department: str = "",
                all: bool = False):
     require_capability(request.user, COUNTER_VIEW if not all else COUNTER_CATALOGUE)
@@ -109,7 +109,7 @@ def list_items(request, paging: Query[Page], q: str = "", level: str = "", depar
     return page(queries.search_items(q, level=level, department=department, qs=qs), paging)
 
 
-@router.get("/items/{code}", response=GuideOut, summary="The guide of an item (办事指南), current version")
+@router.get("/items/{code}", response=CounterGuideOut, summary="The guide of an item (办事指南), current version")
 def item_guide(request, code: str):
     require_capability(request.user, COUNTER_VIEW)
     item = queries.get_item(code)
@@ -118,7 +118,7 @@ def item_guide(request, code: str):
     return queries.guide(item.current)
 
 
-class ItemIn(Schema):
+class CounterItemIn(Schema):
     code: str
     name: str
     department: str
@@ -128,15 +128,15 @@ class ItemIn(Schema):
     community_admitted: bool = False
 
 
-@router.post("/items", response={201: ItemOut}, summary="Add an item to the catalogue")
-def create_item(request, payload: ItemIn):
+@router.post("/items", response={201: CounterItemOut}, summary="Add an item to the catalogue")
+def create_item(request, payload: CounterItemIn):
     require_capability(request.user, COUNTER_CATALOGUE)
     parent = queries.get_item(payload.parent) if payload.parent else None
     data = payload.dict(exclude={"parent"})
     return Status(201, actions.do_create_item(actor=request.user, parent=parent, **data))
 
 
-class DraftIn(Schema):
+class CounterDraftIn(Schema):
     item_type: str
     legal_basis: str = ""
     conditions: str = ""
@@ -157,8 +157,8 @@ class DraftIn(Schema):
     materials: list[dict] = []
 
 
-@router.post("/items/{code}/drafts", response={201: VersionOut}, summary="A new draft version of an item")
-def create_draft(request, code: str, payload: DraftIn):
+@router.post("/items/{code}/drafts", response={201: CounterVersionOut}, summary="A new draft version of an item")
+def create_draft(request, code: str, payload: CounterDraftIn):
     require_capability(request.user, COUNTER_CATALOGUE)
     item = queries.get_item(code)
     data = payload.dict()
@@ -166,41 +166,41 @@ def create_draft(request, code: str, payload: DraftIn):
                                              situations=data.pop("situations"), **data))
 
 
-class VersionStep(Schema):
+class CounterVersionStep(Schema):
     version: int | None = None
     status: str = "published"
 
 
-@router.post("/versions/{int:pk}/publish", response=VersionOut, summary="Publish a draft (rules checked)")
-def publish_version(request, pk: int, payload: VersionStep):
+@router.post("/versions/{int:pk}/publish", response=CounterVersionOut, summary="Publish a draft (rules checked)")
+def publish_version(request, pk: int, payload: CounterVersionStep):
     require_capability(request.user, COUNTER_CATALOGUE)
     return actions.do_publish_version(actor=request.user, version=queries.item_version(pk),
                                       expected_version=payload.version)
 
 
-@router.post("/versions/{int:pk}/status", response=VersionOut, summary="Suspend, republish or withdraw a version")
-def version_status(request, pk: int, payload: VersionStep):
+@router.post("/versions/{int:pk}/status", response=CounterVersionOut, summary="Suspend, republish or withdraw a version")
+def version_status(request, pk: int, payload: CounterVersionStep):
     require_capability(request.user, COUNTER_CATALOGUE)
     return actions.do_set_version_status(actor=request.user, version=queries.item_version(pk),
                                          status=payload.status, expected_version=payload.version)
 
 
-class AdmissionIn(Schema):
+class CounterAdmissionIn(Schema):
     admitted: bool
 
 
-@router.post("/items/{code}/admission", response=ItemOut, summary="Admit the item at community windows or not")
-def admission(request, code: str, payload: AdmissionIn):
+@router.post("/items/{code}/admission", response=CounterItemOut, summary="Admit the item at community windows or not")
+def admission(request, code: str, payload: CounterAdmissionIn):
     require_capability(request.user, COUNTER_CATALOGUE)
     return actions.do_set_admission(actor=request.user, item=queries.get_item(code), admitted=payload.admitted)
 
 
 # --- the window ------------------------------------------------------------------------------------
-class LookupIn(Schema):
+class CounterLookupIn(Schema):
     id_number: str
 
 
-class PersonOut(Schema):
+class CounterPersonOut(Schema):
     id: int
     name: str
     id_masked: str
@@ -217,12 +217,12 @@ class PersonOut(Schema):
         return [t.tag for t in obj.tags.all()]
 
 
-@router.post("/lookup", response=PersonOut, summary="Look a resident up in the register by ID number (audited)")
-def lookup(request, payload: LookupIn):
+@router.post("/lookup", response=CounterPersonOut, summary="Look a resident up in the register by ID number (audited)")
+def lookup(request, payload: CounterLookupIn):
     return queries.lookup_applicant(request.user, payload.id_number)
 
 
-class LineOut(Schema):
+class CounterLineOut(Schema):
     code: str
     name: str
     required: bool
@@ -238,7 +238,7 @@ def _lines(app):
              "how": line.how} for line in queries.checklist(app)]
 
 
-class ApplicationOut(Schema):
+class CounterApplicationOut(Schema):
     id: int
     number: str
     receipt_number: str
@@ -274,7 +274,7 @@ class ApplicationOut(Schema):
     legal_basis: str
     rating: int | None
     version: int
-    materials: list[LineOut] = []
+    materials: list[CounterLineOut] = []
     query_code: str | None = None
 
     @staticmethod
@@ -302,7 +302,7 @@ class ApplicationOut(Schema):
         return getattr(obj, "_query_code", None)
 
 
-class IntakeIn(Schema):
+class CounterIntakeIn(Schema):
     item: str
     person_id: int
     situation: str = ""
@@ -330,8 +330,8 @@ def _centre(user, given: str) -> str:
     return codes[0]
 
 
-@router.post("/applications", response={201: ApplicationOut}, summary="Receive an application at a window")
-def intake(request, payload: IntakeIn):
+@router.post("/applications", response={201: CounterApplicationOut}, summary="Receive an application at a window")
+def intake(request, payload: CounterIntakeIn):
     require_capability(request.user, COUNTER_INTAKE)
     item = queries.get_item(payload.item)
     if item.current is None:
@@ -345,7 +345,7 @@ def intake(request, payload: IntakeIn):
     return Status(201, app)
 
 
-@router.get("/applications", response=list[ApplicationOut], summary="Applications of your jurisdiction")
+@router.get("/applications", response=list[CounterApplicationOut], summary="Applications of your jurisdiction")
 def list_applications(request, paging: Query[Page], status: str = "", item: str = ""):
     require_capability(request.user, COUNTER_VIEW) if not request.user.has_capability(COUNTER_HANDLE) else None
     qs = queries.visible_applications(request.user).order_by("-received_at", "-id")
@@ -356,12 +356,12 @@ def list_applications(request, paging: Query[Page], status: str = "", item: str 
     return page(qs, paging)
 
 
-@router.get("/applications/{int:pk}", response=ApplicationOut, summary="One application with its checklist")
+@router.get("/applications/{int:pk}", response=CounterApplicationOut, summary="One application with its checklist")
 def get_application(request, pk: int):
     return queries.access_application(request.user, pk)
 
 
-class EventOut(Schema):
+class CounterEventOut(Schema):
     kind: str
     at: dt.datetime
     actor_name: str
@@ -371,12 +371,12 @@ class EventOut(Schema):
     due_at: dt.datetime | None
 
 
-@router.get("/applications/{int:pk}/events", response=list[EventOut], summary="The application's history")
+@router.get("/applications/{int:pk}/events", response=list[CounterEventOut], summary="The application's history")
 def application_events(request, pk: int):
     return list(queries.events(queries.access_application(request.user, pk)))
 
 
-class NoticeOut(Schema):
+class CounterNoticeOut(Schema):
     number: str
     situation: str
     missing: list[dict]
@@ -384,68 +384,68 @@ class NoticeOut(Schema):
     issued_by_name: str
 
 
-class VersionIn(Schema):
+class CounterVersionIn(Schema):
     version: int | None = None
 
 
-@router.post("/applications/{int:pk}/notice", response={201: NoticeOut}, summary="Issue the one-time notice")
-def notice(request, pk: int, payload: VersionIn):
+@router.post("/applications/{int:pk}/notice", response={201: CounterNoticeOut}, summary="Issue the one-time notice")
+def notice(request, pk: int, payload: CounterVersionIn):
     app = queries.access_application(request.user, pk)
     return Status(201, actions.do_notice(actor=request.user, application=app, expected_version=payload.version))
 
 
-@router.get("/applications/{int:pk}/notices", response=list[NoticeOut], summary="The application's notices")
+@router.get("/applications/{int:pk}/notices", response=list[CounterNoticeOut], summary="The application's notices")
 def notices(request, pk: int):
     return list(queries.access_application(request.user, pk).notice_rows.all())
 
 
-class SupplementIn(Schema):
+class CounterSupplementIn(Schema):
     version: int | None = None
     handed: list[str] = []
     situation: str | None = None
     in_person: bool = True
 
 
-@router.post("/applications/{int:pk}/supplement", response=ApplicationOut, summary="Materials handed in")
-def supplement(request, pk: int, payload: SupplementIn):
+@router.post("/applications/{int:pk}/supplement", response=CounterApplicationOut, summary="Materials handed in")
+def supplement(request, pk: int, payload: CounterSupplementIn):
     app = queries.access_application(request.user, pk)
     return actions.do_supplement(actor=request.user, application=app, handed=payload.handed,
                                  situation=payload.situation, in_person=payload.in_person,
                                  expected_version=payload.version)
 
 
-@router.post("/applications/{int:pk}/accept", response=ApplicationOut,
+@router.post("/applications/{int:pk}/accept", response=CounterApplicationOut,
              summary="Accept: receipt with number, promised date and the query code (shown once)")
-def accept(request, pk: int, payload: VersionIn):
+def accept(request, pk: int, payload: CounterVersionIn):
     app = queries.access_application(request.user, pk)
     app, code = actions.do_accept(actor=request.user, application=app, expected_version=payload.version)
     app._query_code = code
     return app
 
 
-class ReasonIn(Schema):
+class CounterReasonIn(Schema):
     version: int | None = None
     reason: str = ""
     legal_basis: str = ""
     note: str = ""
 
 
-@router.post("/applications/{int:pk}/refuse", response=ApplicationOut, summary="Refuse with reason and legal basis")
-def refuse(request, pk: int, payload: ReasonIn):
+@router.post("/applications/{int:pk}/refuse", response=CounterApplicationOut, summary="Refuse with reason and legal basis")
+def refuse(request, pk: int, payload: CounterReasonIn):
     app = queries.access_application(request.user, pk)
     return actions.do_refuse(actor=request.user, application=app, reason=payload.reason,
                              legal_basis=payload.legal_basis, expected_version=payload.version)
 
 
-@router.post("/applications/{int:pk}/ask-supplement", response=ApplicationOut,
+@router.post("/applications/{int:pk}/ask-supplement", response=CounterApplicationOut,
              summary="Back office: ask for supplements (the clock pauses)")
-def ask_supplement(request, pk: int, payload: ReasonIn):
+def ask_supplement(request, pk: int, payload: CounterReasonIn):
     app = queries.access_application(request.user, pk)
     return actions.do_ask_supplement(actor=request.user, application=app, note=payload.note,
                                      expected_version=payload.version)
 
 
-class ForwardIn(Schema):
+class CounterForwardIn(Schema):
     version: int | None = None
     department: str
     level: str
@@ -453,7 +453,7 @@ class ForwardIn(Schema):
     note: str = ""
 
 
-class ForwardOut(Schema):
+class CounterForwardOut(Schema):
     id: int
     status: str
     department: str
@@ -461,64 +461,64 @@ class ForwardOut(Schema):
     owner_area_code: str
 
 
-@router.post("/applications/{int:pk}/forward", response=ForwardOut,
+@router.post("/applications/{int:pk}/forward", response=CounterForwardOut,
              summary="Forward to another department or level (通办)")
-def forward(request, pk: int, payload: ForwardIn):
+def forward(request, pk: int, payload: CounterForwardIn):
     app = queries.access_application(request.user, pk)
     return actions.do_forward(actor=request.user, application=app, department=payload.department,
                               level=payload.level, area_code=payload.area_code, note=payload.note,
                               expected_version=payload.version)
 
 
-@router.post("/applications/{int:pk}/suspend", response=ApplicationOut,
+@router.post("/applications/{int:pk}/suspend", response=CounterApplicationOut,
              summary="Suspend for a legal procedure (公示/听证/鉴定): the clock pauses")
-def suspend(request, pk: int, payload: ReasonIn):
+def suspend(request, pk: int, payload: CounterReasonIn):
     app = queries.access_application(request.user, pk)
     return actions.do_suspend(actor=request.user, application=app, reason=payload.reason, note=payload.note,
                               expected_version=payload.version)
 
 
-@router.post("/applications/{int:pk}/resume", response=ApplicationOut, summary="Resume: the deadline moves")
-def resume(request, pk: int, payload: ReasonIn):
+@router.post("/applications/{int:pk}/resume", response=CounterApplicationOut, summary="Resume: the deadline moves")
+def resume(request, pk: int, payload: CounterReasonIn):
     app = queries.access_application(request.user, pk)
     return actions.do_resume(actor=request.user, application=app, note=payload.note,
                              expected_version=payload.version)
 
 
-class DecideIn(Schema):
+class CounterDecideIn(Schema):
     version: int | None = None
     approve: bool
     reason: str = ""
     legal_basis: str = ""
 
 
-@router.post("/applications/{int:pk}/decide", response=ApplicationOut, summary="Approve or deny")
-def decide(request, pk: int, payload: DecideIn):
+@router.post("/applications/{int:pk}/decide", response=CounterApplicationOut, summary="Approve or deny")
+def decide(request, pk: int, payload: CounterDecideIn):
     app = queries.access_application(request.user, pk)
     return actions.do_decide(actor=request.user, application=app, approve=payload.approve, reason=payload.reason,
                              legal_basis=payload.legal_basis, expected_version=payload.version)
 
 
-class HandOverIn(Schema):
+class CounterHandOverIn(Schema):
     version: int | None = None
     delivery: str
 
 
-@router.post("/applications/{int:pk}/hand-over", response=ApplicationOut, summary="Hand the result over")
-def hand_over(request, pk: int, payload: HandOverIn):
+@router.post("/applications/{int:pk}/hand-over", response=CounterApplicationOut, summary="Hand the result over")
+def hand_over(request, pk: int, payload: CounterHandOverIn):
     app = queries.access_application(request.user, pk)
     return actions.do_hand_over(actor=request.user, application=app, delivery=payload.delivery,
                                 expected_version=payload.version)
 
 
-@router.post("/applications/{int:pk}/withdraw", response=ApplicationOut, summary="Withdraw (before the decision)")
-def withdraw(request, pk: int, payload: ReasonIn):
+@router.post("/applications/{int:pk}/withdraw", response=CounterApplicationOut, summary="Withdraw (before the decision)")
+def withdraw(request, pk: int, payload: CounterReasonIn):
     app = queries.access_application(request.user, pk)
     return actions.do_withdraw(actor=request.user, application=app, reason=payload.reason,
                                expected_version=payload.version)
 
 
-class InboxOut(Schema):
+class CounterInboxOut(Schema):
     id: int
     number: str
     item_name: str
@@ -528,7 +528,7 @@ class InboxOut(Schema):
     working_minutes_left: int | None
 
 
-@router.get("/inbox", response=list[InboxOut], summary="The back office's open applications, least time left first")
+@router.get("/inbox", response=list[CounterInboxOut], summary="The back office's open applications, least time left first")
 def inbox(request, limit: int = Query(100, ge=1, le=1000)):
     require_capability(request.user, COUNTER_HANDLE)
     return [{"id": a.pk, "number": a.number, "item_name": a.item.name, "status": a.status, "due_at": a.due_at,
@@ -537,11 +537,11 @@ def inbox(request, limit: int = Query(100, ge=1, le=1000)):
 
 
 # --- the resident, with the query code (in the body) -------------------------------------------------
-class CodeIn(Schema):
+class CounterCodeIn(Schema):
     query_code: str
 
 
-class ProgressOut(Schema):
+class CounterProgressOut(Schema):
     number: str
     receipt_number: str
     item_name: str
@@ -564,26 +564,26 @@ def _progress(app):
                        for e in queries.events(app)]}
 
 
-@router.post("/progress", response=ProgressOut, auth=None, summary="Progress by the receipt's query code")
-def progress(request, payload: CodeIn):
+@router.post("/progress", response=CounterProgressOut, auth=None, summary="Progress by the receipt's query code")
+def progress(request, payload: CounterCodeIn):
     return _progress(queries.application_by_code(payload.query_code))
 
 
-class RateIn(Schema):
+class CounterRateIn(Schema):
     query_code: str
     rating: int
     comment: str = ""
 
 
-@router.post("/rate", response=ProgressOut, auth=None, summary="Rate the service (five levels) by query code")
-def rate(request, payload: RateIn):
+@router.post("/rate", response=CounterProgressOut, auth=None, summary="Rate the service (five levels) by query code")
+def rate(request, payload: CounterRateIn):
     app = queries.application_by_code(payload.query_code)
     actor = request.user if getattr(request.user, "is_authenticated", False) else None
     return _progress(actions.do_rate(application=app, rating=payload.rating, comment=payload.comment, actor=actor))
 
 
 # --- callbacks and figures ----------------------------------------------------------------------------
-class CallbackOut(Schema):
+class CounterCallbackOut(Schema):
     id: int
     application: str
     item_name: str
@@ -603,7 +603,7 @@ class CallbackOut(Schema):
         return obj.application.item.name
 
 
-@router.get("/callbacks", response=list[CallbackOut], summary="Callbacks after poor ratings")
+@router.get("/callbacks", response=list[CounterCallbackOut], summary="Callbacks after poor ratings")
 def callbacks(request, paging: Query[Page], status: str = ""):
     require_capability(request.user, COUNTER_CALLBACK)
     qs = queries.visible_callbacks(request.user)
@@ -612,13 +612,13 @@ def callbacks(request, paging: Query[Page], status: str = ""):
     return page(qs, paging)
 
 
-class CloseIn(Schema):
+class CounterCloseIn(Schema):
     version: int | None = None
     result: str
 
 
-@router.post("/callbacks/{int:pk}/close", response=CallbackOut, summary="Record the callback and rectification")
-def close_callback(request, pk: int, payload: CloseIn):
+@router.post("/callbacks/{int:pk}/close", response=CounterCallbackOut, summary="Record the callback and rectification")
+def close_callback(request, pk: int, payload: CounterCloseIn):
     task = queries.access_callback(request.user, pk)
     return actions.do_close_callback(actor=request.user, task=task, result=payload.result,
                                      expected_version=payload.version)
