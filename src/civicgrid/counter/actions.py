@@ -224,8 +224,9 @@ def do_set_admission(*, actor, item: ServiceItem, admitted: bool) -> ServiceItem
 
 
 # --- the register behind the checklist -----------------------------------------------------------------
-def register_supplies(person: Person | None, source: str) -> bool:
-    """Whether the register proves a material of ``source`` for ``person``."""
+def register_supplies(person: Person | None, source: str, *, tags: set[str] | None = None) -> bool:
+    """Whether the register proves a material of ``source`` for ``person`` (``tags``: the person's
+    tags when already read)."""
     if person is None or not source:
         return False
     if source == Material.Source.ID:
@@ -233,36 +234,45 @@ def register_supplies(person: Person | None, source: str) -> bool:
     if source == Material.Source.HOUSEHOLD:
         return person.household_id is not None
     if source.startswith("tag:"):
+        if tags is not None:
+            return source[4:] in tags
         return PersonTag.objects.filter(person=person, tag=source[4:]).exists()
     return False
 
 
 def _checklist(actor, app: Application, version: ItemVersion, situation: str, handed: set[str],
-               at: dt.datetime) -> list[ApplicationMaterial]:
+               at: dt.datetime, *, new: bool = False) -> list[ApplicationMaterial]:
     """The materials of the situation, each provided by the register (one audited read per
     register-sourced material), handed in, or missing."""
-    lines = []
-    existing = {line.material_id: line for line in app.materials.all()} if app.pk else {}
+    lines, reads, fresh = [], [], []
+    existing = {} if new else {line.material_id: line for line in app.materials.all()}
+    tags = None
     for material in version.materials.all():
         if not material.applies_to(situation):
             continue
         line = existing.get(material.pk)
         how = line.how if line else ""
         if not how and material.source:
-            supplied = register_supplies(app.applicant, material.source)
-            audit.record("counter.register.read", actor=actor, obj=app,
-                         detail={"material": material.code, "source": material.source, "supplied": supplied})
+            if material.source.startswith("tag:") and tags is None and app.applicant is not None:
+                tags = set(PersonTag.objects.filter(person=app.applicant).values_list("tag", flat=True))
+            supplied = register_supplies(app.applicant, material.source, tags=tags)
+            reads.append(audit.entry("counter.register.read", actor=actor, obj=app,
+                                     detail={"material": material.code, "source": material.source,
+                                             "supplied": supplied}))
             if supplied:
                 how = ApplicationMaterial.How.REGISTER
         if not how and material.code in handed:
             how = ApplicationMaterial.How.HANDED
         if line is None:
             line = ApplicationMaterial(application=app, material=material, how=how)
-            line.save(force_insert=True)
+            fresh.append(line)
         elif line.how != how:
             line.how = how
             line.save(update_fields=["how"])
         lines.append(line)
+    # One audit row per register read (1:1), and the new lines, each written in one statement.
+    audit.AuditLog.objects.bulk_create(reads)
+    ApplicationMaterial.objects.bulk_create(fresh)
     return lines
 
 
@@ -337,7 +347,7 @@ def do_intake(*, actor, version: ItemVersion, applicant: Person, window_area_cod
         fields = actor_fields(actor)
         app.first_clerk, app.first_clerk_name = fields["actor"], fields["actor_name"]
         app.save(force_insert=True)
-        _checklist(actor, app, version, situation, set(handed), at)
+        _checklist(actor, app, version, situation, set(handed), at, new=True)
         FLOW.record(app, "received", actor=actor, from_status="",
                     at=at, note=item.name)
         audit.record("counter.application.receive", actor=actor, obj=app)

@@ -92,6 +92,7 @@ APPLICATION_FLOW = Workflow(
     Application, history=ApplicationEvent, parent="application", audit_prefix="counter.application",
     stale=_("Someone else changed this application meanwhile; reload and try again."),
     history_fields=lambda app: {"due_at": app.due_at},
+    select_related=("item", "item_version"),
     scope=_after_write,
     steps=[
         # At the window: one notice of everything missing, then acceptance or a reasoned refusal.

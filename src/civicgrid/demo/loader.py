@@ -20,6 +20,7 @@ from civicgrid.registry.actions import do_bulk_create_buildings, do_bulk_create_
 
 from .cases import load_cases
 from .circle import load_circle
+from .counter import load_counter
 from .facilities import load_components, load_organisations
 from .layout import DISTRICT_CODE, build_layout, buildings_for
 from .names import person_name
@@ -50,7 +51,7 @@ def _first(level: str, n: int = 0) -> Area:
 
 
 def load_demo(seed: int = 1, scale: int = 1, *, people: int | None = None, cases: int | None = None,
-              progress=print) -> list[DemoAccount]:
+              applications: int | None = None, progress=print) -> list[DemoAccount]:
     """Areas, roads, buildings, their population (``people`` residents; by default as many as
     the buildings hold, about 44,000 per scale step; 0 for none), staff, components,
     organisations and about 8 weeks of event cases (``cases``; by default 300 per scale step)."""
@@ -78,6 +79,7 @@ def load_demo(seed: int = 1, scale: int = 1, *, people: int | None = None, cases
     load_organisations(seed, root_code=district.code, progress=progress)
     load_cases(seed, root_code=district.code, scale=scale, count=cases, progress=progress)
     load_circle(seed, root_code=district.code, progress=progress)
+    load_counter(seed, root_code=district.code, scale=scale, count=applications, progress=progress)
     _analyze()
     return accounts
 
