@@ -94,16 +94,16 @@ def _later(start: dt.datetime, work_days: float) -> dt.datetime:
 
 def load_counter(seed_value: int = 1, *, root_code: str = DISTRICT_CODE, count: int | None = None, scale: int = 1,
                  days: int = DAYS, progress: Callable[[str], None] = print) -> dict[str, int]:
-    """About ``APPLICATIONS_PER_SCALE × scale`` applications over the past ``days`` days."""
-    count = APPLICATIONS_PER_SCALE * scale if count is None else count
+    """``count`` applications over the past ``days`` days (by default ``APPLICATIONS_PER_SCALE × scale``,
+    at most one for every ten residents of the register)."""
     seed.ensure()
-    if count <= 0:
+    if count is not None and count <= 0:
         return {}
     with transaction.atomic():  # one commit: the steps' own transactions are savepoints inside it
-        return _load(seed_value, root_code, count, days, progress)
+        return _load(seed_value, root_code, count, scale, days, progress)
 
 
-def _load(seed_value, root_code, count, days, progress):
+def _load(seed_value, root_code, count, scale, days, progress):
     rng = random.Random(f"{seed_value}-counter")
     district = Area.objects.get(code=root_code)
     clerks, handlers = _staff(district, make_password("civicgrid2026"), rng)
@@ -112,6 +112,8 @@ def _load(seed_value, root_code, count, days, progress):
     if not people:
         progress("counter: no residents in the register; no applications")
         return {}
+    if count is None:
+        count = min(APPLICATIONS_PER_SCALE * scale, len(people) // 10)
     items = list(ServiceItem.objects.filter(current__status="published", node="handling")
                  .select_related("current").prefetch_related("current__materials", "current__situations")
                  .order_by("code"))
