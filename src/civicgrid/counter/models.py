@@ -11,6 +11,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from civicgrid.core.history import HistoryEvent
 from civicgrid.core.models import ScopedModel, VersionedModel
@@ -98,7 +99,7 @@ class ItemVersion(VersionedModel):
         DRAFT = "draft", _("draft")  # being written, not offered
         PUBLISHED = "published", _("published")  # offered at the windows and online
         SUSPENDED = "suspended", _("suspended")  # temporarily not offered
-        WITHDRAWN = "withdrawn", _("withdrawn")  # replaced or abolished
+        WITHDRAWN = "withdrawn", pgettext_lazy("application", "withdrawn")  # replaced or abolished
 
     class Hours(models.TextChoices):
         FIVE_PLUS_TWO = "5+2", _("working days plus weekend mornings (5+2)")
@@ -193,16 +194,16 @@ class Application(ScopedModel, VersionedModel):
     that decides it (the owning department's), which may differ after a forward (通办)."""
 
     class Status(models.TextChoices):
-        RECEIVED = "received", _("received")  # at the window, materials being checked
+        RECEIVED = "received", pgettext_lazy("application", "received")  # at the window, materials being checked
         NOTIFIED = "notified", _("missing materials notified")  # 一次性告知: waiting for the applicant
         REFUSED = "refused", _("not accepted")  # 不予受理, with reason and legal basis
-        ACCEPTED = "accepted", _("accepted")  # 受理: in the back office, the clock runs
+        ACCEPTED = "accepted", pgettext_lazy("application", "accepted")  # 受理: in the back office, the clock runs
         SUPPLEMENT = "supplement", _("waiting for supplements")  # 补正: the clock is paused
         SUSPENDED = "suspended", _("suspended")  # 公示/听证/鉴定: the clock is paused
-        APPROVED = "approved", _("approved")  # decided: granted, result to hand over
-        DENIED = "denied", _("denied")  # decided: not granted, with the reason
+        APPROVED = "approved", pgettext_lazy("application", "approved")  # decided: granted, result to hand over
+        DENIED = "denied", pgettext_lazy("application", "denied")  # decided: not granted, with the reason
         DELIVERED = "delivered", _("result handed over")  # 办结: picked up or posted
-        WITHDRAWN = "withdrawn", _("withdrawn")  # by the applicant, before a decision
+        WITHDRAWN = "withdrawn", pgettext_lazy("application", "withdrawn")  # by the applicant, before a decision
 
     class Channel(models.TextChoices):
         WINDOW = "window", _("window")
@@ -252,7 +253,7 @@ class Application(ScopedModel, VersionedModel):
     due_at = models.DateTimeField(_("due"), null=True, blank=True)
     paused_at = models.DateTimeField(_("clock paused since"), null=True, blank=True)
     paused_hours = models.FloatField(_("working hours paused"), default=0)
-    decided_at = models.DateTimeField(_("decided"), null=True, blank=True, db_index=True)
+    decided_at = models.DateTimeField(pgettext_lazy("application", "decided at"), null=True, blank=True, db_index=True)
     work_days = models.FloatField(_("working days used"), null=True, blank=True)  # accepted → decided, pauses out
     on_time = models.BooleanField(_("on time"), null=True)
     delivered_at = models.DateTimeField(_("handed over"), null=True, blank=True)
@@ -328,16 +329,16 @@ class ApplicationEvent(HistoryEvent):
         RECEIVED = "received", _("received at the window")
         NOTICE = "notice", _("one-time notice issued")
         SUPPLEMENTED = "supplemented", _("materials supplemented")
-        ACCEPTED = "accepted", _("accepted")
+        ACCEPTED = "accepted", pgettext_lazy("application", "accepted")
         REFUSED = "refused", _("not accepted")
         SUPPLEMENT_ASKED = "supplement_asked", _("supplements asked (clock paused)")
         FORWARDED = "forwarded", _("forwarded")
         SUSPENDED = "suspended", _("suspended (clock paused)")
         RESUMED = "resumed", _("resumed")
-        APPROVED = "approved", _("approved")
-        DENIED = "denied", _("denied")
+        APPROVED = "approved", pgettext_lazy("application", "approved")
+        DENIED = "denied", pgettext_lazy("application", "denied")
         DELIVERED = "delivered", _("result handed over")
-        WITHDRAWN = "withdrawn", _("withdrawn")
+        WITHDRAWN = "withdrawn", pgettext_lazy("application", "withdrawn")
         RATED = "rated", _("rated")
 
     application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="events")

@@ -159,14 +159,18 @@ def checklist(app: Application):
 def clock(app: Application, now: dt.datetime | None = None):
     if app.due_at is None or app.status not in OPEN:
         return None
-    return deadlines.clock(app.due_at, now or timezone.now(), warn_minutes=WARN_MINUTES, paused_at=app.paused_at)
+    from .actions import clock_now
+
+    return deadlines.clock(app.due_at, now or clock_now(), warn_minutes=WARN_MINUTES, paused_at=app.paused_at)
 
 
 def inbox(user, *, limit: int = 200, now: dt.datetime | None = None) -> list[tuple[Application, object]]:
     """The back office's open applications, least working time left first (paused ones stand still)."""
     from .rules import is_handler
 
-    now = now or timezone.now()
+    from .actions import clock_now
+
+    now = now or clock_now()
     qs = visible_applications(user).filter(status__in=OPEN).order_by("due_at")[: limit * 5]
     rows = [(app, clock(app, now)) for app in qs if is_handler(user, app)]
     rows.sort(key=lambda r: (r[1].minutes if r[1] else 10**9, r[0].pk))

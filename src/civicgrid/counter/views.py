@@ -8,7 +8,6 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
@@ -219,8 +218,7 @@ def applications(request):
 
 @capability_required(COUNTER_HANDLE)
 def inbox(request):
-    now = timezone.now()
-    return render(request, "counter/inbox.html", {"rows": queries.inbox(request.user, limit=200, now=now)})
+    return render(request, "counter/inbox.html", {"rows": queries.inbox(request.user, limit=200)})
 
 
 @capability_required(COUNTER_CALLBACK)
