@@ -125,6 +125,7 @@ INSTALLED_APPS = [
     "civicgrid.cases",
     "civicgrid.circle",
     "civicgrid.health",
+    "civicgrid.counter",
     "civicgrid.demo",
     "civicgrid.web",
     "ninja",  # its own Swagger UI files (without it /api/docs loads them from a CDN)

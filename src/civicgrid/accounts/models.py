@@ -91,6 +91,10 @@ class OrgUnit(models.Model):
         CIVIL_AFFAIRS = "civil_affairs", _("civil affairs")  # 民政
         HEALTH = "health", _("health")  # 卫健
         OTHER = "other", _("other")
+        HRSS = "hrss", _("human resources and social security")  # 人社
+        MEDICAL_INSURANCE = "medical_insurance", _("medical insurance")  # 医保
+        DISABLED_FEDERATION = "disabled_federation", _("disabled persons' federation")  # 残联
+        VETERANS = "veterans", _("veterans affairs")  # 退役军人事务
 
     code = models.CharField(_("code"), max_length=32, unique=True)
     name = models.CharField(_("name"), max_length=100)

@@ -21,6 +21,7 @@ class Role(models.TextChoices):
     DEPT_HANDLER = "dept_handler", _("department handler")  # 部门处置人员
     FAMILY_DOCTOR = "family_doctor", _("family doctor")  # 家庭医生
     RESIDENT = "resident", _("resident")  # 居民
+    WINDOW_CLERK = "window_clerk", _("window clerk")  # 全科社工 (一窗受理, street or community centre)
 
 
 STAFF_ROLES = frozenset(Role) - {Role.RESIDENT}
@@ -39,6 +40,7 @@ ROLE_AREA_LEVELS: dict[str, set[str] | None] = {
     Role.DEPT_HANDLER: None,
     Role.FAMILY_DOCTOR: {"community", "grid"},
     Role.RESIDENT: {"grid"},
+    Role.WINDOW_CLERK: {"street", "community"},
 }
 # Unit kinds a unit-bound role may belong to.
 ROLE_UNIT_KINDS: dict[str, set[str]] = {

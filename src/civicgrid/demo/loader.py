@@ -21,6 +21,7 @@ from civicgrid.registry.actions import do_bulk_create_buildings, do_bulk_create_
 from .bulk_cases import load_bulk_cases
 from .cases import CASES_PER_SCALE, load_cases
 from .circle import load_circle
+from .counter import load_counter
 from .facilities import load_components, load_organisations
 from .health import load_health
 from .layout import DISTRICT_CODE, build_layout, buildings_for
@@ -52,7 +53,7 @@ def _first(level: str, n: int = 0) -> Area:
 
 
 def load_demo(seed: int = 1, scale: int = 1, *, people: int | None = None, cases: int | None = None,
-              progress=print) -> list[DemoAccount]:
+              applications: int | None = None, progress=print) -> list[DemoAccount]:
     """Areas, roads, buildings, their population (``people`` residents; by default as many as
     the buildings hold, about 44,000 per scale step; 0 for none), staff, components,
     organisations and about 8 weeks of event cases (``cases``; by default 300 per scale step, walked
@@ -87,6 +88,7 @@ def load_demo(seed: int = 1, scale: int = 1, *, people: int | None = None, cases
         load_bulk_cases(seed, cases - walked, root_code=district.code, progress=progress)
     load_circle(seed, root_code=district.code, progress=progress)
     load_health(seed, root_code=district.code, progress=progress)
+    load_counter(seed, root_code=district.code, scale=scale, count=applications, progress=progress)
     _analyze()
     return accounts
 

@@ -25,9 +25,12 @@ class Command(BaseCommand):
                                  "e.g. 1000000 for benchmarks)")
         parser.add_argument("--cases", type=int, default=None,
                             help="event cases over the past 8 weeks (default 300 per scale step; 0 for none)")
+        parser.add_argument("--applications", type=int, default=None,
+                            help="service-counter applications over the past 4 months (default 2500 per scale step; "
+                                 "0 for none)")
         parser.add_argument("--if-empty", action="store_true", help="do nothing if areas exist already")
 
-    def handle(self, *args, seed, scale=None, if_empty=False, people=None, cases=None, **options):
+    def handle(self, *args, seed, scale=None, if_empty=False, people=None, cases=None, applications=None, **options):
         if Area.objects.exists():
             if not if_empty:
                 raise CommandError("the database already has areas; use a fresh database (or --if-empty)")
@@ -40,7 +43,7 @@ class Command(BaseCommand):
             if scale < 1:
                 raise CommandError("--scale must be at least 1")
             try:
-                load_demo(seed, scale, people=people, cases=cases, progress=lambda line: self.stdout.write(f"  {line}"))
+                load_demo(seed, scale, people=people, cases=cases, applications=applications, progress=lambda line: self.stdout.write(f"  {line}"))
             except UserError as exc:
                 raise CommandError(str(exc))
         self.print_accounts()
