@@ -188,6 +188,8 @@ def demo_accounts() -> list[DemoAccount]:
         user__username__in=[
             "qu_admin", "jd_admin", "jd_admin2", "sq_worker", "sq_worker2", "wg_worker", "wg_worker2", "wg_head",
             "supervisor", "seat", "shift", "dispatcher", "dept_cg", "doctor", "resident",
+            # the service counter's window clerks (community, street) and a back office (民政)
+            "ck330106001001", "ck330106001", "bo330106mz",
         ]
     ).order_by("id"):
         rows.append(DemoAccount(m.user.username, str(m.get_role_display()), str(m.unit or m.area), m.user.display_name))
