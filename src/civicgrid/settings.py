@@ -124,6 +124,7 @@ INSTALLED_APPS = [
     "civicgrid.registry",
     "civicgrid.cases",
     "civicgrid.circle",
+    "civicgrid.stats",
     "civicgrid.demo",
     "civicgrid.web",
 ]

@@ -24,6 +24,7 @@ from .facilities import load_components, load_organisations
 from .layout import DISTRICT_CODE, build_layout, buildings_for
 from .names import person_name
 from .population import load_population
+from .stats import load_stats
 
 DEMO_PASSWORD = "civicgrid2026"
 DEPARTMENTS = [
@@ -79,6 +80,7 @@ def load_demo(seed: int = 1, scale: int = 1, *, people: int | None = None, cases
     load_cases(seed, root_code=district.code, scale=scale, count=cases, progress=progress)
     load_circle(seed, root_code=district.code, progress=progress)
     _analyze()
+    load_stats(root_code=district.code, progress=progress)
     return accounts
 
 

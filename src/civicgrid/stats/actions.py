@@ -1,0 +1,214 @@
+"""The writes of ``stats``: refreshing the cache of indicator values, and setting targets.
+
+``do_refresh`` computes every indicator for every cached period under an area prefix ("" = all)
+and replaces the cached rows under it in one transaction per indicator and period.
+``do_refresh_changed`` is the incremental refresh: the areas the audit log shows touched since the
+last run (every action writes an audit row with the area code of what it changed), grouped into
+a few prefixes, are recomputed for the indicators of the apps that wrote them — for every cached
+period (a case closed today changes the month it was dispatched in); figures of the register as
+it stands (``stock``) only for the periods not yet over.
+"""
+
+from __future__ import annotations
+
+import time
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from civicgrid.core import audit, periods as P, plugins
+from civicgrid.core.access import require_capability
+from civicgrid.core.errors import UserError
+from civicgrid.core.models import AuditLog
+from civicgrid.core.scoping import ensure_in_scope
+from civicgrid.core.workflow import lock_row
+
+from . import catalogue
+from .capabilities import STATS_TARGETS
+from .models import IndicatorValue, RefreshRun, Target
+
+MAX_PREFIXES = 40  # more touched areas than this: refresh coarser prefixes
+
+
+def _write(indicator: plugins.Indicator, period: P.Period, prefix: str, values: dict, now) -> int:
+    rows = [IndicatorValue(indicator=indicator.code, period=period.code, kind=period.kind, area_code=code,
+                           numerator=num, denominator=den, computed_at=now)
+            for code, (num, den) in values.items() if code.startswith(prefix) and (num or den)]
+    with transaction.atomic():
+        IndicatorValue.objects.filter(indicator=indicator.code, period=period.code,
+                                      area_code__startswith=prefix).delete()
+        IndicatorValue.objects.bulk_create(rows, batch_size=2000)
+    return len(rows)
+
+
+def _compute(indicators, periods, prefixes, now, *, past_stock: bool) -> int:
+    written = 0
+    for indicator in indicators:
+        compute = plugins.resolve(indicator.compute)
+        for period in periods:
+            if indicator.stock and period.end <= now and not past_stock:
+                continue
+            for prefix in prefixes:
+                written += _write(indicator, period, prefix, compute(prefix, period), now)
+    return written
+
+
+def do_refresh(*, actor, periods: list[P.Period] | None = None, indicators: list[str] | None = None,
+               prefix: str = "") -> RefreshRun:
+    """Recompute everything under ``prefix`` (the whole deployment by default)."""
+    started = time.perf_counter()
+    now = timezone.now()
+    periods = periods if periods is not None else catalogue.cached_periods(now)
+    chosen = [i for i in catalogue.indicators() if indicators is None or i.code in indicators]
+    written = _compute(chosen, periods, [prefix], now, past_stock=True)
+    run = RefreshRun.objects.create(kind=RefreshRun.Kind.FULL, started_at=now, finished_at=timezone.now(),
+                                    periods=len(periods), prefixes=[prefix], values=written,
+                                    seconds=round(time.perf_counter() - started, 3))
+    audit.record("stats.refresh", actor=actor, area_code=prefix,
+                 detail={"kind": "full", "values": written, "periods": len(periods)})
+    return run
+
+
+def touched_since(moment) -> dict[str, set[str]]:
+    """{app label: area codes of its actions} from the audit log since ``moment`` ("" = everywhere)."""
+    out: dict[str, set[str]] = {}
+    rows = (AuditLog.objects.filter(at__gte=moment, outcome=AuditLog.Outcome.OK)
+            .exclude(action__startswith="stats.").values_list("action", "area_code").distinct())
+    for action, code in rows:
+        out.setdefault(action.split(".")[0], set()).add(code or "")
+    return out
+
+
+def group_prefixes(codes: set[str]) -> list[str]:
+    """Few prefixes covering ``codes``: their communities (12 digits), or coarser when many."""
+    if "" in codes:
+        return [""]
+    for digits in (12, 9, 6, 4):
+        prefixes = sorted({c[:digits] for c in codes})
+        if len(prefixes) <= MAX_PREFIXES:
+            return _minimal(prefixes)
+    return [""]
+
+
+def _minimal(prefixes: list[str]) -> list[str]:
+    out: list[str] = []
+    for p in sorted(prefixes, key=len):
+        if not any(p.startswith(q) for q in out):
+            out.append(p)
+    return sorted(out)
+
+
+def do_refresh_changed(*, actor, periods: list[P.Period] | None = None) -> RefreshRun:
+    """The incremental refresh (see the module)."""
+    started = time.perf_counter()
+    now = timezone.now()
+    last = RefreshRun.objects.order_by("-started_at").first()
+    if last is None:
+        return do_refresh(actor=actor, periods=periods)
+    periods = periods if periods is not None else catalogue.cached_periods(now)
+    touched = touched_since(last.started_at)
+    written, all_prefixes = 0, set()
+    for app, codes in touched.items():
+        chosen = [i for i in catalogue.indicators() if i.app == app]
+        if not chosen:
+            continue
+        prefixes = group_prefixes(codes)
+        all_prefixes.update(prefixes)
+        written += _compute(chosen, periods, prefixes, now, past_stock=False)
+    run = RefreshRun.objects.create(kind=RefreshRun.Kind.INCREMENTAL, started_at=now, finished_at=timezone.now(),
+                                    periods=len(periods), prefixes=sorted(all_prefixes), values=written,
+                                    seconds=round(time.perf_counter() - started, 3))
+    audit.record("stats.refresh", actor=actor, detail={"kind": "incremental", "values": written,
+                                                        "prefixes": sorted(all_prefixes)[:20]})
+    return run
+
+
+# --- targets ------------------------------------------------------------------------------------------
+def _check_target(indicator: str, area_code: str, period: str, value) -> tuple[plugins.Indicator, str, float]:
+    errors = {}
+    ind = catalogue.get(indicator)
+    if ind is None:
+        errors["indicator"] = _("Indicator: choose one of the list.")
+    code = ""
+    if period:
+        try:
+            code = P.parse(period).code
+        except ValueError:
+            errors["period"] = _("Period: write a year (2025), half-year (2025S1), quarter (2025Q2) or month "
+                                 "(202509), or leave it empty for the plan's horizon.")
+    try:
+        number = float(value)
+        if number != number or abs(number) > 1e12:
+            raise ValueError
+    except (TypeError, ValueError):
+        number = 0.0
+        errors["value"] = _("Target: write a number.")
+    if errors:
+        raise UserError(_("The target was not saved."), errors=errors)
+    return ind, code, number
+
+
+def do_set_target(*, actor, indicator: str, area_code: str, value, period: str = "", horizon: str = "",
+                  source: str = "", phrase: str = "") -> Target:
+    """Set (or change) the target of an indicator for an area and period; an area's own target
+    overrides the one it inherits from above."""
+    require_capability(actor, STATS_TARGETS)
+    ensure_in_scope(actor, area_code, STATS_TARGETS)
+    _ind, period_code, number = _check_target(indicator, area_code, period, value)
+    source = (source or "").strip()
+    if not source:
+        raise UserError(_("The target was not saved."),
+                        errors={"source": _("Source: name the plan or document this target comes from.")})
+    with transaction.atomic():
+        target = Target.objects.select_for_update().filter(indicator=indicator, area_code=area_code,
+                                                           period=period_code).first()
+        if target is None:
+            target = Target.objects.create(indicator=indicator, area_code=area_code, period=period_code,
+                                           horizon=horizon[:50], value=number, source=source[:200],
+                                           phrase=phrase[:500], set_by=plugins_actor(actor))
+        else:
+            target.value, target.source, target.phrase, target.horizon = number, source[:200], phrase[:500], horizon[:50]
+            target.set_by = plugins_actor(actor)
+            target.version += 1
+            target.save()
+        audit.record("stats.target.set", actor=actor, obj=target, detail={"value": number, "period": period_code})
+    return target
+
+
+def do_set_breakdown(*, actor, target: Target, quarters: dict[int, object], expected_version: int | None = None):
+    """The quarterly breakdown (季度分解表) of a year's target: the targets of its four quarters."""
+    require_capability(actor, STATS_TARGETS)
+    ensure_in_scope(actor, target.area_code, STATS_TARGETS)
+    if len(target.period) != 4:
+        raise UserError(_("Only a year's target has a quarterly breakdown."), field="period")
+    errors, numbers = {}, {}
+    for q in (1, 2, 3, 4):
+        raw = quarters.get(q, "")
+        if raw in ("", None):
+            continue
+        try:
+            numbers[q] = float(raw)
+            if numbers[q] != numbers[q]:
+                raise ValueError
+        except (TypeError, ValueError):
+            errors[f"q{q}"] = _("Quarter %(q)s: write a number.") % {"q": q}
+    if errors:
+        raise UserError(_("The breakdown was not saved."), errors=errors)
+    with transaction.atomic():
+        locked = lock_row(target, expected_version)
+        for q, number in numbers.items():
+            Target.objects.update_or_create(
+                indicator=locked.indicator, area_code=locked.area_code, period=f"{locked.period}Q{q}",
+                defaults={"value": number, "source": locked.source, "phrase": _("quarterly breakdown of %(p)s")
+                          % {"p": locked.period}, "breakdown_of": locked, "set_by": plugins_actor(actor)})
+        locked.version += 1
+        locked.save(update_fields=["version", "updated_at"])
+        audit.record("stats.target.breakdown", actor=actor, obj=locked, detail={"quarters": numbers})
+    return locked
+
+
+def plugins_actor(actor):
+    from civicgrid.core.history import actor_row
+
+    return actor_row(actor)

@@ -1,0 +1,12 @@
+"""Capabilities of the indicators, targets and report forms, and who holds them."""
+
+from django.utils.translation import gettext_lazy as _
+
+from civicgrid.accounts.roles import Role
+from civicgrid.core.plugins import capability, grant
+
+STATS_TARGETS = capability("stats.targets", _("set the targets of the jurisdiction and their quarterly breakdown"))
+STATS_REFRESH = capability("stats.refresh", _("refresh the cached indicator values"))
+
+grant(Role.DISTRICT_ADMIN, STATS_TARGETS, STATS_REFRESH)
+grant(Role.STREET_ADMIN, STATS_TARGETS)

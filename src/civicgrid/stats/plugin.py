@@ -1,0 +1,19 @@
+"""How the indicators, targets and dashboards join the site."""
+
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+from civicgrid.core import plugins
+from civicgrid.core.capabilities import VIEW
+
+plugins.menu("stats", pgettext_lazy("menu", "Statistics"), order=15)
+plugins.menu_entry("stats", _("Dashboard"), "stats:dashboard", VIEW, order=10)
+plugins.menu_entry("stats", _("Indicators"), "stats:indicators", VIEW, order=20)
+plugins.menu_entry("stats", _("Targets"), "stats:targets", VIEW, order=30)
+plugins.urls("stats/", "civicgrid.stats.urls", order=75)
+plugins.api_router("/stats/", "civicgrid.stats.api:router", order=75)
+plugins.audit_actions({
+    "stats.refresh": _("indicator values refreshed"),
+    "stats.target.set": _("target set"),
+    "stats.target.breakdown": _("quarterly breakdown of a target set"),
+})

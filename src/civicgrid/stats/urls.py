@@ -1,0 +1,12 @@
+from django.urls import path
+
+from . import views
+
+app_name = "stats"
+urlpatterns = [
+    path("", views.dashboard, name="dashboard"),
+    path("area/<str:code>/", views.dashboard, name="area"),
+    path("indicators/", views.indicator_list, name="indicators"),
+    path("targets/", views.targets, name="targets"),
+    path("targets/<int:pk>/", views.target, name="target"),
+]

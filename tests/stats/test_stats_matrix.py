@@ -1,0 +1,61 @@
+"""Jurisdiction matrix of the indicators and targets (``tests/support/matrix.py``): each post asks
+for the figures and dashboard of its own, a sibling's and the parent's area (200 only for its own,
+404 otherwise), the child figures, the targets list and the dashboard never hold a code outside its
+area (the areas above may appear), and a target write outside one's area or without the right
+changes nothing."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+from civicgrid.core.scoping import SYSTEM
+from civicgrid.stats import actions
+from civicgrid.stats.models import IndicatorValue, Target
+
+from ..support.matrix import OWN, Matrix, above, covers, inside, relations
+from .conftest import PERIOD, make_case
+
+SETTERS = {"district", "street"}  # hold stats.targets
+
+
+@covers(IndicatorValue, Target)
+def test_stats_jurisdiction_matrix(cast, tree, client_for, case_catalogue):
+    for code in (c for c in tree if len(c) == 15):
+        make_case(code, dispatched=PERIOD.start + dt.timedelta(days=3), closed=PERIOD.start + dt.timedelta(days=4),
+                  on_time=True, rating=2)
+    actions.do_refresh(actor=SYSTEM, periods=[PERIOD])
+    for code in tree:
+        actions.do_set_target(actor=SYSTEM, indicator="cases.closing_rate", area_code=code, value=80, source="测试")
+    assert IndicatorValue.objects.count() > 0
+    m = Matrix()
+    for level, user in cast.items():
+        client = client_for(user)
+        own = OWN[level]
+        for relation, code in relations(level).items():
+            allowed = relation == "own"
+            m.object(client, IndicatorValue, f"api area figures · {level} · {relation}",
+                     f"/api/stats/areas/{code}?period={PERIOD.code}", allowed=allowed)
+            m.object(client, IndicatorValue, f"api trend · {level} · {relation}",
+                     f"/api/stats/areas/{code}/trend?indicator=cases.reported&kind=month&last={PERIOD.code}",
+                     allowed=allowed)
+            m.object(client, IndicatorValue, f"page dashboard · {level} · {relation}",
+                     f"/stats/area/{code}/?period={PERIOD.code}", allowed=allowed)
+            target = Target.objects.get(indicator="cases.closing_rate", area_code=code)
+            may = allowed and level in SETTERS
+            with m.write(Target, f"write target · {level} · {relation}",
+                         lambda t=target: Target.objects.get(pk=t.pk).value, allowed=may) as write:
+                response = client.post("/api/stats/targets", data=json.dumps(
+                    {"indicator": "cases.closing_rate", "area_code": code, "value": 91, "source": "考核方案"}),
+                    content_type="application/json")
+                write.leak_if(response.status_code == 200 and not may, "answered 200")
+            Target.objects.filter(pk=target.pk).update(value=80)
+        in_scope = inside(own, tree) | above(own)
+        m.collection(client, IndicatorValue, f"api children · {level}",
+                     f"/api/stats/areas/{own}/children?indicator=cases.closing_rate&period={PERIOD.code}", in_scope,
+                     must_include={own} if len(own) < 15 else ())
+        m.collection(client, IndicatorValue, f"page dashboard · {level}", f"/stats/?period={PERIOD.code}", in_scope)
+        m.collection(client, Target, f"api targets · {level}", "/api/stats/targets?limit=1000", in_scope,
+                     must_include={own})
+        m.collection(client, Target, f"page targets · {level}", "/stats/targets/", in_scope, must_include={own})
+    m.done()
