@@ -35,6 +35,7 @@ def dashboard(request, code: str | None = None):
         values = board.trends[fig.indicator.code]
         rows.append({
             "fig": fig, "unit": catalogue.unit_label(fig.indicator), "light_label": labels[fig.light],
+            "digits": 0 if fig.indicator.aggregate == "sum" else 1,
             "chart": charts.trend(values, [p.code for p in board.trend_periods],
                                   fig.target.value if fig.target else None, title=str(fig.indicator.label)),
         })
