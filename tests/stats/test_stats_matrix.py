@@ -11,7 +11,7 @@ import json
 
 from civicgrid.core.scoping import SYSTEM
 from civicgrid.stats import actions
-from civicgrid.stats.models import IndicatorValue, Target
+from civicgrid.stats.models import IndicatorValue, ReportEvent, ReportInstance, ReportTemplate, Target
 
 from ..support.matrix import OWN, Matrix, above, covers, inside, relations
 from .conftest import PERIOD, make_case
@@ -58,4 +58,52 @@ def test_stats_jurisdiction_matrix(cast, tree, client_for, case_catalogue):
         m.collection(client, Target, f"api targets · {level}", "/api/stats/targets?limit=1000", in_scope,
                      must_include={own})
         m.collection(client, Target, f"page targets · {level}", "/stats/targets/", in_scope, must_include={own})
+    m.done()
+
+
+@covers(ReportInstance, ReportEvent)
+def test_report_forms_jurisdiction_matrix(cast, tree, client_for):
+    from civicgrid.core import periods as P
+    from civicgrid.stats.seeds import ensure_report_forms
+
+    ensure_report_forms()
+    template = ReportTemplate.objects.get(code="GW-S")
+    actions.do_issue_reports(actor=SYSTEM, template=template, period=P.parse("2025S1"))
+    by_code = {}
+    for r in ReportInstance.objects.filter(period="2025S1"):
+        actions.do_fill_report(actor=SYSTEM, instance=r)
+        by_code[r.area_code] = r.pk
+    m = Matrix()
+    for level, user in cast.items():
+        client = client_for(user)
+        own = OWN[level]
+        mine = {code: pk for code, pk in by_code.items() if code.startswith(own)}
+        others = {code: pk for code, pk in by_code.items() if not code.startswith(own)}
+        for relation, pk in (("own", next(iter(mine.values()), None)), ("foreign", next(iter(others.values())))):
+            if pk is None:
+                continue
+            allowed = relation == "own"
+            m.object(client, ReportInstance, f"api report · {level} · {relation}", f"/api/stats/reports/{pk}",
+                     allowed=allowed)
+            m.object(client, ReportInstance, f"page report · {level} · {relation}", f"/stats/reports/{pk}/",
+                     allowed=allowed)
+            m.object(client, ReportInstance, f"xlsx report · {level} · {relation}", f"/stats/reports/{pk}/xlsx/",
+                     allowed=allowed)
+            m.object(client, ReportEvent, f"api report events · {level} · {relation}",
+                     f"/api/stats/reports/{pk}/events", allowed=allowed)
+            report = ReportInstance.objects.get(pk=pk)
+            # Only the community's own post submits (entries first); everybody else changes nothing.
+            may = allowed and level == "community"
+            with m.write(ReportInstance, f"write report submit · {level} · {relation}",
+                         lambda pk=pk: ReportInstance.objects.get(pk=pk).status, allowed=may) as write:
+                cells = {str(c.position): 1 for c in report.template.cells.all() if c.kind == "number"}
+                client.post(f"/api/stats/reports/{pk}/edit", data=json.dumps({"values": cells}),
+                            content_type="application/json")
+                response = client.post(f"/api/stats/reports/{pk}/submit", data="{}", content_type="application/json")
+                write.leak_if(response.status_code == 200 and not may, "answered 200")
+            ReportInstance.objects.filter(pk=pk).update(status="draft")
+        m.collection(client, ReportInstance, f"api reports · {level}", "/api/stats/reports?limit=1000",
+                     inside(own, tree) | above(own))
+        m.collection(client, ReportInstance, f"page reports · {level}", "/stats/reports/?form=GW-S&period=2025S1",
+                     inside(own, tree) | above(own))
     m.done()

@@ -3,10 +3,13 @@ with its quarterly breakdown, and the cache filled once (through the stats actio
 
 from __future__ import annotations
 
+import datetime as dt
+
 from civicgrid.core import periods as P
 from civicgrid.core.scoping import SYSTEM
 from civicgrid.stats import actions
-from civicgrid.stats.seeds import ensure_seeded_targets
+from civicgrid.stats.models import ReportTemplate
+from civicgrid.stats.seeds import ensure_report_forms, ensure_seeded_targets
 
 
 def load_stats(*, root_code: str, progress=print) -> None:
@@ -22,3 +25,29 @@ def load_stats(*, root_code: str, progress=print) -> None:
     actions.do_set_breakdown(actor=SYSTEM, target=yearly, quarters={1: 85, 2: 88, 3: 90, 4: 92})
     run = actions.do_refresh(actor=SYSTEM)
     progress(f"indicator values: {run.values} over {run.periods} periods ({run.seconds:.1f} s)")
+    _load_reports(root_code)
+
+
+def _load_reports(root_code: str) -> None:
+    """The half-yearly form of the half-year just over: opened for every community, most filled in
+    and submitted (one late, one returned), the first street's accepted."""
+    ensure_report_forms()
+    template = ReportTemplate.objects.get(code="GW-S")
+    half = P.last_full("half")
+    actions.do_issue_reports(actor=SYSTEM, template=template, period=half)
+    reports = list(template.instances.filter(period=half.code, area_code__startswith=root_code).order_by("area_code"))
+    for i, report in enumerate(reports):
+        if i % 5 == 4:
+            continue  # not started
+        report = actions.do_fill_report(actor=SYSTEM, instance=report)
+        entries = {c.pk: (12 + i if c.kind == "number" else "按计划完成半年工作。")
+                   for c in template.cells.all() if c.kind != "indicator"}
+        report = actions.do_edit_report(actor=SYSTEM, instance=report, entries=entries)
+        if i % 5 == 3:
+            continue  # a draft
+        when = P.midnight(report.due_date) + dt.timedelta(days=3 if i % 7 == 2 else -2, hours=10)
+        report = actions.do_submit_report(actor=SYSTEM, instance=report, now=when)
+        if i % 6 == 1:
+            actions.do_review_report(actor=SYSTEM, instance=report, step="return", note="健康档案数请与系统核对")
+        elif i < 4:
+            actions.do_review_report(actor=SYSTEM, instance=report, step="accept")

@@ -212,3 +212,172 @@ def plugins_actor(actor):
     from civicgrid.core.history import actor_row
 
     return actor_row(actor)
+
+
+# --- report forms (报表) ---------------------------------------------------------------------------
+def _due_date(template, period: P.Period):
+    import datetime as dt
+
+    return period.last_day + dt.timedelta(days=template.due_days)
+
+
+def do_issue_reports(*, actor, template, period: P.Period) -> int:
+    """Open the reports of a period for every area of the template's level below the actor's own
+    areas (reviewers issue their children's forms); existing ones are left alone. Returns how many."""
+    from civicgrid.areas.models import Area
+    from civicgrid.core.scoping import scope_codes
+
+    from .capabilities import STATS_REVIEW
+    from .models import ReportInstance
+
+    require_capability(actor, STATS_REVIEW)
+    if period.kind != template.period_kind:
+        raise UserError(_("This form is filled per %(kind)s.") % {"kind": template.get_period_kind_display()},
+                        field="period")
+    codes = scope_codes(actor, STATS_REVIEW)
+    areas = Area.objects.filter(level=template.level).select_related("parent").defer("boundary")
+    if codes is not None:
+        from django.db.models import Q
+
+        q = Q(pk__in=[])
+        for code in codes:
+            q |= Q(code__startswith=code)
+        areas = areas.filter(q)
+    due = _due_date(template, period)
+    with transaction.atomic():
+        have = set(ReportInstance.objects.filter(template=template, period=period.code)
+                   .values_list("area_code", flat=True))
+        rows = [ReportInstance(template=template, period=period.code, area_code=a.code, due_date=due,
+                               reviewer_code=a.parent.code if a.parent_id else "")
+                for a in areas if a.code not in have]
+        ReportInstance.objects.bulk_create(rows)
+        audit.record("stats.report.issue", actor=actor, area_code=(codes or [""])[0] if codes else "",
+                     object_type="stats.reporttemplate", object_id=str(template.pk), object_repr=template.name,
+                     detail={"period": period.code, "reports": len(rows)})
+    return len(rows)
+
+
+def _auto_values(instance) -> dict:
+    """The indicator cells' figures of the report's area and period, from the cache."""
+    from . import queries
+
+    period = P.parse(instance.period)
+    cells = [c for c in instance.template.cells.all() if c.kind == "indicator"]
+    codes = [c.indicator for c in cells]
+    totals = queries.sums([instance.area_code], [period.code], codes)
+    out = {}
+    for cell in cells:
+        ind = catalogue.get(cell.indicator)
+        n, d = totals.get((cell.indicator, instance.area_code, period.code), (0.0, 0.0))
+        out[cell.pk] = catalogue.value_of(ind, n, d) if ind else None
+    return out
+
+
+def do_fill_report(*, actor, instance, expected_version: int | None = None):
+    """Not started → draft, the indicator cells filled from the data."""
+    from .models import ReportValue
+    from .rules import REPORT_FLOW
+
+    with transaction.atomic():
+        locked = REPORT_FLOW.lock(instance, expected_version)
+        REPORT_FLOW.require(actor, locked, "fill")
+        values = _auto_values(locked)
+        ReportValue.objects.bulk_create([
+            ReportValue(instance=locked, cell=cell, number=values.get(cell.pk), auto=cell.kind == "indicator")
+            for cell in locked.template.cells.all()])
+        REPORT_FLOW.advance(locked, "fill", actor=actor)
+    return locked
+
+
+def _check_values(instance, entries: dict) -> dict:
+    """{cell id: number or text} from the form, checked; UserError naming each bad cell's label."""
+    errors, clean = {}, {}
+    for cell in instance.template.cells.all():
+        if cell.kind == "indicator":
+            continue
+        raw = entries.get(cell.pk, entries.get(str(cell.pk)))
+        raw = "" if raw is None else str(raw).strip()
+        field = f"cell_{cell.pk}"
+        if cell.kind == "number":
+            if raw == "":
+                clean[cell.pk] = None
+                continue
+            try:
+                number = float(raw)
+                if number != number or number < 0 or number > 1e12:
+                    raise ValueError
+                clean[cell.pk] = number
+            except ValueError:
+                errors[field] = _("%(label)s: write a number of 0 or more.") % {"label": cell.label}
+        else:
+            if "\x00" in raw or len(raw) > 500:
+                errors[field] = _("%(label)s: at most 500 characters.") % {"label": cell.label}
+            clean[cell.pk] = raw
+    if errors:
+        raise UserError(_("The report was not saved."), errors=errors)
+    return clean
+
+
+def do_edit_report(*, actor, instance, entries: dict, refill: bool = False, expected_version: int | None = None):
+    """Change the entered cells of a draft or returned report (and refill its indicator cells)."""
+    from .models import ReportValue
+    from .rules import REPORT_FLOW
+
+    with transaction.atomic():
+        locked = REPORT_FLOW.lock(instance, expected_version)
+        REPORT_FLOW.require(actor, locked, "edit")
+        clean = _check_values(locked, entries)
+        values = {v.cell_id: v for v in locked.values.all()}
+        auto = _auto_values(locked) if refill else {}
+        for cell in locked.template.cells.all():
+            row = values.get(cell.pk) or ReportValue(instance=locked, cell=cell, auto=cell.kind == "indicator")
+            if cell.kind == "indicator":
+                if refill:
+                    row.number = auto.get(cell.pk)
+            elif cell.kind == "number":
+                row.number = clean.get(cell.pk)
+            else:
+                row.text = clean.get(cell.pk, "")
+            row.save()
+        REPORT_FLOW.advance(locked, "edit", actor=actor)
+    return locked
+
+
+def do_submit_report(*, actor, instance, expected_version: int | None = None, now=None):
+    """Draft or returned → submitted; late when submitted after the due day (local calendar)."""
+    from .rules import REPORT_FLOW
+
+    now = now or timezone.now()
+    with transaction.atomic():
+        locked = REPORT_FLOW.lock(instance, expected_version)
+        REPORT_FLOW.require(actor, locked, "submit")
+        missing = [v.cell.label for v in locked.values.select_related("cell")
+                   if v.cell.required and v.cell.kind == "number" and v.number is None]
+        if missing:
+            raise UserError(_("Fill in before submitting: %(cells)s.") % {"cells": "、".join(missing)},
+                            field="values")
+        locked.submitted_at = now
+        locked.late = P.today(now) > locked.due_date
+        REPORT_FLOW.advance(locked, "submit", actor=actor, fields=["submitted_at", "late"], at=now,
+                            detail={"late": locked.late})
+    return locked
+
+
+def do_review_report(*, actor, instance, step: str, note: str = "", expected_version: int | None = None):
+    """The level above accepts, returns (with comments) or unlocks an accepted report."""
+    from .rules import REPORT_FLOW
+
+    if step not in ("accept", "return", "unlock"):
+        raise UserError(_("No such step."), field="step")
+    note = (note or "").strip()
+    if step in ("return", "unlock") and not note:
+        raise UserError(_("Comments: say what is to be corrected."), field="note")
+    if "\x00" in note or len(note) > 1000:
+        raise UserError(_("Comments: at most 1,000 characters."), field="note")
+    with transaction.atomic():
+        locked = REPORT_FLOW.lock(instance, expected_version)
+        REPORT_FLOW.require(actor, locked, step)
+        locked.reviewed_at = timezone.now()
+        locked.review_note = note
+        REPORT_FLOW.advance(locked, step, actor=actor, note=note, fields=["reviewed_at", "review_note"])
+    return locked

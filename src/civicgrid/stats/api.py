@@ -210,3 +210,110 @@ def stats_refresh(request):
     run = actions.do_refresh_changed(actor=request.user)
     return {"kind": run.kind, "values": run.values, "periods": run.periods, "prefixes": run.prefixes,
             "seconds": run.seconds}
+
+
+# --- report forms (报表) ---------------------------------------------------------------------------
+class ReportCellOut(Schema):
+    position: int
+    label: str
+    kind: str
+    indicator: str
+    unit: str
+    number: float | None
+    text: str
+
+
+class ReportOut(Schema):
+    id: int
+    form: str
+    name: str
+    area_code: str
+    period: str
+    status: str
+    due_date: str
+    submitted_at: str | None
+    late: bool
+    review_note: str
+    version: int
+    steps: dict[str, bool]
+    cells: list[ReportCellOut]
+
+
+class ReportStepIn(Schema):
+    version: int | None = None
+    note: str = ""
+    values: dict[str, float | str | None] = {}
+    refill: bool = False
+
+
+def _report_out(user, r) -> dict:
+    from .rules import REPORT_FLOW
+
+    values = {v.cell_id: v for v in r.values.all()}
+    return {"id": r.pk, "form": r.template.code, "name": r.template.name, "area_code": r.area_code,
+            "period": P.parse(r.period).key, "status": r.status, "due_date": r.due_date.isoformat(),
+            "submitted_at": r.submitted_at.isoformat() if r.submitted_at else None, "late": r.late,
+            "review_note": r.review_note, "version": r.version, "steps": REPORT_FLOW.available(user, r),
+            "cells": [{"position": c.position, "label": c.label, "kind": c.kind, "indicator": c.indicator,
+                       "unit": c.unit, "number": values[c.pk].number if c.pk in values else None,
+                       "text": values[c.pk].text if c.pk in values else ""} for c in r.template.cells.all()]}
+
+
+@router.get("/reports", response=list[ReportOut], summary="Report forms of your jurisdiction")
+def stats_reports(request, paging: Query[WidePage], form: str = "", period: str = "", status: str = ""):
+    require_capability(request.user, VIEW)
+    qs = queries.visible_reports(request.user).prefetch_related("template__cells", "values").order_by(
+        "template__code", "period", "area_code")
+    if form:
+        qs = qs.filter(template__code=form)
+    if period:
+        qs = qs.filter(period=_period(period).code)
+    if status:
+        qs = qs.filter(status=status)
+    return [_report_out(request.user, r) for r in page(qs, paging)]
+
+
+@router.get("/reports/{report_id}", response=ReportOut, summary="One report form with its cells and steps")
+def stats_report(request, report_id: int):
+    require_capability(request.user, VIEW)
+    return _report_out(request.user, queries.access_report(request.user, report_id))
+
+
+class ReportEventOut(Schema):
+    kind: str
+    at: str
+    actor_name: str
+    from_status: str
+    to_status: str
+    note: str
+    area_code: str
+
+
+@router.get("/reports/{report_id}/events", response=list[ReportEventOut], summary="The history of a report")
+def stats_report_events(request, report_id: int):
+    require_capability(request.user, VIEW)
+    r = queries.access_report(request.user, report_id)
+    return [{"kind": e.kind, "at": e.at.isoformat(), "actor_name": e.actor_name, "from_status": e.from_status,
+             "to_status": e.to_status, "note": e.note, "area_code": e.area_code} for e in queries.report_events(r)]
+
+
+@router.post("/reports/{report_id}/{step}", response=ReportOut,
+             summary="A step of a report: fill, edit, submit, accept, return, unlock")
+def stats_report_step(request, report_id: int, step: str, payload: ReportStepIn):
+    r = queries.access_report(request.user, report_id)
+    if step == "fill":
+        actions.do_fill_report(actor=request.user, instance=r, expected_version=payload.version)
+    elif step == "edit":
+        by_position = {str(c.position): c.pk for c in r.template.cells.all()}
+        entries = {by_position.get(k, -1): v for k, v in payload.values.items()}
+        actions.do_edit_report(actor=request.user, instance=r, entries=entries, refill=payload.refill,
+                               expected_version=payload.version)
+    elif step == "submit":
+        actions.do_submit_report(actor=request.user, instance=r, expected_version=payload.version)
+    elif step in ("accept", "return", "unlock"):
+        actions.do_review_report(actor=request.user, instance=r, step=step, note=payload.note,
+                                 expected_version=payload.version)
+    else:
+        raise UserError(_("step: fill, edit, submit, accept, return or unlock."), field="step")
+    return _report_out(request.user, queries.access_report(request.user, report_id))
+

@@ -10,3 +10,11 @@ STATS_REFRESH = capability("stats.refresh", _("refresh the cached indicator valu
 
 grant(Role.DISTRICT_ADMIN, STATS_TARGETS, STATS_REFRESH)
 grant(Role.STREET_ADMIN, STATS_TARGETS)
+
+STATS_REPORT = capability("stats.report", _("fill in and submit the report forms of one's own area"))
+STATS_REVIEW = capability("stats.review", _("issue, review, accept, return and unlock the report forms of the areas below"))
+
+grant(Role.DISTRICT_ADMIN, STATS_REPORT, STATS_REVIEW)
+grant(Role.STREET_ADMIN, STATS_REPORT, STATS_REVIEW)
+grant(Role.COMMUNITY_WORKER, STATS_REPORT)
+grant(Role.GRID_HEAD, STATS_REPORT)

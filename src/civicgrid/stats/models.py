@@ -7,6 +7,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from civicgrid.core.history import HistoryEvent
 from civicgrid.core.models import ScopedModel, VersionedModel
 
 
@@ -83,3 +84,116 @@ class Target(ScopedModel, VersionedModel):
 
     def __str__(self) -> str:
         return f"{self.indicator} {self.area_code or '*'} {self.period or self.horizon} {self.value}"
+
+
+# --- report forms (报表) ---------------------------------------------------------------------------
+class ReportTemplate(models.Model):
+    """A report form: its cells (indicators filled from the data, or entries typed in), the period
+    it covers (half-year, year…), the area level that fills it and its due rule: ``due_days`` after
+    the period's last day (0: by the last day, e.g. S1 by 30 June)."""
+
+    class PeriodKind(models.TextChoices):
+        YEAR = "year", _("year")
+        HALF = "half", _("half-year")
+        QUARTER = "quarter", _("quarter")
+        MONTH = "month", _("month")
+
+    code = models.CharField(_("code"), max_length=20, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    period_kind = models.CharField(_("period"), max_length=8, choices=PeriodKind.choices)
+    level = models.CharField(_("filled by the level"), max_length=10)  # an Area.level value
+    due_days = models.SmallIntegerField(_("due, days after the period's last day"), default=0)
+    source = models.CharField(_("source document"), max_length=200, blank=True)
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("report form")
+        verbose_name_plural = _("report forms")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ReportCell(models.Model):
+    """One line of a report form: an indicator (filled from the cache) or an entry typed in."""
+
+    class Kind(models.TextChoices):
+        INDICATOR = "indicator", _("indicator")
+        NUMBER = "number", _("number entered")
+        TEXT = "text", _("text entered")
+
+    template = models.ForeignKey(ReportTemplate, on_delete=models.CASCADE, related_name="cells")
+    position = models.PositiveSmallIntegerField(_("position"))
+    label = models.CharField(_("label"), max_length=100)
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    indicator = models.CharField(_("indicator"), max_length=60, blank=True)
+    unit = models.CharField(_("unit"), max_length=20, blank=True)
+    required = models.BooleanField(_("required"), default=False)
+
+    class Meta:
+        ordering = ["template", "position"]
+        constraints = [models.UniqueConstraint(fields=["template", "position"], name="stats_cell_once")]
+
+    def __str__(self) -> str:
+        return self.label
+
+
+class ReportInstance(ScopedModel, VersionedModel):
+    """A report form of one area for one period, on ``rules.REPORT_FLOW``."""
+
+    class Status(models.TextChoices):
+        NOT_STARTED = "not_started", _("not started")
+        DRAFT = "draft", _("draft")
+        SUBMITTED = "submitted", _("submitted")
+        ACCEPTED = "accepted", _("accepted")
+        RETURNED = "returned", _("returned")
+
+    template = models.ForeignKey(ReportTemplate, on_delete=models.PROTECT, related_name="instances")
+    period = models.CharField(_("period"), max_length=24)
+    status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.NOT_STARTED,
+                              db_index=True)
+    due_date = models.DateField(_("due"))
+    reviewer_code = models.CharField(_("reviewed by the area"), max_length=15, blank=True)
+    submitted_at = models.DateTimeField(_("submitted"), null=True, blank=True)
+    late = models.BooleanField(_("late"), default=False)
+    reviewed_at = models.DateTimeField(_("reviewed"), null=True, blank=True)
+    review_note = models.CharField(_("review comments"), max_length=1000, blank=True)
+
+    class Meta:
+        verbose_name = _("report")
+        verbose_name_plural = _("reports")
+        ordering = ["template", "period", "area_code"]
+        constraints = [models.UniqueConstraint(fields=["template", "period", "area_code"], name="stats_report_once")]
+
+    def __str__(self) -> str:
+        return f"{self.template} {self.period} {self.area_code}"
+
+
+class ReportValue(models.Model):
+    instance = models.ForeignKey(ReportInstance, on_delete=models.CASCADE, related_name="values")
+    cell = models.ForeignKey(ReportCell, on_delete=models.PROTECT, related_name="+")
+    number = models.FloatField(null=True, blank=True)
+    text = models.CharField(max_length=500, blank=True)
+    auto = models.BooleanField(default=False)  # filled from the indicator cache
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["instance", "cell"], name="stats_value_cell_once")]
+
+
+class ReportEvent(HistoryEvent):
+    """The history of a report: filled, edited, submitted, accepted, returned, unlocked."""
+
+    class Kind(models.TextChoices):
+        FILLED = "filled", _("filled from the data")
+        EDITED = "edited", _("edited")
+        SUBMITTED = "submitted", _("submitted")
+        ACCEPTED = "accepted", _("accepted")
+        RETURNED = "returned", _("returned with comments")
+        UNLOCKED = "unlocked", _("unlocked")
+
+    instance = models.ForeignKey(ReportInstance, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(_("what"), max_length=12, choices=Kind.choices)
+
+    class Meta:
+        ordering = ["at", "id"]

@@ -10,10 +10,13 @@ plugins.menu("stats", pgettext_lazy("menu", "Statistics"), order=15)
 plugins.menu_entry("stats", _("Dashboard"), "stats:dashboard", VIEW, order=10)
 plugins.menu_entry("stats", _("Indicators"), "stats:indicators", VIEW, order=20)
 plugins.menu_entry("stats", _("Targets"), "stats:targets", VIEW, order=30)
+plugins.menu_entry("stats", _("Report forms"), "stats:reports", VIEW, order=40)
 plugins.urls("stats/", "civicgrid.stats.urls", order=75)
 plugins.api_router("/stats/", "civicgrid.stats.api:router", order=75)
 plugins.audit_actions({
     "stats.refresh": _("indicator values refreshed"),
     "stats.target.set": _("target set"),
     "stats.target.breakdown": _("quarterly breakdown of a target set"),
+    "stats.report.issue": _("report forms opened for a period"),
+    "stats.report.export": _("report exported"),
 })

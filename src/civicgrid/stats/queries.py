@@ -193,3 +193,43 @@ def _period(code: str | None) -> P.Period:
 
 def area_choices(user) -> list[Area]:
     return list(visible_areas(user).defer("boundary").order_by("code")[:500])
+
+
+# --- report forms ---------------------------------------------------------------------------------
+def visible_reports(user):
+    from .models import ReportInstance
+
+    return restrict(ReportInstance.objects.select_related("template"), user)
+
+
+def access_report(user, pk):
+    from civicgrid.core.access import access_object
+
+    return access_object(visible_reports(user), user, pk=pk)
+
+
+def report_templates():
+    from .models import ReportTemplate
+
+    return ReportTemplate.objects.filter(active=True).prefetch_related("cells")
+
+
+def report_rates(user, template, period_code: str, parent_code: str) -> dict:
+    """Reporting rate and on-time reporting rate (as DHIS2 counts them) of the reports under an area:
+    reports submitted or accepted ÷ reports expected; on time: of those, not late ÷ expected."""
+    from django.db.models import Count
+
+    from .models import ReportInstance
+
+    S = ReportInstance.Status
+    qs = visible_reports(user).filter(template=template, period=period_code, area_code__startswith=parent_code)
+    row = qs.aggregate(expected=Count("id"), reported=Count("id", filter=Q(status__in=[S.SUBMITTED, S.ACCEPTED])),
+                       on_time=Count("id", filter=Q(status__in=[S.SUBMITTED, S.ACCEPTED], late=False)))
+    expected = row["expected"]
+    return {"expected": expected, "reported": row["reported"], "on_time": row["on_time"],
+            "rate": 100 * row["reported"] / expected if expected else None,
+            "on_time_rate": 100 * row["on_time"] / expected if expected else None}
+
+
+def report_events(report):
+    return report.events.select_related("actor").order_by("at", "id")

@@ -30,3 +30,37 @@ def ensure_seeded_targets() -> int:
             defaults={"value": value, "horizon": horizon, "source": source, "phrase": phrase, "seeded": True})
         made += created
     return made
+
+
+# Report forms: (code, name, period kind, level, due days, source, cells [(label, kind, indicator, unit, required)])
+SEED_REPORTS = [
+    ("GW-S", "城市社区公共卫生服务项目工作报表(半年)", "half", "community", 0,
+     "000a 浙江省城市社区公共卫生服务项目实施方案:应每半年报送工作报表(每年6月底和12月底前)", [
+         ("实有人口", "indicator", "registry.population", "人", False),
+         ("户数", "indicator", "registry.households", "户", False),
+         ("注册志愿者比例", "indicator", "registry.volunteer_rate", "%", False),
+         ("每百户社区服务设施面积", "indicator", "circle.facility_area", "平方米", False),
+         ("社区服务设施综合覆盖率", "indicator", "circle.facility_coverage", "%", False),
+         ("案件结案率", "indicator", "cases.closing_rate", "%", False),
+         ("居民满意率", "indicator", "cases.satisfaction_rate", "%", False),
+         ("健康教育讲座次数", "number", "", "次", True),
+         ("建立居民健康档案数", "number", "", "份", True),
+         ("工作小结", "text", "", "", False),
+     ]),
+]
+
+
+def ensure_report_forms() -> int:
+    from .models import ReportCell, ReportTemplate
+
+    made = 0
+    for code, name, kind, level, due_days, source, cells in SEED_REPORTS:
+        template, created = ReportTemplate.objects.get_or_create(
+            code=code, defaults={"name": name, "period_kind": kind, "level": level, "due_days": due_days,
+                                 "source": source})
+        made += created
+        if created:
+            ReportCell.objects.bulk_create([
+                ReportCell(template=template, position=i + 1, label=label, kind=k, indicator=ind, unit=unit,
+                           required=req) for i, (label, k, ind, unit, req) in enumerate(cells)])
+    return made

@@ -10,3 +10,9 @@ urlpatterns = [
     path("targets/", views.targets, name="targets"),
     path("targets/<int:pk>/", views.target, name="target"),
 ]
+urlpatterns += [
+    path("reports/", views.reports, name="reports"),
+    path("reports/<int:pk>/", views.report, name="report"),
+    path("reports/<int:pk>/print/", views.report_print, name="report_print"),
+    path("reports/<int:pk>/xlsx/", views.report_xlsx, name="report_xlsx"),
+]

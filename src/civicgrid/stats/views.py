@@ -114,3 +114,133 @@ def target(request, pk: int):
         "t": t, "indicator": ind, "unit": catalogue.unit_label(ind) if ind else "", "can_set": can_set,
         "quarters": [(q, quarters.get(str(q))) for q in (1, 2, 3, 4)], "errors": errors,
     })
+
+
+# --- report forms (报表) ---------------------------------------------------------------------------
+def _report_period(template, code: str | None) -> P.Period:
+    if code:
+        try:
+            p = P.parse(code)
+            if p.kind == template.period_kind:
+                return p
+        except ValueError:
+            pass
+    return P.last_full(template.period_kind)
+
+
+@capability_required(VIEW)
+def reports(request):
+    from civicgrid.areas.queries import visible_children
+
+    from .capabilities import STATS_REVIEW
+
+    templates = list(queries.report_templates())
+    if not templates:
+        return render(request, "stats/reports.html", {"templates": []})
+    template = next((t for t in templates if t.code == request.GET.get("form")), templates[0])
+    period = _report_period(template, request.GET.get("period"))
+    if request.method == "POST" and request.POST.get("issue") and request.user.has_capability(STATS_REVIEW):
+        try:
+            n = actions.do_issue_reports(actor=request.user, template=template, period=period)
+            messages.success(request, _("%(n)s reports opened.") % {"n": n})
+        except UserError as e:
+            messages.error(request, e.message)
+        return redirect(f"{reverse('stats:reports')}?form={template.code}&period={period.code}")
+    rows = list(queries.visible_reports(request.user).filter(template=template, period=period.code)
+                .order_by("area_code")[:1000])
+    from civicgrid.areas.queries import area_names
+
+    names = area_names({r.area_code for r in rows})
+    home = queries.home_area(request.user)
+    rates = []
+    if home is not None:
+        rates.append((home, queries.report_rates(request.user, template, period.code, home.code)))
+        for child in visible_children(request.user, home).defer("boundary").order_by("code"):
+            rates.append((child, queries.report_rates(request.user, template, period.code, child.code)))
+    choices = catalogue.recent(template.period_kind, 6, P.current(template.period_kind))
+    return render(request, "stats/reports.html", {
+        "templates": templates, "template": template, "period": period, "period_choices": reversed(choices),
+        "rows": [(r, names.get(r.area_code, r.area_code)) for r in rows], "rates": rates,
+        "can_issue": request.user.has_capability(STATS_REVIEW),
+    })
+
+
+def _report_context(request, report, errors=None, posted=None):
+    from civicgrid.areas.queries import area_names
+
+    from .rules import REPORT_FLOW
+
+    values = {v.cell_id: v for v in report.values.all()}
+    cells = [(c, values.get(c.pk)) for c in report.template.cells.all()]
+    return {
+        "r": report, "cells": cells, "steps": REPORT_FLOW.available(request.user, report),
+        "events": queries.report_events(report), "errors": errors or {}, "posted": posted or {},
+        "area_name": area_names([report.area_code]).get(report.area_code, report.area_code),
+        "period": P.parse(report.period),
+    }
+
+
+@capability_required(VIEW)
+def report(request, pk: int):
+    r = queries.access_report(request.user, pk)
+    if request.method == "POST":
+        step = request.POST.get("step", "")
+        version = int(request.POST.get("version") or 0) or None
+        entries = {c.pk: request.POST.get(f"cell_{c.pk}", "") for c in r.template.cells.all()}
+        try:
+            if step == "fill":
+                actions.do_fill_report(actor=request.user, instance=r, expected_version=version)
+            elif step == "edit":
+                actions.do_edit_report(actor=request.user, instance=r, entries=entries,
+                                       refill=bool(request.POST.get("refill")), expected_version=version)
+            elif step == "submit":
+                if r.status in ("draft", "returned") and any(k for k in request.POST if k.startswith("cell_")):
+                    r = actions.do_edit_report(actor=request.user, instance=r, entries=entries,
+                                               expected_version=version)
+                    version = r.version
+                actions.do_submit_report(actor=request.user, instance=r, expected_version=version)
+            else:
+                actions.do_review_report(actor=request.user, instance=r, step=step, note=request.POST.get("note", ""),
+                                         expected_version=version)
+            messages.success(request, _("Saved."))
+            return redirect("stats:report", pk=r.pk)
+        except UserError as e:
+            r = queries.access_report(request.user, pk)
+            ctx = _report_context(request, r, e.errors or {"all": e.message}, request.POST)
+            status = getattr(e, "status", 400)
+            return render(request, "stats/report.html", ctx, status=status)
+    return render(request, "stats/report.html", _report_context(request, r))
+
+
+@capability_required(VIEW)
+def report_print(request, pk: int):
+    r = queries.access_report(request.user, pk)
+    return render(request, "stats/report_print.html", _report_context(request, r))
+
+
+@capability_required(VIEW)
+def report_xlsx(request, pk: int):
+    from django.http import HttpResponse
+
+    from civicgrid.core import audit
+    from civicgrid.core.spreadsheet import workbook
+
+    r = queries.access_report(request.user, pk)
+    ctx = _report_context(request, r)
+    book = workbook()
+    sheet = book.create_sheet(r.template.code)
+    sheet.append([r.template.name])
+    sheet.append([_("Area"), ctx["area_name"], r.area_code])
+    sheet.append([_("Period"), str(ctx["period"].label), r.period])
+    sheet.append([_("Status"), r.get_status_display(), _("late") if r.late else ""])
+    sheet.append([])
+    sheet.append([_("No."), _("Item"), _("Value"), _("Unit"), _("Source")])
+    for cell, value in ctx["cells"]:
+        shown = (value.text if cell.kind == "text" else value.number) if value else None
+        sheet.append([cell.position, cell.label, "" if shown is None else shown, cell.unit,
+                      _("from the data") if cell.kind == "indicator" else _("entered")])
+    data = book.to_bytes()
+    audit.record("stats.report.export", actor=request.user, obj=r)
+    response = HttpResponse(data, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response["Content-Disposition"] = f'attachment; filename="report-{r.template.code}-{r.period}-{r.area_code}.xlsx"'
+    return response
