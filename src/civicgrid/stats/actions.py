@@ -31,26 +31,40 @@ from .models import IndicatorValue, RefreshRun, Target
 MAX_PREFIXES = 40  # more touched areas than this: refresh coarser prefixes
 
 
-def _write(indicator: plugins.Indicator, period: P.Period, prefix: str, values: dict, now) -> int:
-    rows = [IndicatorValue(indicator=indicator.code, period=period.code, kind=period.kind, area_code=code,
+def _rows(indicator: plugins.Indicator, period: P.Period, prefix: str, values: dict, now) -> list:
+    return [IndicatorValue(indicator=indicator.code, period=period.code, kind=period.kind, area_code=code,
                            numerator=num, denominator=den, computed_at=now)
             for code, (num, den) in values.items() if code.startswith(prefix) and (num or den)]
+
+
+def _replace(indicator: plugins.Indicator, periods: list[P.Period], prefix: str, rows: list) -> int:
+    """The cached rows of one indicator under ``prefix`` for ``periods``, replaced in one transaction."""
     with transaction.atomic():
-        IndicatorValue.objects.filter(indicator=indicator.code, period=period.code,
+        IndicatorValue.objects.filter(indicator=indicator.code, period__in=[p.code for p in periods],
                                       area_code__startswith=prefix).delete()
-        IndicatorValue.objects.bulk_create(rows, batch_size=2000)
+        IndicatorValue.objects.bulk_create(rows, batch_size=5000)
     return len(rows)
 
 
 def _compute(indicators, periods, prefixes, now, *, past_stock: bool) -> int:
+    """Compute each indicator for the periods and prefixes; its rows are replaced per prefix in one
+    transaction (all periods at once). A stock figure is computed once per prefix."""
     written = 0
     for indicator in indicators:
         compute = plugins.resolve(indicator.compute)
-        for period in periods:
-            if indicator.stock and period.end <= now and not past_stock:
-                continue
-            for prefix in prefixes:
-                written += _write(indicator, period, prefix, compute(prefix, period), now)
+        chosen = [p for p in periods if not (indicator.stock and p.end <= now and not past_stock)]
+        if not chosen:
+            continue
+        for prefix in prefixes:
+            rows, stock = [], None
+            for period in chosen:
+                if indicator.stock:
+                    stock = stock if stock is not None else compute(prefix, period)
+                    values = stock
+                else:
+                    values = compute(prefix, period)
+                rows.extend(_rows(indicator, period, prefix, values, now))
+            written += _replace(indicator, chosen, prefix, rows)
     return written
 
 

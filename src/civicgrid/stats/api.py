@@ -156,9 +156,10 @@ def stats_children(request, code: str, indicator: str, period: str = ""):
     out = []
     if children:
         grouped = queries.by_children(area.code, len(children[0].code), p.code, [ind.code])
+        targets = queries.targets_for_many([ind.code], [c.code for c in children], p)
         for child in children:
             n, d = grouped.get((ind.code, child.code), (0.0, 0.0))
-            target = queries.targets_for([ind.code], child.code, p).get(ind.code)
+            target = targets[child.code].get(ind.code)
             fig = queries.Figure(ind, child.code, p.code, n, d, target)
             out.append({**fig.as_dict(), "period": p.key, "name": child.name})
     return {"area_code": area.code, "indicator": ind.code, "period": p.key, "children": out}
