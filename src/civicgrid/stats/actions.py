@@ -37,34 +37,49 @@ def _rows(indicator: plugins.Indicator, period: P.Period, prefix: str, values: d
             for code, (num, den) in values.items() if code.startswith(prefix) and (num or den)]
 
 
-def _replace(indicator: plugins.Indicator, periods: list[P.Period], prefix: str, rows: list) -> int:
-    """The cached rows of one indicator under ``prefix`` for ``periods``, replaced in one transaction."""
+def _replace(indicator: plugins.Indicator, periods: list[P.Period], prefixes: list[str], rows: list) -> int:
+    """The cached rows of one indicator under ``prefixes`` for ``periods``, replaced in one transaction."""
+    from django.db.models import Q
+
+    under = Q(pk__in=[])
+    for prefix in prefixes:
+        under |= Q(area_code__startswith=prefix)
     with transaction.atomic():
-        IndicatorValue.objects.filter(indicator=indicator.code, period__in=[p.code for p in periods],
-                                      area_code__startswith=prefix).delete()
+        IndicatorValue.objects.filter(under, indicator=indicator.code, period__in=[p.code for p in periods]).delete()
         IndicatorValue.objects.bulk_create(rows, batch_size=5000)
     return len(rows)
 
 
+def common_prefix(prefixes: list[str]) -> str:
+    first, last = min(prefixes), max(prefixes)
+    n = 0
+    while n < min(len(first), len(last)) and first[n] == last[n]:
+        n += 1
+    return first[:n]
+
+
 def _compute(indicators, periods, prefixes, now, *, past_stock: bool) -> int:
-    """Compute each indicator for the periods and prefixes; its rows are replaced per prefix in one
-    transaction (all periods at once). A stock figure is computed once per prefix."""
+    """Compute each indicator for the periods over the prefixes' common prefix (one query per period,
+    whatever the number of prefixes) and replace its rows under the prefixes in one transaction. A
+    stock figure is computed once."""
     written = 0
+    scope = common_prefix(prefixes)
     for indicator in indicators:
         compute = plugins.resolve(indicator.compute)
         chosen = [p for p in periods if not (indicator.stock and p.end <= now and not past_stock)]
         if not chosen:
             continue
-        for prefix in prefixes:
-            rows, stock = [], None
-            for period in chosen:
-                if indicator.stock:
-                    stock = stock if stock is not None else compute(prefix, period)
-                    values = stock
-                else:
-                    values = compute(prefix, period)
-                rows.extend(_rows(indicator, period, prefix, values, now))
-            written += _replace(indicator, chosen, prefix, rows)
+        rows, stock = [], None
+        for period in chosen:
+            if indicator.stock:
+                stock = stock if stock is not None else compute(scope, period)
+                values = stock
+            else:
+                values = compute(scope, period)
+            if len(prefixes) > 1:
+                values = {c: v for c, v in values.items() if any(c.startswith(p) for p in prefixes)}
+            rows.extend(_rows(indicator, period, scope, values, now))
+        written += _replace(indicator, chosen, prefixes, rows)
     return written
 
 
