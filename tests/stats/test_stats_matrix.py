@@ -11,7 +11,15 @@ import json
 
 from civicgrid.core.scoping import SYSTEM
 from civicgrid.stats import actions
-from civicgrid.stats.models import IndicatorValue, ReportEvent, ReportInstance, ReportTemplate, Target
+from civicgrid.stats.models import (
+    AssessmentResult,
+    AssessmentScheme,
+    IndicatorValue,
+    ReportEvent,
+    ReportInstance,
+    ReportTemplate,
+    Target,
+)
 
 from ..support.matrix import OWN, Matrix, above, covers, inside, relations
 from .conftest import PERIOD, make_case
@@ -106,4 +114,29 @@ def test_report_forms_jurisdiction_matrix(cast, tree, client_for):
                      inside(own, tree) | above(own))
         m.collection(client, ReportInstance, f"page reports · {level}", "/stats/reports/?form=GW-S&period=2025S1",
                      inside(own, tree) | above(own))
+    m.done()
+
+
+@covers(AssessmentResult)
+def test_assessment_jurisdiction_matrix(cast, tree, client_for):
+    from civicgrid.core import periods as P
+    from civicgrid.stats.seeds import ensure_schemes, ensure_seeded_targets
+
+    ensure_schemes()
+    ensure_seeded_targets()
+    for code in (c for c in tree if len(c) == 15):
+        IndicatorValue.objects.create(indicator="circle.facility_coverage", period="2025", kind="year",
+                                      area_code=code, numerator=90, denominator=100)
+    scheme = AssessmentScheme.objects.get(code="KH-Y")
+    actions.do_assess(actor=SYSTEM, scheme=scheme, period=P.parse("2025"))
+    actions.do_publish_assessment(actor=SYSTEM, scheme=scheme, period=P.parse("2025"))
+    m = Matrix()
+    for level, user in cast.items():
+        client = client_for(user)
+        own = OWN[level]
+        scope = inside(own, tree) | above(own)
+        m.collection(client, AssessmentResult, f"api assessments · {level}", "/api/stats/assessments?limit=1000", scope,
+                     must_include={c for c in scope if len(c) == 12 and c.startswith(own)} if level != "grid" else ())
+        m.collection(client, AssessmentResult, f"page assessment · {level}", "/stats/assessment/?scheme=KH-Y&period=2025",
+                     scope)
     m.done()

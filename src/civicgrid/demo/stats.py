@@ -26,6 +26,19 @@ def load_stats(*, root_code: str, progress=print) -> None:
     run = actions.do_refresh(actor=SYSTEM)
     progress(f"indicator values: {run.values} over {run.periods} periods ({run.seconds:.1f} s)")
     _load_reports(root_code)
+    _load_assessment()
+
+
+def _load_assessment() -> None:
+    """This year's assessment of the communities so far, scored from the cache and published."""
+    from civicgrid.stats.models import AssessmentScheme
+    from civicgrid.stats.seeds import ensure_schemes
+
+    ensure_schemes()
+    scheme = AssessmentScheme.objects.get(code="KH-Y")
+    year = P.current("year")
+    actions.do_assess(actor=SYSTEM, scheme=scheme, period=year)
+    actions.do_publish_assessment(actor=SYSTEM, scheme=scheme, period=year)
 
 
 def _load_reports(root_code: str) -> None:

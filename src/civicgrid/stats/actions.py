@@ -410,3 +410,102 @@ def do_review_report(*, actor, instance, step: str, note: str = "", expected_ver
         locked.review_note = note
         REPORT_FLOW.advance(locked, step, actor=actor, note=note, fields=["reviewed_at", "review_note"])
     return locked
+
+
+# --- assessment (考核) -----------------------------------------------------------------------------
+YEAR_SHARE = {"year": 1.0, "half": 0.5, "quarter": 0.25, "month": 1 / 12}
+
+
+def rule_points(rule, value: float | None, target: float | None, higher_is_better: bool) -> float | None:
+    """0–1 for one rule, None without data (the rule then does not count)."""
+    if value is None:
+        return None
+    if rule.rule == "band":
+        if rule.low is None or rule.high is None or rule.low == rule.high:
+            return None
+        share = (value - rule.low) / (rule.high - rule.low)
+    else:
+        if target is None:
+            return None
+        if higher_is_better:
+            share = value / target if target else 1.0
+        else:
+            share = target / value if value else 1.0
+    return max(0.0, min(1.0, share))
+
+
+def do_assess(*, actor, scheme, period: P.Period) -> int:
+    """Score every area of the scheme's level below the actor's areas for the period, from the cached
+    figures: Σ weight × points over the rules with data, as 0–100; grade; funding. Published results
+    are left as they are. Returns how many results were written."""
+    from civicgrid.areas.models import Area
+    from civicgrid.core.indicators import grade, weighted_score
+    from civicgrid.core.scoping import scope_codes
+
+    from . import queries
+    from .capabilities import STATS_REVIEW
+    from .models import AssessmentResult
+    from .seeds import GRADES
+
+    require_capability(actor, STATS_REVIEW)
+    if period.kind != scheme.period_kind:
+        raise UserError(_("This scheme assesses per %(kind)s.") % {"kind": scheme.get_period_kind_display()},
+                        field="period")
+    codes = scope_codes(actor, STATS_REVIEW)
+    areas = [a for a in Area.objects.filter(level=scheme.level).values_list("code", flat=True)
+             if codes is None or any(a.startswith(c) and a != c for c in codes)]
+    rules = list(scheme.rules.all())
+    indicators = [r.indicator for r in rules] + ([scheme.persons_indicator] if scheme.persons_indicator else [])
+    totals = queries.sums(areas, [period.code], indicators)
+    targets = queries.targets_for_many([r.indicator for r in rules], areas, period)
+    now = timezone.now()
+    written = 0
+    with transaction.atomic():
+        published = set(AssessmentResult.objects.filter(scheme=scheme, period=period.code, published=True,
+                                                        area_code__in=areas).values_list("area_code", flat=True))
+        for code in areas:
+            if code in published:
+                continue
+            detail, shares = [], {}
+            for r in rules:
+                ind = catalogue.get(r.indicator)
+                if ind is None:
+                    continue
+                value = catalogue.value_of(ind, *totals.get((r.indicator, code, period.code), (0.0, 0.0)))
+                target = targets[code].get(r.indicator)
+                points = rule_points(r, value, target.value if target else None, ind.higher_is_better)
+                shares[r.indicator] = points
+                detail.append({"indicator": r.indicator, "weight": r.weight, "value": value,
+                               "target": target.value if target else None, "points": points})
+            score = weighted_score(shares, [(r.indicator, r.weight, False) for r in rules])
+            persons = 0.0
+            if scheme.persons_indicator:
+                persons = totals.get((scheme.persons_indicator, code, period.code), (0.0, 0.0))[0]
+            funding = round(scheme.base_funding * (score or 0) / 100
+                            + scheme.per_person * persons * YEAR_SHARE.get(period.kind, 1.0), 2)
+            AssessmentResult.objects.update_or_create(
+                scheme=scheme, period=period.code, area_code=code,
+                defaults={"score": score, "grade": grade(score, GRADES), "funding": funding, "detail": detail,
+                          "computed_at": now})
+            written += 1
+        audit.record("stats.assessment.compute", actor=actor, area_code=(codes or [""])[0] if codes else "",
+                     object_type="stats.assessmentscheme", object_id=str(scheme.pk), object_repr=scheme.name,
+                     detail={"period": period.code, "results": written})
+    return written
+
+
+def do_publish_assessment(*, actor, scheme, period: P.Period) -> int:
+    """Publish the results of the areas below the actor's (定期发布): the areas then see them."""
+    from civicgrid.core.scoping import scope_q
+
+    from .capabilities import STATS_REVIEW
+    from .models import AssessmentResult
+
+    require_capability(actor, STATS_REVIEW)
+    with transaction.atomic():
+        qs = AssessmentResult.objects.filter(scope_q(actor, capability=STATS_REVIEW), scheme=scheme,
+                                             period=period.code, published=False)
+        n = qs.update(published=True, published_at=timezone.now())
+        audit.record("stats.assessment.publish", actor=actor, object_type="stats.assessmentscheme",
+                     object_id=str(scheme.pk), object_repr=scheme.name, detail={"period": period.code, "results": n})
+    return n

@@ -318,3 +318,28 @@ def stats_report_step(request, report_id: int, step: str, payload: ReportStepIn)
         raise UserError(_("step: fill, edit, submit, accept, return or unlock."), field="step")
     return _report_out(request.user, queries.access_report(request.user, report_id))
 
+
+
+# --- assessment (考核) -----------------------------------------------------------------------------
+class ResultOut(Schema):
+    scheme: str
+    area_code: str
+    period: str
+    score: float | None
+    grade: str
+    funding: float
+    published: bool
+    detail: list[dict]
+
+
+@router.get("/assessments", response=list[ResultOut], summary="Assessment results (published ones, or all for reviewers)")
+def stats_assessments(request, paging: Query[WidePage], scheme: str = "", period: str = ""):
+    require_capability(request.user, VIEW)
+    qs = queries.visible_results(request.user).order_by("scheme__code", "period", "area_code")
+    if scheme:
+        qs = qs.filter(scheme__code=scheme)
+    if period:
+        qs = qs.filter(period=_period(period).code)
+    return [{"scheme": r.scheme.code, "area_code": r.area_code, "period": P.parse(r.period).key, "score": r.score,
+             "grade": r.grade, "funding": r.funding, "published": r.published, "detail": r.detail}
+            for r in page(qs, paging)]

@@ -197,3 +197,69 @@ class ReportEvent(HistoryEvent):
 
     class Meta:
         ordering = ["at", "id"]
+
+
+# --- assessment (考核) -----------------------------------------------------------------------------
+class AssessmentScheme(models.Model):
+    """A scoring standard (考核评分标准) as data: the areas of one level assessed per period by
+    weighted rules over indicators; funding = base × score ÷ 100 + per person × the persons served
+    (an indicator) × the period's share of a year."""
+
+    code = models.CharField(_("code"), max_length=20, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    period_kind = models.CharField(_("period"), max_length=8, choices=ReportTemplate.PeriodKind.choices)
+    level = models.CharField(_("assessed level"), max_length=10)
+    base_funding = models.FloatField(_("base funding (yuan)"), default=0)
+    per_person = models.FloatField(_("funding per person served and year (yuan)"), default=0)
+    persons_indicator = models.CharField(_("persons served (indicator)"), max_length=60, blank=True)
+    source = models.CharField(_("source document"), max_length=300, blank=True)
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("assessment scheme")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class AssessmentRule(models.Model):
+    """One scored indicator: its weight and rule — ``target``: the share of the target reached
+    (capped at 1; for a lower-is-better indicator target ÷ value), ``band``: 0 at ``low``, full at
+    ``high``, linear between."""
+
+    class Rule(models.TextChoices):
+        TARGET = "target", _("share of the target reached")
+        BAND = "band", _("linear between two values")
+
+    scheme = models.ForeignKey(AssessmentScheme, on_delete=models.CASCADE, related_name="rules")
+    indicator = models.CharField(_("indicator"), max_length=60)
+    weight = models.FloatField(_("weight"))
+    rule = models.CharField(_("rule"), max_length=8, choices=Rule.choices, default=Rule.TARGET)
+    low = models.FloatField(_("no points at"), null=True, blank=True)
+    high = models.FloatField(_("full points at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["scheme", "id"]
+
+
+class AssessmentResult(ScopedModel):
+    """The score, grade and funding of one area in one period; shown to the area once published."""
+
+    scheme = models.ForeignKey(AssessmentScheme, on_delete=models.PROTECT, related_name="results")
+    period = models.CharField(_("period"), max_length=24)
+    score = models.FloatField(_("score"), null=True, blank=True)
+    grade = models.CharField(_("grade"), max_length=10, blank=True)
+    funding = models.FloatField(_("funding (yuan)"), default=0)
+    detail = models.JSONField(default=list, blank=True)  # per rule: indicator, value, target, points
+    computed_at = models.DateTimeField(_("computed at"), default=timezone.now)
+    published = models.BooleanField(_("published"), default=False)
+    published_at = models.DateTimeField(_("published at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("assessment result")
+        ordering = ["scheme", "period", "area_code"]
+        constraints = [models.UniqueConstraint(fields=["scheme", "period", "area_code"], name="stats_result_once")]
+
+    def __str__(self) -> str:
+        return f"{self.scheme} {self.period} {self.area_code} {self.score}"

@@ -11,6 +11,7 @@ plugins.menu_entry("stats", _("Dashboard"), "stats:dashboard", VIEW, order=10)
 plugins.menu_entry("stats", _("Indicators"), "stats:indicators", VIEW, order=20)
 plugins.menu_entry("stats", _("Targets"), "stats:targets", VIEW, order=30)
 plugins.menu_entry("stats", _("Report forms"), "stats:reports", VIEW, order=40)
+plugins.menu_entry("stats", _("Assessment"), "stats:assessment", VIEW, order=50)
 plugins.urls("stats/", "civicgrid.stats.urls", order=75)
 plugins.api_router("/stats/", "civicgrid.stats.api:router", order=75)
 plugins.audit_actions({
@@ -19,4 +20,6 @@ plugins.audit_actions({
     "stats.target.breakdown": _("quarterly breakdown of a target set"),
     "stats.report.issue": _("report forms opened for a period"),
     "stats.report.export": _("report exported"),
+    "stats.assessment.compute": _("assessment scored"),
+    "stats.assessment.publish": _("assessment results published"),
 })

@@ -245,3 +245,21 @@ def report_rates(user, template, period_code: str, parent_code: str) -> dict:
 
 def report_events(report):
     return report.events.select_related("actor").order_by("at", "id")
+
+
+# --- assessment ---------------------------------------------------------------------------------------
+def visible_results(user):
+    """Results of the areas the user may see; before publication only to reviewers (the level above)."""
+    from .capabilities import STATS_REVIEW
+    from .models import AssessmentResult
+
+    qs = restrict(AssessmentResult.objects.select_related("scheme"), user)
+    if not user.has_capability(STATS_REVIEW):
+        qs = qs.filter(published=True)
+    return qs
+
+
+def schemes():
+    from .models import AssessmentScheme
+
+    return AssessmentScheme.objects.filter(active=True).prefetch_related("rules")

@@ -64,3 +64,34 @@ def ensure_report_forms() -> int:
                 ReportCell(template=template, position=i + 1, label=label, kind=k, indicator=ind, unit=unit,
                            required=req) for i, (label, k, ind, unit, req) in enumerate(cells)])
     return made
+
+
+# Assessment schemes: (code, name, period kind, level, base funding, per person, persons indicator, source,
+# rules [(indicator, weight, rule, low, high)])
+SEED_SCHEMES = [
+    ("KH-Y", "社区公共服务年度考核", "year", "community", 100000.0, 20.0, "registry.population",
+     "000 浙江省城市社区公共卫生服务项目实施方案:按服务人口每人每年20元的标准……将评价结果作为核拨专项补助资金的重要依据", [
+         ("cases.closing_rate", 25.0, "target", None, None),
+         ("cases.satisfaction_rate", 30.0, "target", None, None),
+         ("circle.facility_coverage", 25.0, "target", None, None),
+         ("registry.volunteer_rate", 20.0, "target", None, None),
+     ]),
+]
+
+GRADES = [(90.0, "优秀"), (80.0, "良好"), (60.0, "合格"), (0.0, "不合格")]
+
+
+def ensure_schemes() -> int:
+    from .models import AssessmentRule, AssessmentScheme
+
+    made = 0
+    for code, name, kind, level, base, per_person, persons, source, rules in SEED_SCHEMES:
+        scheme, created = AssessmentScheme.objects.get_or_create(
+            code=code, defaults={"name": name, "period_kind": kind, "level": level, "base_funding": base,
+                                 "per_person": per_person, "persons_indicator": persons, "source": source})
+        made += created
+        if created:
+            AssessmentRule.objects.bulk_create([
+                AssessmentRule(scheme=scheme, indicator=ind, weight=w, rule=r, low=lo, high=hi)
+                for ind, w, r, lo, hi in rules])
+    return made

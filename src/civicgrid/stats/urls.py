@@ -16,3 +16,4 @@ urlpatterns += [
     path("reports/<int:pk>/print/", views.report_print, name="report_print"),
     path("reports/<int:pk>/xlsx/", views.report_xlsx, name="report_xlsx"),
 ]
+urlpatterns += [path("assessment/", views.assessment, name="assessment")]

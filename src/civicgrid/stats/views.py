@@ -244,3 +244,39 @@ def report_xlsx(request, pk: int):
     response = HttpResponse(data, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     response["Content-Disposition"] = f'attachment; filename="report-{r.template.code}-{r.period}-{r.area_code}.xlsx"'
     return response
+
+
+# --- assessment (考核) -----------------------------------------------------------------------------
+@capability_required(VIEW)
+def assessment(request):
+    from civicgrid.areas.queries import area_names
+
+    from .capabilities import STATS_REVIEW
+
+    all_schemes = list(queries.schemes())
+    if not all_schemes:
+        return render(request, "stats/assessment.html", {"schemes": []})
+    scheme = next((s for s in all_schemes if s.code == request.GET.get("scheme")), all_schemes[0])
+    period = _report_period(scheme, request.GET.get("period"))
+    can_review = request.user.has_capability(STATS_REVIEW)
+    if request.method == "POST" and can_review:
+        try:
+            if request.POST.get("do") == "publish":
+                n = actions.do_publish_assessment(actor=request.user, scheme=scheme, period=period)
+                messages.success(request, _("%(n)s results published.") % {"n": n})
+            else:
+                n = actions.do_assess(actor=request.user, scheme=scheme, period=period)
+                messages.success(request, _("%(n)s areas scored.") % {"n": n})
+        except UserError as e:
+            messages.error(request, e.message)
+        return redirect(f"{reverse('stats:assessment')}?scheme={scheme.code}&period={period.code}")
+    rows = list(queries.visible_results(request.user).filter(scheme=scheme, period=period.code).order_by("-score"))
+    names = area_names({r.area_code for r in rows})
+    labels = {i.code: i.label for i in catalogue.indicators()}
+    choices = catalogue.recent(scheme.period_kind, 4, P.current(scheme.period_kind))
+    return render(request, "stats/assessment.html", {
+        "schemes": all_schemes, "scheme": scheme, "period": period, "period_choices": reversed(choices),
+        "rows": [(r, names.get(r.area_code, r.area_code)) for r in rows], "can_review": can_review,
+        "rules": [(r, labels.get(r.indicator, r.indicator)) for r in scheme.rules.all()],
+        "total_funding": sum(r.funding for r in rows),
+    })
