@@ -57,5 +57,16 @@ def test_dashboards_of_every_level(live_server, browser, tmp_path):  # noqa: F81
         else:
             assert page.locator("#stats-map").count() == 0  # a grid has no child areas
             shot(page, f"stats-dashboard-{level}", tmp_path)
+        if level == "street":  # the street reviews its communities' forms and scores them
+            page.goto(f"{base}/stats/reports/")
+            assert "报表上报率" in page.content() and page.locator("#report-table tbody tr").count() >= 2
+            shot(page, "stats-reports-street", tmp_path)
+            page.locator("#report-table a").first.click()
+            page.wait_for_load_state()
+            assert page.locator("#report-cells tbody tr").count() == 10
+            shot(page, "stats-report-form", tmp_path)
+            page.goto(f"{base}/stats/assessment/")
+            assert page.locator("#results tbody tr").count() >= 2
+            shot(page, "stats-assessment-street", tmp_path)
         assert hosts <= {urlparse(base).netloc}, hosts
         context.close()

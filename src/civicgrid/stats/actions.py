@@ -302,7 +302,7 @@ def _auto_values(instance) -> dict:
     return out
 
 
-def do_fill_report(*, actor, instance, expected_version: int | None = None):
+def do_fill_report(*, actor, instance, expected_version: int | None = None, now=None):
     """Not started → draft, the indicator cells filled from the data."""
     from .models import ReportValue
     from .rules import REPORT_FLOW
@@ -314,7 +314,7 @@ def do_fill_report(*, actor, instance, expected_version: int | None = None):
         ReportValue.objects.bulk_create([
             ReportValue(instance=locked, cell=cell, number=values.get(cell.pk), auto=cell.kind == "indicator")
             for cell in locked.template.cells.all()])
-        REPORT_FLOW.advance(locked, "fill", actor=actor)
+        REPORT_FLOW.advance(locked, "fill", actor=actor, at=now)
     return locked
 
 
@@ -347,7 +347,8 @@ def _check_values(instance, entries: dict) -> dict:
     return clean
 
 
-def do_edit_report(*, actor, instance, entries: dict, refill: bool = False, expected_version: int | None = None):
+def do_edit_report(*, actor, instance, entries: dict, refill: bool = False, expected_version: int | None = None,
+                   now=None):
     """Change the entered cells of a draft or returned report (and refill its indicator cells)."""
     from .models import ReportValue
     from .rules import REPORT_FLOW
@@ -368,7 +369,7 @@ def do_edit_report(*, actor, instance, entries: dict, refill: bool = False, expe
             else:
                 row.text = clean.get(cell.pk, "")
             row.save()
-        REPORT_FLOW.advance(locked, "edit", actor=actor)
+        REPORT_FLOW.advance(locked, "edit", actor=actor, at=now)
     return locked
 
 
@@ -392,7 +393,8 @@ def do_submit_report(*, actor, instance, expected_version: int | None = None, no
     return locked
 
 
-def do_review_report(*, actor, instance, step: str, note: str = "", expected_version: int | None = None):
+def do_review_report(*, actor, instance, step: str, note: str = "", expected_version: int | None = None,
+                     now=None):
     """The level above accepts, returns (with comments) or unlocks an accepted report."""
     from .rules import REPORT_FLOW
 
@@ -406,9 +408,9 @@ def do_review_report(*, actor, instance, step: str, note: str = "", expected_ver
     with transaction.atomic():
         locked = REPORT_FLOW.lock(instance, expected_version)
         REPORT_FLOW.require(actor, locked, step)
-        locked.reviewed_at = timezone.now()
+        locked.reviewed_at = now or timezone.now()
         locked.review_note = note
-        REPORT_FLOW.advance(locked, step, actor=actor, note=note, fields=["reviewed_at", "review_note"])
+        REPORT_FLOW.advance(locked, step, actor=actor, note=note, fields=["reviewed_at", "review_note"], at=now)
     return locked
 
 

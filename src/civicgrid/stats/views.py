@@ -257,7 +257,8 @@ def assessment(request):
     if not all_schemes:
         return render(request, "stats/assessment.html", {"schemes": []})
     scheme = next((s for s in all_schemes if s.code == request.GET.get("scheme")), all_schemes[0])
-    period = _report_period(scheme, request.GET.get("period"))
+    latest = queries.visible_results(request.user).filter(scheme=scheme).order_by("-period").first()
+    period = _report_period(scheme, request.GET.get("period") or (latest.period if latest else None))
     can_review = request.user.has_capability(STATS_REVIEW)
     if request.method == "POST" and can_review:
         try:
@@ -278,5 +279,5 @@ def assessment(request):
         "schemes": all_schemes, "scheme": scheme, "period": period, "period_choices": reversed(choices),
         "rows": [(r, names.get(r.area_code, r.area_code)) for r in rows], "can_review": can_review,
         "rules": [(r, labels.get(r.indicator, r.indicator)) for r in scheme.rules.all()],
-        "total_funding": sum(r.funding for r in rows),
+        "total_funding": sum(r.funding for r in rows), "labels": labels,
     })
