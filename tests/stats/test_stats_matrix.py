@@ -18,6 +18,8 @@ from civicgrid.stats.models import (
     ReportEvent,
     ReportInstance,
     ReportTemplate,
+    Survey,
+    SurveyResponse,
     Target,
 )
 
@@ -139,4 +141,34 @@ def test_assessment_jurisdiction_matrix(cast, tree, client_for):
                      must_include={c for c in scope if len(c) == 12 and c.startswith(own)} if level != "grid" else ())
         m.collection(client, AssessmentResult, f"page assessment · {level}", "/stats/assessment/?scheme=KH-Y&period=2025",
                      scope)
+    m.done()
+
+
+@covers(SurveyResponse)
+def test_survey_jurisdiction_matrix(cast, tree, client_for):
+    from civicgrid.stats.seeds import ensure_surveys
+
+    ensure_surveys()
+    survey = Survey.objects.get(code="WJ-GRID")
+    answers = {"1": True, "2": False, "3": 2, "4": 3}
+    for code in (c for c in tree if len(c) == 15):
+        actions.do_record_response(actor=SYSTEM, survey=survey, area_code=code, answers=answers)
+    m = Matrix()
+    for level, user in cast.items():
+        client = client_for(user)
+        own = OWN[level]
+        m.collection(client, SurveyResponse, f"api survey responses · {level}",
+                     "/api/stats/surveys/WJ-GRID/responses?limit=1000", inside(own, tree) | above(own),
+                     must_include={c for c in tree if len(c) == 15 and c.startswith(own)})
+        m.collection(client, SurveyResponse, f"page surveys · {level}", "/stats/surveys/", inside(own, tree) | above(own))
+        for relation, code in relations(level).items():
+            grid = code if len(code) == 15 else next(c for c in sorted(tree) if len(c) == 15 and c.startswith(code)
+                                                      and not (relation != "own" and c.startswith(own)))
+            allowed = relation == "own" and level != "seat"
+            with m.write(SurveyResponse, f"write survey response · {level} · {relation}",
+                         lambda g=grid: SurveyResponse.objects.filter(area_code=g).count(), allowed=allowed) as w:
+                r = client.post("/api/stats/surveys/WJ-GRID/responses",
+                                data=json.dumps({"area_code": grid, "answers": answers}),
+                                content_type="application/json")
+                w.leak_if(r.status_code == 200 and not allowed, "answered 200")
     m.done()

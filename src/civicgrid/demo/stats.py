@@ -23,6 +23,7 @@ def load_stats(*, root_code: str, progress=print) -> None:
                                    period=year, source="004e 工作目标季度分解表(区)",
                                    phrase="制定工作目标季度分解表")
     actions.do_set_breakdown(actor=SYSTEM, target=yearly, quarters={1: 85, 2: 88, 3: 90, 4: 92})
+    _load_surveys(root_code)
     run = actions.do_refresh(actor=SYSTEM)
     progress(f"indicator values: {run.values} over {run.periods} periods ({run.seconds:.1f} s)")
     _load_reports(root_code)
@@ -67,3 +68,24 @@ def _load_reports(root_code: str) -> None:
                                      now=when + dt.timedelta(days=1))
         elif i < 4:
             actions.do_review_report(actor=SYSTEM, instance=report, step="accept", now=when + dt.timedelta(days=1))
+
+
+def _load_surveys(root_code: str) -> None:
+    """Three residents asked in every grid this month (知晓率 and 满意率 questionnaire)."""
+    import random
+
+    from civicgrid.areas.models import Area
+    from civicgrid.stats.models import Survey
+    from civicgrid.stats.seeds import ensure_surveys
+
+    ensure_surveys()
+    survey = Survey.objects.get(code="WJ-GRID")
+    rng = random.Random(f"{root_code}-survey")
+    start = P.current("month").start
+    grids = Area.objects.filter(level="grid", code__startswith=root_code).values_list("code", flat=True)
+    for n, code in enumerate(grids):
+        for k in range(3):
+            answers = {"1": rng.random() < 0.7, "2": rng.random() < 0.6,
+                       "3": rng.choice([1, 1, 2, 2, 2, 3, 3, 4, 5]), "4": rng.choice([1, 2, 2, 3, 3, 4])}
+            actions.do_record_response(actor=SYSTEM, survey=survey, area_code=code, answers=answers,
+                                       at=start + dt.timedelta(hours=9 + k, minutes=n % 60))

@@ -511,3 +511,45 @@ def do_publish_assessment(*, actor, scheme, period: P.Period) -> int:
         audit.record("stats.assessment.publish", actor=actor, object_type="stats.assessmentscheme",
                      object_id=str(scheme.pk), object_repr=scheme.name, detail={"period": period.code, "results": n})
     return n
+
+
+# --- surveys (问卷) ----------------------------------------------------------------------------------
+def do_record_response(*, actor, survey, area_code: str, answers: dict, at=None):
+    """Record one resident's answers in a grid of the actor's area: awareness yes/no, satisfaction
+    1 (非常满意) … 5 (非常不满意); every question answered."""
+    from civicgrid.areas.models import Area
+    from civicgrid.core.history import actor_row
+
+    from .capabilities import STATS_SURVEY
+    from .models import SurveyResponse
+
+    require_capability(actor, STATS_SURVEY)
+    errors, clean = {}, {}
+    if not Area.objects.filter(code=str(area_code)[:15], level="grid").exists():
+        errors["area_code"] = _("Grid: choose a grid of your area.")
+    for q in survey.questions.all():
+        raw = answers.get(str(q.position), answers.get(q.position))
+        if q.kind == "awareness":
+            if raw in (True, "yes", "1", 1, "true"):
+                clean[str(q.position)] = True
+            elif raw in (False, "no", "0", 0, "false"):
+                clean[str(q.position)] = False
+            else:
+                errors[f"q{q.position}"] = _("Question %(n)s: answer yes or no.") % {"n": q.position}
+        else:
+            try:
+                value = int(raw)
+                if not 1 <= value <= 5:
+                    raise ValueError
+                clean[str(q.position)] = value
+            except (TypeError, ValueError):
+                errors[f"q{q.position}"] = _("Question %(n)s: choose 1 (very satisfied) to 5 (very dissatisfied).") % {
+                    "n": q.position}
+    if errors:
+        raise UserError(_("The answers were not recorded."), errors=errors)
+    ensure_in_scope(actor, area_code, STATS_SURVEY)
+    with transaction.atomic():
+        response = SurveyResponse.objects.create(survey=survey, area_code=area_code, answers=clean,
+                                                 recorded_at=at or timezone.now(), recorded_by=actor_row(actor))
+        audit.record("stats.survey.response", actor=actor, obj=response)
+    return response

@@ -343,3 +343,38 @@ def stats_assessments(request, paging: Query[WidePage], scheme: str = "", period
     return [{"scheme": r.scheme.code, "area_code": r.area_code, "period": P.parse(r.period).key, "score": r.score,
              "grade": r.grade, "funding": r.funding, "published": r.published, "detail": r.detail}
             for r in page(qs, paging)]
+
+
+# --- surveys (问卷) ----------------------------------------------------------------------------------
+class ResponseIn(Schema):
+    area_code: str
+    answers: dict[str, bool | int | str | None]
+
+
+class ResponseOut(Schema):
+    id: int
+    survey: str
+    area_code: str
+    recorded_at: str
+    answers: dict
+
+
+@router.get("/surveys/{code}/responses", response=list[ResponseOut], summary="Survey answers recorded in your area")
+def stats_survey_responses(request, code: str, paging: Query[WidePage]):
+    require_capability(request.user, VIEW)
+    qs = queries.visible_responses(request.user).filter(survey__code=code).order_by("-recorded_at", "-id")
+    return [{"id": r.pk, "survey": r.survey.code, "area_code": r.area_code, "recorded_at": r.recorded_at.isoformat(),
+             "answers": r.answers} for r in page(qs, paging)]
+
+
+@router.post("/surveys/{code}/responses", response=ResponseOut, summary="Record a resident's answers")
+def stats_record_response(request, code: str, payload: ResponseIn):
+    from django.http import Http404
+
+    survey = queries.surveys().filter(code=code).first()
+    if survey is None:
+        raise Http404
+    r = actions.do_record_response(actor=request.user, survey=survey, area_code=payload.area_code,
+                                   answers=payload.answers)
+    return {"id": r.pk, "survey": survey.code, "area_code": r.area_code, "recorded_at": r.recorded_at.isoformat(),
+            "answers": r.answers}

@@ -18,3 +18,7 @@ grant(Role.DISTRICT_ADMIN, STATS_REPORT, STATS_REVIEW)
 grant(Role.STREET_ADMIN, STATS_REPORT, STATS_REVIEW)
 grant(Role.COMMUNITY_WORKER, STATS_REPORT)
 grant(Role.GRID_HEAD, STATS_REPORT)
+
+STATS_SURVEY = capability("stats.survey", _("record residents' survey answers in one's area"))
+for _role in (Role.DISTRICT_ADMIN, Role.STREET_ADMIN, Role.COMMUNITY_WORKER, Role.GRID_WORKER, Role.GRID_HEAD):
+    grant(_role, STATS_SURVEY)

@@ -263,3 +263,53 @@ class AssessmentResult(ScopedModel):
 
     def __str__(self) -> str:
         return f"{self.scheme} {self.period} {self.area_code} {self.score}"
+
+
+# --- surveys (问卷) ----------------------------------------------------------------------------------
+class Survey(models.Model):
+    """A questionnaire for what the data cannot count (知晓率, 满意率), answered by residents and
+    recorded by staff; its rates per area are indicators (``stats.survey_awareness``, …)."""
+
+    code = models.CharField(_("code"), max_length=20, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    source = models.CharField(_("source document"), max_length=300, blank=True)
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("survey")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class SurveyQuestion(models.Model):
+    class Kind(models.TextChoices):
+        AWARENESS = "awareness", _("knows (yes/no)")  # 知晓: yes counts
+        SATISFACTION = "satisfaction", _("satisfaction (1–5)")  # 非常满意 1 … 非常不满意 5; 1–3 count
+
+    survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="questions")
+    position = models.PositiveSmallIntegerField(_("position"))
+    text = models.CharField(_("question"), max_length=200)
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
+
+    class Meta:
+        ordering = ["survey", "position"]
+        constraints = [models.UniqueConstraint(fields=["survey", "position"], name="stats_question_once")]
+
+    def __str__(self) -> str:
+        return self.text
+
+
+class SurveyResponse(ScopedModel):
+    """One resident's answers, recorded in their grid: {question position: answer}."""
+
+    survey = models.ForeignKey(Survey, on_delete=models.PROTECT, related_name="responses")
+    answers = models.JSONField(default=dict)
+    recorded_at = models.DateTimeField(_("recorded"), default=timezone.now, db_index=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                    related_name="+")
+
+    class Meta:
+        verbose_name = _("survey response")
+        ordering = ["-recorded_at", "-id"]

@@ -263,3 +263,22 @@ def schemes():
     from .models import AssessmentScheme
 
     return AssessmentScheme.objects.filter(active=True).prefetch_related("rules")
+
+
+# --- surveys ------------------------------------------------------------------------------------------
+def surveys():
+    from .models import Survey
+
+    return Survey.objects.filter(active=True).prefetch_related("questions")
+
+
+def visible_responses(user):
+    from .models import SurveyResponse
+
+    return restrict(SurveyResponse.objects.select_related("survey"), user)
+
+
+def survey_grids(user):
+    from .capabilities import STATS_SURVEY
+
+    return list(visible_areas(user, STATS_SURVEY).filter(level="grid").defer("boundary").order_by("code")[:1000])

@@ -95,3 +95,33 @@ def ensure_schemes() -> int:
                 AssessmentRule(scheme=scheme, indicator=ind, weight=w, rule=r, low=lo, high=hi)
                 for ind, w, r, lo, hi in rules])
     return made
+
+
+SEED_SURVEYS = [
+    ("WJ-GRID", "网格化服务管理居民知晓率和满意率调查",
+     "004 居民对网格化管理知晓率达到60%以上,对服务满意率达到90%以上", [
+         ("您是否知道本网格的网格员及其联系方式?", "awareness"),
+         ("您是否知道可以通过网格员或12345反映问题?", "awareness"),
+         ("您对网格员的服务是否满意?", "satisfaction"),
+         ("您对社区公共服务总体是否满意?", "satisfaction"),
+     ]),
+]
+SEED_TARGETS += [
+    ("stats.survey_awareness", 60.0, "", "004 网格化健康服务实施方案(004 汇编)",
+     "居民对网格化管理知晓率达到60%以上"),
+    ("stats.survey_satisfaction", 90.0, "", "004 网格化健康服务实施方案(004 汇编)",
+     "对服务满意率达到90%以上"),
+]
+
+
+def ensure_surveys() -> int:
+    from .models import Survey, SurveyQuestion
+
+    made = 0
+    for code, name, source, questions in SEED_SURVEYS:
+        survey, created = Survey.objects.get_or_create(code=code, defaults={"name": name, "source": source})
+        made += created
+        if created:
+            SurveyQuestion.objects.bulk_create([SurveyQuestion(survey=survey, position=i + 1, text=t, kind=k)
+                                                for i, (t, k) in enumerate(questions)])
+    return made

@@ -17,3 +17,4 @@ urlpatterns += [
     path("reports/<int:pk>/xlsx/", views.report_xlsx, name="report_xlsx"),
 ]
 urlpatterns += [path("assessment/", views.assessment, name="assessment")]
+urlpatterns += [path("surveys/", views.surveys, name="surveys")]

@@ -281,3 +281,31 @@ def assessment(request):
         "rules": [(r, labels.get(r.indicator, r.indicator)) for r in scheme.rules.all()],
         "total_funding": sum(r.funding for r in rows), "labels": labels,
     })
+
+
+# --- surveys (问卷) ----------------------------------------------------------------------------------
+@capability_required(VIEW)
+def surveys(request):
+    from .capabilities import STATS_SURVEY
+
+    all_surveys = list(queries.surveys())
+    if not all_surveys:
+        return render(request, "stats/surveys.html", {"surveys": []})
+    survey = next((s for s in all_surveys if s.code == request.GET.get("survey")), all_surveys[0])
+    can_record = request.user.has_capability(STATS_SURVEY)
+    errors, posted = {}, {}
+    if request.method == "POST" and can_record:
+        answers = {str(q.position): request.POST.get(f"q{q.position}") for q in survey.questions.all()}
+        try:
+            actions.do_record_response(actor=request.user, survey=survey, area_code=request.POST.get("area_code", ""),
+                                       answers=answers)
+            messages.success(request, _("Answers recorded."))
+            return redirect(f"{reverse('stats:surveys')}?survey={survey.code}")
+        except UserError as e:
+            errors, posted = e.errors or {"all": e.message}, request.POST
+    recent = list(queries.visible_responses(request.user).filter(survey=survey)[:20])
+    return render(request, "stats/surveys.html", {
+        "surveys": all_surveys, "survey": survey, "can_record": can_record, "errors": errors, "posted": posted,
+        "grids": queries.survey_grids(request.user) if can_record else [], "recent": recent,
+        "count": queries.visible_responses(request.user).filter(survey=survey).count(),
+    }, status=400 if errors else 200)
