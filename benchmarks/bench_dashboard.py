@@ -23,7 +23,6 @@ from __future__ import annotations
 import argparse
 import os
 import random
-import statistics
 import sys
 import time
 from pathlib import Path
@@ -107,7 +106,8 @@ def main() -> int:
     from civicgrid.areas.models import Area
     from civicgrid.cases.models import Case
     from civicgrid.circle.models import KIND_GROUP, SERVICE_AREA_GROUPS
-    from civicgrid.core import audit, periods as P
+    from civicgrid.core import audit
+    from civicgrid.core import periods as P
     from civicgrid.core.models import AuditLog
     from civicgrid.core.scoping import SYSTEM
     from civicgrid.stats import actions, catalogue
@@ -141,7 +141,7 @@ def main() -> int:
         cursor.executemany("INSERT INTO bench_periods VALUES (%s, %s, %s)", [(p.code, p.start, p.end) for p in periods])
         t = time.perf_counter()
         rows = 0
-        for code, sql in HANDWRITTEN.items():
+        for sql in HANDWRITTEN.values():
             cursor.execute(sql.replace("{kinds}", kinds))
             rows += len(cursor.fetchall())
         hand = time.perf_counter() - t
@@ -152,7 +152,6 @@ def main() -> int:
 
     # 2. dashboards from the cache
     district = Area.objects.filter(level="district").order_by("code").first()
-    street = Area.objects.filter(parent=district).order_by("code").first()
     quarter = P.current("quarter")
     users = {"district": User.objects.get(username="qu_admin"), "street": User.objects.get(username="jd_admin")}
     codes = {"district": district.code, "street": users["street"].memberships.first().area_code}
@@ -163,12 +162,13 @@ def main() -> int:
         code = codes[level]
         url = f"/stats/area/{code}/?period={quarter.code}&indicator=cases.closing_rate"
         assert client.get(url).status_code == 200
-        page = timed(lambda: client.get(url), args.repeat)
-        api = timed(lambda: client.get(f"/api/stats/areas/{code}?period={quarter.code}"), args.repeat)
+        page = timed(lambda client=client, url=url: client.get(url), args.repeat)
+        api = timed(lambda client=client, code=code: client.get(f"/api/stats/areas/{code}?period={quarter.code}"),
+                    args.repeat)
         trend = [p.code for p in catalogue.recent("quarter", 6, quarter)]
         child_len = len(Area.objects.filter(parent__code=code).values_list("code", flat=True).first() or code)
 
-        def bare():
+        def bare(code=code, trend=trend, child_len=child_len):
             with connection.cursor() as cursor:
                 cursor.execute("SELECT indicator, period, SUM(numerator), SUM(denominator) FROM stats_indicatorvalue "
                                "WHERE area_code LIKE %s AND period IN (" + ",".join(["%s"] * len(trend)) +

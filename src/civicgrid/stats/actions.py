@@ -17,7 +17,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from civicgrid.core import audit, periods as P, plugins
+from civicgrid.core import audit, plugins
+from civicgrid.core import periods as P
 from civicgrid.core.access import require_capability
 from civicgrid.core.errors import UserError
 from civicgrid.core.models import AuditLog

@@ -180,6 +180,9 @@ class ReportValue(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["instance", "cell"], name="stats_value_cell_once")]
 
+    def __str__(self) -> str:
+        return f"{self.cell_id}: {self.number if self.text == '' else self.text}"
+
 
 class ReportEvent(HistoryEvent):
     """The history of a report: filled, edited, submitted, accepted, returned, unlocked."""
@@ -241,6 +244,9 @@ class AssessmentRule(models.Model):
 
     class Meta:
         ordering = ["scheme", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.indicator} × {self.weight}"
 
 
 class AssessmentResult(ScopedModel):

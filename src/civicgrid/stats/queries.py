@@ -4,7 +4,6 @@ nearest one above it). Every read starts from an area the user may see (``access
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass
 
 from django.db.models import Q, Sum

@@ -17,6 +17,7 @@ from civicgrid.core.errors import UserError
 from . import actions, catalogue, charts, queries
 from .capabilities import STATS_TARGETS
 
+
 def _light_labels():
     return {"met": _("met"), "near": _("within the margin"), "missed": _("missed"), "": _("no target or no data")}
 
