@@ -126,6 +126,7 @@ INSTALLED_APPS = [
     "civicgrid.circle",
     "civicgrid.health",
     "civicgrid.counter",
+    "civicgrid.stats",
     "civicgrid.demo",
     "civicgrid.web",
     "ninja",  # its own Swagger UI files (without it /api/docs loads them from a CDN)

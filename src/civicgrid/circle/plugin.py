@@ -24,3 +24,14 @@ plugins.inbox_queue("circle.rectify", _("Providers under rectification"),
                     items="civicgrid.circle.inbox:rectify_items", count="civicgrid.circle.inbox:rectify_count",
                     summary="civicgrid.circle.inbox:rectify_summary", capability=CIRCLE_SUPERVISE,
                     url="circle:providers", order=210)
+
+# --- indicators for the dashboards (stats; docs/stats.md) -------------------------------------------
+plugins.indicator("circle.facility_coverage", _("facility coverage"),
+                  compute="civicgrid.circle.indicators:facility_coverage", stock=True, order=50,
+                  source="002 社区服务设施综合覆盖率达到93%",
+                  definition=_("households within 15 minutes' walk of a facility, over buildings × kinds ÷ "
+                               "households over buildings × kinds"))
+plugins.indicator("circle.facility_area", _("service facility area per 100 households"),
+                  compute="civicgrid.circle.indicators:facility_area_per_100_households", unit="m²", factor=100,
+                  stock=True, order=51, source="002 每百户居民拥有的社区服务设施面积不低于20平方米",
+                  definition=_("floor area of service rooms and centres ÷ households, × 100"))

@@ -272,7 +272,10 @@ class Indicator:
     returning {lowest area code: (numerator, denominator)} for the areas under the prefix; levels
     above add numerators and denominators up (Σ ÷ Σ, never a mean of rates). ``value = factor ×
     numerator ÷ denominator``; a count has ``denominator`` 1 per area. ``higher_is_better`` says
-    which way is good; ``source`` names the seed document or rule it comes from."""
+    which way is good; ``source`` names the seed document or rule it comes from. ``aggregate`` is
+    "ratio" (Σ numerators ÷ Σ denominators) or "sum" (a count: Σ numerators, the denominator counts
+    the areas); ``stock`` marks a figure of the register as it stands (population, facilities) rather
+    than of what happened in the period: its past periods keep the value of their last refresh."""
 
     code: str  # "cases.closing_rate"
     label: object
@@ -284,6 +287,12 @@ class Indicator:
     definition: object = ""  # numerator and denominator in words (the app's docs/ page has the detail)
     capability: str = "view"
     order: int = 100
+    aggregate: str = "ratio"
+    stock: bool = False
+
+    @property
+    def app(self) -> str:
+        return self.code.split(".")[0]
 
 
 _INDICATORS: dict[str, Indicator] = {}

@@ -27,6 +27,7 @@ from .health import load_health
 from .layout import DISTRICT_CODE, build_layout, buildings_for
 from .names import person_name
 from .population import load_population
+from .stats import load_stats
 
 DEMO_PASSWORD = "civicgrid2026"
 DEPARTMENTS = [
@@ -90,6 +91,7 @@ def load_demo(seed: int = 1, scale: int = 1, *, people: int | None = None, cases
     load_health(seed, root_code=district.code, progress=progress)
     load_counter(seed, root_code=district.code, scale=scale, count=applications, progress=progress)
     _analyze()
+    load_stats(root_code=district.code, progress=progress)
     return accounts
 
 

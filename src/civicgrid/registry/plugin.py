@@ -29,3 +29,28 @@ plugins.inbox_queue("registry.imports", _("Checked ledger files to write or disc
                     items="civicgrid.registry.inbox:import_items", count="civicgrid.registry.inbox:import_count",
                     summary="civicgrid.registry.inbox:import_summary", capability=REGISTRY_IMPORT,
                     url="registry:imports", order=300)
+
+# --- indicators for the dashboards (stats; docs/stats.md) -------------------------------------------
+_R = "civicgrid.registry.indicators:"
+plugins.indicator("registry.population", _("population living here"), compute=_R + "population", unit="people",
+                  factor=1, aggregate="sum", stock=True, order=10, source="000c 实有人口",
+                  definition=_("people of the register who live here"))
+plugins.indicator("registry.population_registered", _("registered residents"), compute=_R + "population_registered",
+                  unit="people", factor=1, aggregate="sum", stock=True, order=11, source="000c 户籍人口",
+                  definition=_("people living here with registered residence"))
+plugins.indicator("registry.population_floating", _("floating population"), compute=_R + "population_floating",
+                  unit="people", factor=1, aggregate="sum", stock=True, order=12, source="000c 流动人口",
+                  definition=_("people living here without registered residence"))
+plugins.indicator("registry.population_foreign", _("residents from abroad"), compute=_R + "population_foreign",
+                  unit="people", factor=1, aggregate="sum", stock=True, order=13, source="000c 境外人员",
+                  definition=_("people living here from abroad"))
+plugins.indicator("registry.households", _("households"), compute=_R + "households", unit="households", factor=1,
+                  aggregate="sum", stock=True, order=14, source="000c 户数",
+                  definition=_("households of the register not dissolved"))
+plugins.indicator("registry.volunteer_rate", _("registered volunteers"), compute=_R + "volunteer_rate", stock=True,
+                  order=20, source="002 注册社区志愿者达到本地区居民总数的10%以上",
+                  definition=_("people living here tagged volunteer ÷ people living here"))
+plugins.indicator("registry.social_organisations", _("social organisations per community"),
+                  compute=_R + "social_organisations", unit="per community", factor=1, stock=True, order=21,
+                  source="002 每个社区拥有8个以上的社区社会组织",
+                  definition=_("social organisations ÷ communities (counted at the communities)"))

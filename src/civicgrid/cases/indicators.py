@@ -1,0 +1,59 @@
+"""The cases' indicators for the dashboards (``stats``), per grid and period (defined in
+``docs/stats.md``; the unit and post evaluation of ``evaluation/`` counts assignments instead):
+
+* 结案率 closing rate: cases dispatched in the period (not invalid, not merged) that were closed
+  before the period's end ÷ those dispatched;
+* 按期结案率 on-time closing rate: of the same, closed by their deadline before the period's end;
+* 返工率 rework rate: cases closed in the period that were sent back for rework at least once ÷
+  cases closed in the period;
+* 满意率 satisfaction: rated cases closed in the period rated 1–3 (非常满意、满意、基本满意) ÷ rated
+  cases closed in the period;
+* cases reported in the period (a count).
+"""
+
+from __future__ import annotations
+
+from django.db.models import Count, Q
+
+from .models import Case
+
+NOT_DUE = (Case.Status.INVALID, Case.Status.DUPLICATE)
+
+
+def _grouped(qs, numerator: Q) -> dict:
+    rows = qs.values("area_code").annotate(d=Count("id"), n=Count("id", filter=numerator))
+    return {r["area_code"]: (float(r["n"]), float(r["d"])) for r in rows if r["area_code"]}
+
+
+def _dispatched(prefix: str, period):
+    return Case.objects.filter(area_code__startswith=prefix, dispatched_at__gte=period.start,
+                               dispatched_at__lt=period.end).exclude(status__in=NOT_DUE)
+
+
+def _closed(prefix: str, period):
+    return Case.objects.filter(area_code__startswith=prefix, status=Case.Status.CLOSED,
+                               closed_at__gte=period.start, closed_at__lt=period.end)
+
+
+def closing_rate(prefix: str, period) -> dict:
+    return _grouped(_dispatched(prefix, period), Q(status=Case.Status.CLOSED, closed_at__lt=period.end))
+
+
+def on_time_rate(prefix: str, period) -> dict:
+    return _grouped(_dispatched(prefix, period),
+                    Q(status=Case.Status.CLOSED, closed_at__lt=period.end, closed_on_time=True))
+
+
+def rework_rate(prefix: str, period) -> dict:
+    return _grouped(_closed(prefix, period), Q(rework_count__gt=0))
+
+
+def satisfaction_rate(prefix: str, period) -> dict:
+    return _grouped(_closed(prefix, period).filter(rating__isnull=False), Q(rating__lte=3))
+
+
+def reported(prefix: str, period) -> dict:
+    rows = (Case.objects.filter(area_code__startswith=prefix, reported_at__gte=period.start,
+                                reported_at__lt=period.end).exclude(status=Case.Status.DUPLICATE)
+            .values("area_code").annotate(n=Count("id")))
+    return {r["area_code"]: (float(r["n"]), 1.0) for r in rows if r["area_code"]}

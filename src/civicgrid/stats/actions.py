@@ -1,0 +1,556 @@
+"""The writes of ``stats``: refreshing the cache of indicator values, and setting targets.
+
+``do_refresh`` computes every indicator for every cached period under an area prefix ("" = all)
+and replaces the cached rows under it in one transaction per indicator and period.
+``do_refresh_changed`` is the incremental refresh: the areas the audit log shows touched since the
+last run (every action writes an audit row with the area code of what it changed), grouped into
+a few prefixes, are recomputed for the indicators of the apps that wrote them — for every cached
+period (a case closed today changes the month it was dispatched in); figures of the register as
+it stands (``stock``) only for the periods not yet over.
+"""
+
+from __future__ import annotations
+
+import time
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from civicgrid.core import audit, plugins
+from civicgrid.core import periods as P
+from civicgrid.core.access import require_capability
+from civicgrid.core.errors import UserError
+from civicgrid.core.models import AuditLog
+from civicgrid.core.scoping import ensure_in_scope
+from civicgrid.core.workflow import lock_row
+
+from . import catalogue
+from .capabilities import STATS_TARGETS
+from .models import IndicatorValue, RefreshRun, Target
+
+MAX_PREFIXES = 40  # more touched areas than this: refresh coarser prefixes
+
+
+def _rows(indicator: plugins.Indicator, period: P.Period, prefix: str, values: dict, now) -> list:
+    return [IndicatorValue(indicator=indicator.code, period=period.code, kind=period.kind, area_code=code,
+                           numerator=num, denominator=den, computed_at=now)
+            for code, (num, den) in values.items() if code.startswith(prefix) and (num or den)]
+
+
+def _replace(indicator: plugins.Indicator, periods: list[P.Period], prefixes: list[str], rows: list) -> int:
+    """The cached rows of one indicator under ``prefixes`` for ``periods``, replaced in one transaction."""
+    from django.db.models import Q
+
+    under = Q(pk__in=[])
+    for prefix in prefixes:
+        under |= Q(area_code__startswith=prefix)
+    with transaction.atomic():
+        IndicatorValue.objects.filter(under, indicator=indicator.code, period__in=[p.code for p in periods]).delete()
+        IndicatorValue.objects.bulk_create(rows, batch_size=5000)
+    return len(rows)
+
+
+def common_prefix(prefixes: list[str]) -> str:
+    first, last = min(prefixes), max(prefixes)
+    n = 0
+    while n < min(len(first), len(last)) and first[n] == last[n]:
+        n += 1
+    return first[:n]
+
+
+def _compute(indicators, periods, prefixes, now, *, past_stock: bool) -> int:
+    """Compute each indicator for the periods over the prefixes' common prefix (one query per period,
+    whatever the number of prefixes) and replace its rows under the prefixes in one transaction. A
+    stock figure is computed once."""
+    written = 0
+    scope = common_prefix(prefixes)
+    for indicator in indicators:
+        compute = plugins.resolve(indicator.compute)
+        chosen = [p for p in periods if not (indicator.stock and p.end <= now and not past_stock)]
+        if not chosen:
+            continue
+        rows, stock = [], None
+        for period in chosen:
+            if indicator.stock:
+                stock = stock if stock is not None else compute(scope, period)
+                values = stock
+            else:
+                values = compute(scope, period)
+            if len(prefixes) > 1:
+                values = {c: v for c, v in values.items() if any(c.startswith(p) for p in prefixes)}
+            rows.extend(_rows(indicator, period, scope, values, now))
+        written += _replace(indicator, chosen, prefixes, rows)
+    return written
+
+
+def do_refresh(*, actor, periods: list[P.Period] | None = None, indicators: list[str] | None = None,
+               prefix: str = "") -> RefreshRun:
+    """Recompute everything under ``prefix`` (the whole deployment by default)."""
+    started = time.perf_counter()
+    now = timezone.now()
+    periods = periods if periods is not None else catalogue.cached_periods(now)
+    chosen = [i for i in catalogue.indicators() if indicators is None or i.code in indicators]
+    written = _compute(chosen, periods, [prefix], now, past_stock=True)
+    run = RefreshRun.objects.create(kind=RefreshRun.Kind.FULL, started_at=now, finished_at=timezone.now(),
+                                    periods=len(periods), prefixes=[prefix], values=written,
+                                    seconds=round(time.perf_counter() - started, 3))
+    audit.record("stats.refresh", actor=actor, area_code=prefix,
+                 detail={"kind": "full", "values": written, "periods": len(periods)})
+    return run
+
+
+def touched_since(moment) -> dict[str, set[str]]:
+    """{app label: area codes of its actions} from the audit log since ``moment`` ("" = everywhere)."""
+    out: dict[str, set[str]] = {}
+    rows = (AuditLog.objects.filter(at__gte=moment, outcome=AuditLog.Outcome.OK)
+            .exclude(action__startswith="stats.").values_list("action", "area_code").distinct())
+    for action, code in rows:
+        out.setdefault(action.split(".")[0], set()).add(code or "")
+    return out
+
+
+def group_prefixes(codes: set[str]) -> list[str]:
+    """Few prefixes covering ``codes``: their communities (12 digits), or coarser when many."""
+    if "" in codes:
+        return [""]
+    for digits in (12, 9, 6, 4):
+        prefixes = sorted({c[:digits] for c in codes})
+        if len(prefixes) <= MAX_PREFIXES:
+            return _minimal(prefixes)
+    return [""]
+
+
+def _minimal(prefixes: list[str]) -> list[str]:
+    out: list[str] = []
+    for p in sorted(prefixes, key=len):
+        if not any(p.startswith(q) for q in out):
+            out.append(p)
+    return sorted(out)
+
+
+def do_refresh_changed(*, actor, periods: list[P.Period] | None = None) -> RefreshRun:
+    """The incremental refresh (see the module)."""
+    started = time.perf_counter()
+    now = timezone.now()
+    last = RefreshRun.objects.order_by("-started_at").first()
+    if last is None:
+        return do_refresh(actor=actor, periods=periods)
+    periods = periods if periods is not None else catalogue.cached_periods(now)
+    touched = touched_since(last.started_at)
+    written, all_prefixes = 0, set()
+    for app, codes in touched.items():
+        chosen = [i for i in catalogue.indicators() if i.app == app]
+        if not chosen:
+            continue
+        prefixes = group_prefixes(codes)
+        all_prefixes.update(prefixes)
+        written += _compute(chosen, periods, prefixes, now, past_stock=False)
+    run = RefreshRun.objects.create(kind=RefreshRun.Kind.INCREMENTAL, started_at=now, finished_at=timezone.now(),
+                                    periods=len(periods), prefixes=sorted(all_prefixes), values=written,
+                                    seconds=round(time.perf_counter() - started, 3))
+    audit.record("stats.refresh", actor=actor, detail={"kind": "incremental", "values": written,
+                                                        "prefixes": sorted(all_prefixes)[:20]})
+    return run
+
+
+# --- targets ------------------------------------------------------------------------------------------
+def _check_target(indicator: str, area_code: str, period: str, value) -> tuple[plugins.Indicator, str, float]:
+    errors = {}
+    ind = catalogue.get(indicator)
+    if ind is None:
+        errors["indicator"] = _("Indicator: choose one of the list.")
+    code = ""
+    if period:
+        try:
+            code = P.parse(period).code
+        except ValueError:
+            errors["period"] = _("Period: write a year (2025), half-year (2025S1), quarter (2025Q2) or month "
+                                 "(202509), or leave it empty for the plan's horizon.")
+    try:
+        number = float(value)
+        if number != number or abs(number) > 1e12:
+            raise ValueError
+    except (TypeError, ValueError):
+        number = 0.0
+        errors["value"] = _("Target: write a number.")
+    if errors:
+        raise UserError(_("The target was not saved."), errors=errors)
+    return ind, code, number
+
+
+def do_set_target(*, actor, indicator: str, area_code: str, value, period: str = "", horizon: str = "",
+                  source: str = "", phrase: str = "") -> Target:
+    """Set (or change) the target of an indicator for an area and period; an area's own target
+    overrides the one it inherits from above."""
+    require_capability(actor, STATS_TARGETS)
+    ensure_in_scope(actor, area_code, STATS_TARGETS)
+    _ind, period_code, number = _check_target(indicator, area_code, period, value)
+    source = (source or "").strip()
+    if not source:
+        raise UserError(_("The target was not saved."),
+                        errors={"source": _("Source: name the plan or document this target comes from.")})
+    with transaction.atomic():
+        target = Target.objects.select_for_update().filter(indicator=indicator, area_code=area_code,
+                                                           period=period_code).first()
+        if target is None:
+            target = Target.objects.create(indicator=indicator, area_code=area_code, period=period_code,
+                                           horizon=horizon[:50], value=number, source=source[:200],
+                                           phrase=phrase[:500], set_by=plugins_actor(actor))
+        else:
+            target.value, target.source, target.phrase, target.horizon = number, source[:200], phrase[:500], horizon[:50]
+            target.set_by = plugins_actor(actor)
+            target.version += 1
+            target.save()
+        audit.record("stats.target.set", actor=actor, obj=target, detail={"value": number, "period": period_code})
+    return target
+
+
+def do_set_breakdown(*, actor, target: Target, quarters: dict[int, object], expected_version: int | None = None):
+    """The quarterly breakdown (季度分解表) of a year's target: the targets of its four quarters."""
+    require_capability(actor, STATS_TARGETS)
+    ensure_in_scope(actor, target.area_code, STATS_TARGETS)
+    if len(target.period) != 4:
+        raise UserError(_("Only a year's target has a quarterly breakdown."), field="period")
+    errors, numbers = {}, {}
+    for q in (1, 2, 3, 4):
+        raw = quarters.get(q, "")
+        if raw in ("", None):
+            continue
+        try:
+            numbers[q] = float(raw)
+            if numbers[q] != numbers[q]:
+                raise ValueError
+        except (TypeError, ValueError):
+            errors[f"q{q}"] = _("Quarter %(q)s: write a number.") % {"q": q}
+    if errors:
+        raise UserError(_("The breakdown was not saved."), errors=errors)
+    with transaction.atomic():
+        locked = lock_row(target, expected_version)
+        for q, number in numbers.items():
+            Target.objects.update_or_create(
+                indicator=locked.indicator, area_code=locked.area_code, period=f"{locked.period}Q{q}",
+                defaults={"value": number, "source": locked.source, "phrase": _("quarterly breakdown of %(p)s")
+                          % {"p": locked.period}, "breakdown_of": locked, "set_by": plugins_actor(actor)})
+        locked.version += 1
+        locked.save(update_fields=["version", "updated_at"])
+        audit.record("stats.target.breakdown", actor=actor, obj=locked, detail={"quarters": numbers})
+    return locked
+
+
+def plugins_actor(actor):
+    from civicgrid.core.history import actor_row
+
+    return actor_row(actor)
+
+
+# --- report forms (报表) ---------------------------------------------------------------------------
+def _due_date(template, period: P.Period):
+    import datetime as dt
+
+    return period.last_day + dt.timedelta(days=template.due_days)
+
+
+def do_issue_reports(*, actor, template, period: P.Period) -> int:
+    """Open the reports of a period for every area of the template's level below the actor's own
+    areas (reviewers issue their children's forms); existing ones are left alone. Returns how many."""
+    from civicgrid.areas.models import Area
+    from civicgrid.core.scoping import scope_codes
+
+    from .capabilities import STATS_REVIEW
+    from .models import ReportInstance
+
+    require_capability(actor, STATS_REVIEW)
+    if period.kind != template.period_kind:
+        raise UserError(_("This form is filled per %(kind)s.") % {"kind": template.get_period_kind_display()},
+                        field="period")
+    codes = scope_codes(actor, STATS_REVIEW)
+    areas = Area.objects.filter(level=template.level).select_related("parent").defer("boundary")
+    if codes is not None:
+        from django.db.models import Q
+
+        q = Q(pk__in=[])
+        for code in codes:
+            q |= Q(code__startswith=code)
+        areas = areas.filter(q)
+    due = _due_date(template, period)
+    with transaction.atomic():
+        have = set(ReportInstance.objects.filter(template=template, period=period.code)
+                   .values_list("area_code", flat=True))
+        rows = [ReportInstance(template=template, period=period.code, area_code=a.code, due_date=due,
+                               reviewer_code=a.parent.code if a.parent_id else "")
+                for a in areas if a.code not in have]
+        ReportInstance.objects.bulk_create(rows)
+        audit.record("stats.report.issue", actor=actor, area_code=(codes or [""])[0] if codes else "",
+                     object_type="stats.reporttemplate", object_id=str(template.pk), object_repr=template.name,
+                     detail={"period": period.code, "reports": len(rows)})
+    return len(rows)
+
+
+def _auto_values(instance) -> dict:
+    """The indicator cells' figures of the report's area and period, from the cache."""
+    from . import queries
+
+    period = P.parse(instance.period)
+    cells = [c for c in instance.template.cells.all() if c.kind == "indicator"]
+    codes = [c.indicator for c in cells]
+    totals = queries.sums([instance.area_code], [period.code], codes)
+    out = {}
+    for cell in cells:
+        ind = catalogue.get(cell.indicator)
+        n, d = totals.get((cell.indicator, instance.area_code, period.code), (0.0, 0.0))
+        out[cell.pk] = catalogue.value_of(ind, n, d) if ind else None
+    return out
+
+
+def do_fill_report(*, actor, instance, expected_version: int | None = None, now=None):
+    """Not started → draft, the indicator cells filled from the data."""
+    from .models import ReportValue
+    from .rules import REPORT_FLOW
+
+    with transaction.atomic():
+        locked = REPORT_FLOW.lock(instance, expected_version)
+        REPORT_FLOW.require(actor, locked, "fill")
+        values = _auto_values(locked)
+        ReportValue.objects.bulk_create([
+            ReportValue(instance=locked, cell=cell, number=values.get(cell.pk), auto=cell.kind == "indicator")
+            for cell in locked.template.cells.all()])
+        REPORT_FLOW.advance(locked, "fill", actor=actor, at=now)
+    return locked
+
+
+def _check_values(instance, entries: dict) -> dict:
+    """{cell id: number or text} from the form, checked; UserError naming each bad cell's label."""
+    errors, clean = {}, {}
+    for cell in instance.template.cells.all():
+        if cell.kind == "indicator":
+            continue
+        raw = entries.get(cell.pk, entries.get(str(cell.pk)))
+        raw = "" if raw is None else str(raw).strip()
+        field = f"cell_{cell.pk}"
+        if cell.kind == "number":
+            if raw == "":
+                clean[cell.pk] = None
+                continue
+            try:
+                number = float(raw)
+                if number != number or number < 0 or number > 1e12:
+                    raise ValueError
+                clean[cell.pk] = number
+            except ValueError:
+                errors[field] = _("%(label)s: write a number of 0 or more.") % {"label": cell.label}
+        else:
+            if "\x00" in raw or len(raw) > 500:
+                errors[field] = _("%(label)s: at most 500 characters.") % {"label": cell.label}
+            clean[cell.pk] = raw
+    if errors:
+        raise UserError(_("The report was not saved."), errors=errors)
+    return clean
+
+
+def do_edit_report(*, actor, instance, entries: dict, refill: bool = False, expected_version: int | None = None,
+                   now=None):
+    """Change the entered cells of a draft or returned report (and refill its indicator cells)."""
+    from .models import ReportValue
+    from .rules import REPORT_FLOW
+
+    with transaction.atomic():
+        locked = REPORT_FLOW.lock(instance, expected_version)
+        REPORT_FLOW.require(actor, locked, "edit")
+        clean = _check_values(locked, entries)
+        values = {v.cell_id: v for v in locked.values.all()}
+        auto = _auto_values(locked) if refill else {}
+        for cell in locked.template.cells.all():
+            row = values.get(cell.pk) or ReportValue(instance=locked, cell=cell, auto=cell.kind == "indicator")
+            if cell.kind == "indicator":
+                if refill:
+                    row.number = auto.get(cell.pk)
+            elif cell.kind == "number":
+                row.number = clean.get(cell.pk)
+            else:
+                row.text = clean.get(cell.pk, "")
+            row.save()
+        REPORT_FLOW.advance(locked, "edit", actor=actor, at=now)
+    return locked
+
+
+def do_submit_report(*, actor, instance, expected_version: int | None = None, now=None):
+    """Draft or returned → submitted; late when submitted after the due day (local calendar)."""
+    from .rules import REPORT_FLOW
+
+    now = now or timezone.now()
+    with transaction.atomic():
+        locked = REPORT_FLOW.lock(instance, expected_version)
+        REPORT_FLOW.require(actor, locked, "submit")
+        missing = [v.cell.label for v in locked.values.select_related("cell")
+                   if v.cell.required and v.cell.kind == "number" and v.number is None]
+        if missing:
+            raise UserError(_("Fill in before submitting: %(cells)s.") % {"cells": "、".join(missing)},
+                            field="values")
+        locked.submitted_at = now
+        locked.late = P.today(now) > locked.due_date
+        REPORT_FLOW.advance(locked, "submit", actor=actor, fields=["submitted_at", "late"], at=now,
+                            detail={"late": locked.late})
+    return locked
+
+
+def do_review_report(*, actor, instance, step: str, note: str = "", expected_version: int | None = None,
+                     now=None):
+    """The level above accepts, returns (with comments) or unlocks an accepted report."""
+    from .rules import REPORT_FLOW
+
+    if step not in ("accept", "return", "unlock"):
+        raise UserError(_("No such step."), field="step")
+    note = (note or "").strip()
+    if step in ("return", "unlock") and not note:
+        raise UserError(_("Comments: say what is to be corrected."), field="note")
+    if "\x00" in note or len(note) > 1000:
+        raise UserError(_("Comments: at most 1,000 characters."), field="note")
+    with transaction.atomic():
+        locked = REPORT_FLOW.lock(instance, expected_version)
+        REPORT_FLOW.require(actor, locked, step)
+        locked.reviewed_at = now or timezone.now()
+        locked.review_note = note
+        REPORT_FLOW.advance(locked, step, actor=actor, note=note, fields=["reviewed_at", "review_note"], at=now)
+    return locked
+
+
+# --- assessment (考核) -----------------------------------------------------------------------------
+YEAR_SHARE = {"year": 1.0, "half": 0.5, "quarter": 0.25, "month": 1 / 12}
+
+
+def rule_points(rule, value: float | None, target: float | None, higher_is_better: bool) -> float | None:
+    """0–1 for one rule, None without data (the rule then does not count)."""
+    if value is None:
+        return None
+    if rule.rule == "band":
+        if rule.low is None or rule.high is None or rule.low == rule.high:
+            return None
+        share = (value - rule.low) / (rule.high - rule.low)
+    else:
+        if target is None:
+            return None
+        if higher_is_better:
+            share = value / target if target else 1.0
+        else:
+            share = target / value if value else 1.0
+    return max(0.0, min(1.0, share))
+
+
+def do_assess(*, actor, scheme, period: P.Period) -> int:
+    """Score every area of the scheme's level below the actor's areas for the period, from the cached
+    figures: Σ weight × points over the rules with data, as 0–100; grade; funding. Published results
+    are left as they are. Returns how many results were written."""
+    from civicgrid.areas.models import Area
+    from civicgrid.core.indicators import grade, weighted_score
+    from civicgrid.core.scoping import scope_codes
+
+    from . import queries
+    from .capabilities import STATS_REVIEW
+    from .models import AssessmentResult
+    from .seeds import GRADES
+
+    require_capability(actor, STATS_REVIEW)
+    if period.kind != scheme.period_kind:
+        raise UserError(_("This scheme assesses per %(kind)s.") % {"kind": scheme.get_period_kind_display()},
+                        field="period")
+    codes = scope_codes(actor, STATS_REVIEW)
+    areas = [a for a in Area.objects.filter(level=scheme.level).values_list("code", flat=True)
+             if codes is None or any(a.startswith(c) and a != c for c in codes)]
+    rules = list(scheme.rules.all())
+    indicators = [r.indicator for r in rules] + ([scheme.persons_indicator] if scheme.persons_indicator else [])
+    totals = queries.sums(areas, [period.code], indicators)
+    targets = queries.targets_for_many([r.indicator for r in rules], areas, period)
+    now = timezone.now()
+    written = 0
+    with transaction.atomic():
+        published = set(AssessmentResult.objects.filter(scheme=scheme, period=period.code, published=True,
+                                                        area_code__in=areas).values_list("area_code", flat=True))
+        for code in areas:
+            if code in published:
+                continue
+            detail, shares = [], {}
+            for r in rules:
+                ind = catalogue.get(r.indicator)
+                if ind is None:
+                    continue
+                value = catalogue.value_of(ind, *totals.get((r.indicator, code, period.code), (0.0, 0.0)))
+                target = targets[code].get(r.indicator)
+                points = rule_points(r, value, target.value if target else None, ind.higher_is_better)
+                shares[r.indicator] = points
+                detail.append({"indicator": r.indicator, "weight": r.weight, "value": value,
+                               "target": target.value if target else None, "points": points})
+            score = weighted_score(shares, [(r.indicator, r.weight, False) for r in rules])
+            persons = 0.0
+            if scheme.persons_indicator:
+                persons = totals.get((scheme.persons_indicator, code, period.code), (0.0, 0.0))[0]
+            funding = round(scheme.base_funding * (score or 0) / 100
+                            + scheme.per_person * persons * YEAR_SHARE.get(period.kind, 1.0), 2)
+            AssessmentResult.objects.update_or_create(
+                scheme=scheme, period=period.code, area_code=code,
+                defaults={"score": score, "grade": grade(score, GRADES), "funding": funding, "detail": detail,
+                          "computed_at": now})
+            written += 1
+        audit.record("stats.assessment.compute", actor=actor, area_code=(codes or [""])[0] if codes else "",
+                     object_type="stats.assessmentscheme", object_id=str(scheme.pk), object_repr=scheme.name,
+                     detail={"period": period.code, "results": written})
+    return written
+
+
+def do_publish_assessment(*, actor, scheme, period: P.Period) -> int:
+    """Publish the results of the areas below the actor's (定期发布): the areas then see them."""
+    from civicgrid.core.scoping import scope_q
+
+    from .capabilities import STATS_REVIEW
+    from .models import AssessmentResult
+
+    require_capability(actor, STATS_REVIEW)
+    with transaction.atomic():
+        qs = AssessmentResult.objects.filter(scope_q(actor, capability=STATS_REVIEW), scheme=scheme,
+                                             period=period.code, published=False)
+        n = qs.update(published=True, published_at=timezone.now())
+        audit.record("stats.assessment.publish", actor=actor, object_type="stats.assessmentscheme",
+                     object_id=str(scheme.pk), object_repr=scheme.name, detail={"period": period.code, "results": n})
+    return n
+
+
+# --- surveys (问卷) ----------------------------------------------------------------------------------
+def do_record_response(*, actor, survey, area_code: str, answers: dict, at=None):
+    """Record one resident's answers in a grid of the actor's area: awareness yes/no, satisfaction
+    1 (非常满意) … 5 (非常不满意); every question answered."""
+    from civicgrid.areas.models import Area
+    from civicgrid.core.history import actor_row
+
+    from .capabilities import STATS_SURVEY
+    from .models import SurveyResponse
+
+    require_capability(actor, STATS_SURVEY)
+    errors, clean = {}, {}
+    if not Area.objects.filter(code=str(area_code)[:15], level="grid").exists():
+        errors["area_code"] = _("Grid: choose a grid of your area.")
+    for q in survey.questions.all():
+        raw = answers.get(str(q.position), answers.get(q.position))
+        if q.kind == "awareness":
+            if raw in (True, "yes", "1", 1, "true"):
+                clean[str(q.position)] = True
+            elif raw in (False, "no", "0", 0, "false"):
+                clean[str(q.position)] = False
+            else:
+                errors[f"q{q.position}"] = _("Question %(n)s: answer yes or no.") % {"n": q.position}
+        else:
+            try:
+                value = int(raw)
+                if not 1 <= value <= 5:
+                    raise ValueError
+                clean[str(q.position)] = value
+            except (TypeError, ValueError):
+                errors[f"q{q.position}"] = _("Question %(n)s: choose 1 (very satisfied) to 5 (very dissatisfied).") % {
+                    "n": q.position}
+    if errors:
+        raise UserError(_("The answers were not recorded."), errors=errors)
+    ensure_in_scope(actor, area_code, STATS_SURVEY)
+    with transaction.atomic():
+        response = SurveyResponse.objects.create(survey=survey, area_code=area_code, answers=clean,
+                                                 recorded_at=at or timezone.now(), recorded_by=actor_row(actor))
+        audit.record("stats.survey.response", actor=actor, obj=response)
+    return response

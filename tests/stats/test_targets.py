@@ -1,0 +1,96 @@
+"""Acceptance 3: every seeded target carries its source (the document and the very phrase, found in
+the seed text when the seeds are at hand); a target set for the whole city (or a district) is
+inherited by a community unless a level in between overrides it; a year's target is broken down
+by quarter (季度分解表); bad input is refused naming the field."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from civicgrid.accounts.roles import Role
+from civicgrid.core import periods as P
+from civicgrid.core.errors import NotPermitted, UserError
+from civicgrid.core.scoping import SYSTEM
+from civicgrid.stats import actions, catalogue, queries
+from civicgrid.stats.models import Target
+from civicgrid.stats.seeds import SEED_TARGETS, ensure_seeded_targets
+
+from ..conftest import make_user
+
+SEEDS = Path("/work/shared/seeds")
+
+
+def _plain(text: str) -> str:
+    return re.sub(r"\s+", "", text)
+
+
+@pytest.mark.django_db
+def test_every_seeded_target_carries_its_source():
+    ensure_seeded_targets()
+    seeded = Target.objects.filter(seeded=True)
+    assert seeded.count() == len(SEED_TARGETS) >= 5
+    texts = {p.name[:3]: _plain(p.read_text()) for p in SEEDS.glob("*.txt")} if SEEDS.is_dir() else {}
+    codes = {i.code for i in catalogue.indicators()}
+    for t in seeded:
+        assert t.indicator in codes
+        assert t.source.strip() and t.phrase.strip(), t
+        number = f"{t.value:g}"
+        assert number in t.phrase, (t.indicator, t.phrase)  # the figure is read from the phrase
+        if texts:
+            assert _plain(t.phrase) in texts[t.source[:3]], (t.source, t.phrase)
+    assert ensure_seeded_targets() == 0  # idempotent
+
+
+@pytest.mark.django_db
+def test_a_city_target_is_inherited_by_a_community_unless_overridden(tree):
+    ensure_seeded_targets()
+    community, street = "330106001001", "330106001"
+    quarter = P.parse("2026Q2")
+    seeded = queries.targets_for(["circle.facility_coverage"], community, quarter)["circle.facility_coverage"]
+    assert seeded.area_code == "" and seeded.value == 93  # the city's (the whole deployment)
+    actions.do_set_target(actor=SYSTEM, indicator="circle.facility_coverage", area_code="330106", value=95,
+                          source="区规划")
+    assert queries.targets_for(["circle.facility_coverage"], community, quarter)["circle.facility_coverage"].value == 95
+    actions.do_set_target(actor=SYSTEM, indicator="circle.facility_coverage", area_code=street, value=97,
+                          source="街道计划")
+    assert queries.targets_for(["circle.facility_coverage"], community, quarter)["circle.facility_coverage"].value == 97
+    # The sibling street still inherits the district's; the other district the city's.
+    assert queries.targets_for(["circle.facility_coverage"], "330106002001", quarter)[
+        "circle.facility_coverage"].value == 95
+    assert queries.targets_for(["circle.facility_coverage"], "330108001001", quarter)[
+        "circle.facility_coverage"].value == 93
+    # A year's target with its quarterly breakdown: the quarter's own figure wins over the year's.
+    year = actions.do_set_target(actor=SYSTEM, indicator="cases.on_time_rate", area_code="330106", value=90,
+                                 period="2026", source="004e 季度分解表")
+    actions.do_set_breakdown(actor=SYSTEM, target=year, quarters={1: 84, 2: 87, 3: "", 4: 92})
+    on_time = queries.targets_for(["cases.on_time_rate"], community, quarter)["cases.on_time_rate"]
+    assert (on_time.period, on_time.value, on_time.breakdown_of_id) == ("2026Q2", 87, year.pk)
+    q3 = queries.targets_for(["cases.on_time_rate"], community, P.parse("2026Q3"))["cases.on_time_rate"]
+    assert (q3.period, q3.value) == ("2026", 90)  # no Q3 figure: the year's
+    assert queries.targets_for(["cases.on_time_rate"], community, P.parse("2027Q1")) == {}
+
+
+@pytest.mark.django_db
+def test_targets_refuse_bad_input_and_foreign_areas(tree):
+    street_admin = make_user("t_street", Role.STREET_ADMIN, tree["330106001"])
+    worker = make_user("t_worker", Role.COMMUNITY_WORKER, tree["330106001001"])
+    with pytest.raises(UserError) as bad:
+        actions.do_set_target(actor=street_admin, indicator="nope", area_code="330106001", value="九十",
+                              period="2026Q5", source="")
+    assert set(bad.value.errors) == {"indicator", "value", "period"}
+    assert "数字" in str(bad.value.errors["value"]) or "number" in str(bad.value.errors["value"])
+    with pytest.raises(NotPermitted):
+        actions.do_set_target(actor=street_admin, indicator="cases.closing_rate", area_code="330106002", value=90,
+                              source="x")
+    with pytest.raises(NotPermitted):
+        actions.do_set_target(actor=worker, indicator="cases.closing_rate", area_code="330106001001", value=90,
+                              source="x")
+    with pytest.raises(NotPermitted):  # the whole deployment is the platform's (or a city level's)
+        actions.do_set_target(actor=street_admin, indicator="cases.closing_rate", area_code="", value=90, source="x")
+    t = actions.do_set_target(actor=street_admin, indicator="cases.closing_rate", area_code="330106001001",
+                              value="95.5", source="街道考核方案")
+    assert (t.value, t.set_by_id) == (95.5, street_admin.pk)
+    assert Target.objects.filter(area_code__startswith="330106002").count() == 0
