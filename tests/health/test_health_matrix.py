@@ -182,12 +182,16 @@ def test_report_forms_matrix(cast, tree, client_for):
                           {e.area_code for e in response.context["events"]}, inside(own, tree))
             m.object(client, HalfYearReport, f"xlsx report {street} · {level}", f"/health/reports/{pk}/xlsx/",
                      allowed=allowed, refused=(403, 404))
+            m.object(client, HalfYearReport, f"api report {street} · {level}", f"/api/health/reports/{pk}",
+                     allowed=allowed, refused=(403, 404))
             report = HalfYearReport.objects.get(pk=pk)
             with m.write(HalfYearReport, f"write submit {street} · {level}", stored(report, "status"),
                          allowed=allowed):
                 client.post(f"/health/reports/{pk}/", {"step": "submit", "version": report.version})
             HalfYearReport.objects.filter(pk=pk).update(status="draft", version=report.version, late=False,
                                                         submitted_at=None)
+        m.collection(client, HalfYearReport, f"api reports · {level}", "/api/health/reports?limit=1000",
+                     inside(own, tree) | above(own))
         page = client.get("/health/reports/")
         if level in VIEWERS:
             m.listing(HalfYearReport, f"page reports · {level}", {r.area_code for r in page.context["reports"]},
