@@ -69,6 +69,11 @@ def load_health(seed: int, *, root_code: str, progress: Callable = print, today:
     enrolments = actions.do_bulk_enrol(enrol, actor=SYSTEM, until=today + dt.timedelta(days=actions.HORIZON_DAYS),
                                        area_code=root_code)
     visits = _history(rng, root_code, today)
+    # The yearly survey: a sample of the signed residents (004b: awareness ≥ 60 %, satisfaction ≥ 90 %).
+    sample = rng.sample(signing, min(len(signing), max(1, len(signing) // 10)))
+    actions.do_bulk_surveys([(p, today - dt.timedelta(days=rng.randrange(0, 150)), rng.random() < 0.72,
+                              rng.random() < 0.91) for p, _package, _start in sample],
+                            actor=SYSTEM, today=today, area_code=root_code)
     missed = actions.do_mark_missed(actor=SYSTEM, today=today)
     _life(rng, today, hospital, teams)
     _forms(root_code, today)

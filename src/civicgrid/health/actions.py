@@ -554,6 +554,27 @@ def do_mark_missed(*, actor, today: dt.date | None = None) -> int:
     return n
 
 
+def do_record_survey(person: Person, *, actor, aware: bool, satisfied: bool, on=None,
+                     today: dt.date | None = None):
+    """A resident's survey answers (know the team? satisfied?), by the team or the centre."""
+    from .models import Survey
+
+    _active_person(person)
+    on = _date(on, field="on", label=_("date"), required=False) or _today(today)
+    if on > _today(today):
+        raise UserError(_("Date: a survey cannot be dated in the future."), field="on")
+    for key, value in (("aware", aware), ("satisfied", satisfied)):
+        if not isinstance(value, bool):
+            raise UserError(_("%(field)s: answer yes or no.") % {"field": key}, field=key)
+    team = team_of_grid(person.area_code)
+    _care_check(actor, person, team)
+    with transaction.atomic():
+        survey = Survey.objects.create(person=person, team=team, area_code=person.area_code, on=on, aware=aware,
+                                       satisfied=satisfied)
+        audit.record("health.survey.record", actor=actor, obj=survey)
+    return survey
+
+
 # --- referrals ------------------------------------------------------------------------------------------
 def do_request_referral(person: Person, *, actor, direction: str, hospital: Organisation | int | None,
                         reason: str = "", appointment_at=None, programme_code: str = "rehab",
@@ -800,3 +821,26 @@ def do_bulk_visits(rows: list[dict], *, actor, today: dt.date | None = None, are
         audit.record("health.visits.bulk_create", actor=actor, object_type="health.visit", area_code=area_code,
                      detail={"count": len(visits)})
     return len(visits)
+
+
+def do_bulk_surveys(rows: list[tuple], *, actor, today: dt.date | None = None, area_code: str = "") -> int:
+    """Many survey answers at once: rows of (person, on, aware, satisfied)."""
+    from .models import Survey
+
+    today = _today(today)
+    teams: dict = {}
+    surveys = []
+    for person, on, aware, satisfied in rows:
+        _active_person(person)
+        if on > today:
+            raise UserError(_("Date: a survey cannot be dated in the future."), field="on")
+        if person.area_code not in teams:
+            teams[person.area_code] = team_of_grid(person.area_code)
+        surveys.append(Survey(person=person, team=teams[person.area_code], area_code=person.area_code, on=on,
+                              aware=bool(aware), satisfied=bool(satisfied)))
+    _bulk_scope(actor, [s.area_code for s in surveys])
+    with transaction.atomic():
+        Survey.objects.bulk_create(surveys, batch_size=2000)
+        audit.record("health.surveys.bulk_create", actor=actor, object_type="health.survey", area_code=area_code,
+                     detail={"count": len(surveys)})
+    return len(surveys)

@@ -268,7 +268,23 @@ def person_health(request, pk: int):
                     "area_code": v["visit"].area_code, **v["data"]}
                    for v in s["visits"]],
         "tasks": [{"id": t.pk, "rule": t.rule.name, "due": t.due, "state": t.state_today} for t in s["tasks"]],
+        "surveys": [{"id": v.pk, "on": v.on, "aware": v.aware, "satisfied": v.satisfied, "area_code": v.area_code}
+                    for v in s["surveys"]],
     }
+
+
+class SurveyIn(Schema):
+    aware: bool
+    satisfied: bool
+    on: str | None = None
+
+
+@router.post("/people/{int:pk}/surveys", response={201: dict}, summary="Record a resident's survey answers")
+def record_survey(request, pk: int, payload: SurveyIn):
+    person, _record = queries.access_health_person(request.user, pk)
+    survey = actions.do_record_survey(person, actor=request.user, aware=payload.aware, satisfied=payload.satisfied,
+                                      on=payload.on)
+    return Status(201, {"id": survey.pk, "area_code": survey.area_code})
 
 
 @router.post("/enrolments", response={201: dict}, summary="Enrol a person in a programme (tasks generated)")

@@ -136,13 +136,14 @@ def person_summary(user, person_pk, *, today: dt.date | None = None) -> dict:
     for r in referrals:
         r.reason = crypto.decrypt_optional(r.reason_enc, context="health.referral.reason")
     contracts = list(Contract.objects.filter(person=person).select_related("team").order_by("-start_date"))
+    surveys = list(person.health_surveys.order_by("-on", "-id")[:20])
     audit.record("health.record.read", actor=user, obj=record or person,
                  detail={"person": person.pk})
     return {
         "person": person, "record": record,
         "data": decrypt_json(record.data_enc, "health.healthrecord.data") if record else {},
         "contracts": contracts, "enrolments": enrolments, "visits": visits, "tasks": tasks,
-        "referrals": referrals, "mental_hidden": bool(hidden), "today": today,
+        "referrals": referrals, "surveys": surveys, "mental_hidden": bool(hidden), "today": today,
         "contract_steps": {c.pk: CONTRACT_FLOW.available(user, c) for c in contracts},
         "programmes": [p for p in Programme.objects.filter(active=True) if mental or not p.sensitive],
     }
