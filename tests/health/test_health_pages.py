@@ -71,6 +71,12 @@ def test_todays_tasks_grouped_by_household(health, client_for):
     assert len(family["tasks"]) == 2 and {t.person.name for t in family["tasks"]} == {"王一", "王二"}
     assert work["overdue"] + work["due"] + work["upcoming"] == sum(len(g["tasks"]) for g in work["households"])
     assert client_for(health["doctors"]["B"]).get("/health/tasks/").context["work"]["households"] == []
+    from civicgrid.health import queries
+
+    items = queries.inbox_items(doctor)
+    assert len(items) == queries.inbox_count(doctor) == work["overdue"] + work["due"]
+    assert all(i.url.startswith("/health/people/") and i.due_at.tzinfo for i in items)
+    assert queries.inbox_count(health["doctors"]["B"]) == 0
 
 
 def test_api_flow_and_bad_input(health, client_for):

@@ -239,9 +239,12 @@ def inbox_items(user, limit: int = 20):
     today = timezone.localdate()
     qs = (visible_tasks(user).filter(status=Task.Status.OPEN, start__lte=today, end__gte=today)
           .select_related("person", "rule").order_by("due", "id")[:limit])
+    from civicgrid.core.periods import midnight
+
     return [InboxItem(kind="health.task", title=f"{t.rule.name} · {t.person.name}",
                       url=reverse("health:person", args=[t.person_id]), area_code=t.area_code,
-                      due_at=t.due, state="overdue" if t.due < today else "warn" if t.due == today else "")
+                      arrived_at=midnight(t.start), due_at=midnight(t.due + dt.timedelta(days=1)),
+                      state="overdue" if t.due < today else "warn" if t.due == today else "")
             for t in qs]
 
 
