@@ -229,3 +229,18 @@ def test_down_referral_arrival_creates_tasks_atomically(health):
     with pytest.raises(NotPermitted):  # team B's doctor is not the receiving side
         actions.do_referral_step(referral, "complete", actor=health["doctors"]["B"])
     assert Referral.objects.get(pk=referral.pk).status == "arrived"
+
+
+def test_nightly_job_marks_missed_and_generates(health):
+    from civicgrid.health.jobs import nightly_tasks
+
+    doctor, resident = health["doctors"]["A"], health["residents"]["A"]
+    today = dt.date.today()
+    enrolment = actions.do_enrol(resident, "htn", actor=doctor, enrolled_on=today - dt.timedelta(days=200),
+                                 until=today - dt.timedelta(days=150))
+    assert Task.objects.filter(enrolment=enrolment).count() == 1
+    result = nightly_tasks.call_local()
+    assert result["inserted"] >= 2 and result["missed"] >= 2  # the quarters since (the closed ones missed)
+    assert Task.objects.get(enrolment=enrolment, seq=0).status == "missed"
+    assert nightly_tasks.call_local() == {"missed": 0, "inserted": 0}
+    assert AuditLog.objects.filter(action="health.tasks.generate").count() == 2

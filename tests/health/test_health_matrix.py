@@ -23,6 +23,7 @@ from civicgrid.health.models import (
     Referral,
     ReferralEvent,
     ReportEvent,
+    Survey,
     Task,
     Team,
     TeamMember,
@@ -51,6 +52,7 @@ def objects(tree):
         actions.do_record_visit(enrolment, actor=SYSTEM, on="2025-01-10", sbp=130, dbp=80)
         referral = actions.do_request_referral(resident, actor=SYSTEM, direction="up", hospital=hospital,
                                                reason="血压控制不佳")
+        actions.do_record_survey(resident, actor=SYSTEM, aware=True, satisfied=True)
         out[code] = {"team": team.pk, "person": resident.pk, "contract": contract.pk, "enrolment": enrolment.pk,
                      "referral": referral.pk, "record": HealthRecord.objects.get(person=resident).pk}
     return out
@@ -82,7 +84,8 @@ def _visits(enrolment_pk):
     return lambda: Visit.objects.filter(enrolment_id=enrolment_pk).count()
 
 
-@covers(Team, TeamMember, HealthRecord, Contract, ContractEvent, Referral, ReferralEvent, Task, Visit, Enrolment)
+@covers(Team, TeamMember, HealthRecord, Contract, ContractEvent, Referral, ReferralEvent, Task, Visit, Enrolment,
+        Survey)
 def test_health_jurisdiction_matrix(cast, tree, objects, client_for):
     m = Matrix()
     for level, user in cast.items():
@@ -99,6 +102,8 @@ def test_health_jurisdiction_matrix(cast, tree, objects, client_for):
                     m.listing(Enrolment, f"{name} enrolments · {level}", {e["area_code"] for e in body["enrolments"]},
                               inside(own, tree))
                     m.listing(Visit, f"{name} visits · {level}", {v["area_code"] for v in body["visits"]},
+                              inside(own, tree))
+                    m.listing(Survey, f"{name} surveys · {level}", {v["area_code"] for v in body["surveys"]},
                               inside(own, tree))
             allowed = relation == "own" and level in READERS
             with m.write(Visit, f"write visit · {level} · {relation}", _visits(ids["enrolment"]), allowed=allowed):
@@ -182,12 +187,16 @@ def test_report_forms_matrix(cast, tree, client_for):
                           {e.area_code for e in response.context["events"]}, inside(own, tree))
             m.object(client, HalfYearReport, f"xlsx report {street} · {level}", f"/health/reports/{pk}/xlsx/",
                      allowed=allowed, refused=(403, 404))
+            m.object(client, HalfYearReport, f"api report {street} · {level}", f"/api/health/reports/{pk}",
+                     allowed=allowed, refused=(403, 404))
             report = HalfYearReport.objects.get(pk=pk)
             with m.write(HalfYearReport, f"write submit {street} · {level}", stored(report, "status"),
                          allowed=allowed):
                 client.post(f"/health/reports/{pk}/", {"step": "submit", "version": report.version})
             HalfYearReport.objects.filter(pk=pk).update(status="draft", version=report.version, late=False,
                                                         submitted_at=None)
+        m.collection(client, HalfYearReport, f"api reports · {level}", "/api/health/reports?limit=1000",
+                     inside(own, tree) | above(own))
         page = client.get("/health/reports/")
         if level in VIEWERS:
             m.listing(HalfYearReport, f"page reports · {level}", {r.area_code for r in page.context["reports"]},

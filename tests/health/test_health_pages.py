@@ -71,6 +71,12 @@ def test_todays_tasks_grouped_by_household(health, client_for):
     assert len(family["tasks"]) == 2 and {t.person.name for t in family["tasks"]} == {"王一", "王二"}
     assert work["overdue"] + work["due"] + work["upcoming"] == sum(len(g["tasks"]) for g in work["households"])
     assert client_for(health["doctors"]["B"]).get("/health/tasks/").context["work"]["households"] == []
+    from civicgrid.health import queries
+
+    items = queries.inbox_items(doctor)
+    assert len(items) == queries.inbox_count(doctor) == work["overdue"] + work["due"]
+    assert all(i.url.startswith("/health/people/") and i.due_at.tzinfo for i in items)
+    assert queries.inbox_count(health["doctors"]["B"]) == 0
 
 
 def test_api_flow_and_bad_input(health, client_for):
@@ -96,6 +102,13 @@ def test_api_flow_and_bad_input(health, client_for):
     before = AuditLog.objects.filter(action="health.record.read").count()
     summary = client.get(f"/api/health/people/{resident.pk}").json()
     assert summary["record"]["number"] and AuditLog.objects.filter(action="health.record.read").count() == before + 1
+    assert post(f"/api/health/people/{resident.pk}/surveys", {"aware": True, "satisfied": False}).status_code == 201
+    assert post(f"/api/health/people/{health['residents']['B'].pk}/surveys",
+                {"aware": True, "satisfied": True}).status_code == 404  # team B's resident
+    figs = client.get(f"/api/health/figures?period={dt.date.today().year}&level=grid").json()["rows"]
+    own = next(r for r in figs if r["key"] == "330106001001001")
+    assert own["awareness"]["numerator"] == 1 and own["satisfaction"]["numerator"] == 0
+    assert own["satisfaction"]["denominator"] == 1
     assert client.get("/api/health/figures?period=2025S3").status_code == 400
     assert client.get("/api/health/figures?period=2025S1&level=team").status_code == 200
     assert client.get("/api/health/tasks?state=weird").status_code == 400

@@ -100,3 +100,25 @@ def test_team_assessment_scores_from_the_standard(streets, health, client_for):
     assert b["done_contracts"] == 0 and b["score"] < a["score"]
     page = client_for(streets["district"]).get("/health/assessment/?period=2025S1")
     assert page.status_code == 200 and "团队A" in page.content.decode()
+
+
+def test_reports_and_assessment_api(streets, client_for):
+    import json
+
+    admin, district = streets["street_admin"], streets["district"]
+    client = client_for(admin)
+    post = lambda url, body: client.post(url, data=json.dumps(body), content_type="application/json")  # noqa: E731
+    assert post("/api/health/reports", {"street": "330106001", "period": "2025Q1"}).status_code == 400
+    assert post("/api/health/reports", {"street": "330106002", "period": "2025S1"}).status_code == 403
+    r = post("/api/health/reports", {"street": "330106001", "period": "2025S1"})
+    assert r.status_code == 201 and r.json()["figures"]["contracts"] == 3
+    form = r.json()
+    r = post(f"/api/health/reports/{form['id']}/submit", {"version": form["version"]})
+    assert r.status_code == 200 and r.json()["status"] == "submitted" and r.json()["late"]  # 2025S1 is long past
+    assert post(f"/api/health/reports/{form['id']}/review", {"version": r.json()["version"]}).status_code == 403
+    d = client_for(district)
+    assert [x["id"] for x in d.get("/api/health/reports?period=2025S1").json()] == [form["id"]]
+    assert client_for(streets["street_admin2"]).get(f"/api/health/reports/{form['id']}").status_code == 404
+    rows = d.get("/api/health/assessment?period=2025S1").json()["rows"]
+    assert {row["team"] for row in rows} >= {"团队A", "团队B", "团队D"} and all("score" in row for row in rows)
+    assert d.get("/api/health/assessment?period=nope").status_code == 400

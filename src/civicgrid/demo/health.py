@@ -69,8 +69,14 @@ def load_health(seed: int, *, root_code: str, progress: Callable = print, today:
     enrolments = actions.do_bulk_enrol(enrol, actor=SYSTEM, until=today + dt.timedelta(days=actions.HORIZON_DAYS),
                                        area_code=root_code)
     visits = _history(rng, root_code, today)
+    # The yearly survey: a sample of the signed residents (004b: awareness ≥ 60 %, satisfaction ≥ 90 %).
+    sample = rng.sample(signing, min(len(signing), max(1, len(signing) // 10)))
+    actions.do_bulk_surveys([(p, today - dt.timedelta(days=rng.randrange(0, 150)), rng.random() < 0.72,
+                              rng.random() < 0.91) for p, _package, _start in sample],
+                            actor=SYSTEM, today=today, area_code=root_code)
     missed = actions.do_mark_missed(actor=SYSTEM, today=today)
     _life(rng, today, hospital, teams)
+    _forms(root_code, today)
     progress(f"health: {len(teams)} teams, {len(signing)} agreements, {len(enrolments)} enrolments, "
              f"{Task.objects.filter(area_code__startswith=root_code).count()} tasks, {visits} visits, {missed} missed "
              f"({time.perf_counter() - started:.1f} s)")
@@ -144,6 +150,21 @@ def _history(rng: random.Random, root_code: str, today: dt.date) -> int:
                 row["fbg"] = round(rng.uniform(5.0, 6.9) if rng.random() < 0.6 else rng.uniform(7.1, 11.5), 1)
         rows.append(row)
     return actions.do_bulk_visits(rows, actor=SYSTEM, today=today, area_code=root_code)
+
+
+def _forms(root_code: str, today: dt.date) -> None:
+    """The last half-year's forms of every street filled from the data; the first street's submitted."""
+    from civicgrid.core import periods
+    from civicgrid.health import reports
+
+    period = periods.containing("half", today).previous()
+    streets = sorted(Area.objects.filter(level=Area.Level.STREET, code__startswith=root_code)
+                     .values_list("code", flat=True))
+    for n, code in enumerate(streets):
+        form = reports.do_fill_report(actor=SYSTEM, street_code=code, period_code=period.code, today=today)
+        if n == 0:
+            reports.do_report_step(form, "submit", actor=SYSTEM, version=form.version,
+                                   now=period.end - dt.timedelta(days=1))
 
 
 def _life(rng: random.Random, today: dt.date, hospital: Organisation, teams: list[Team]) -> None:

@@ -326,30 +326,71 @@ def _enrolment_tuple(e: Enrolment) -> tuple:
 
 def task_tuples(enrolments: Iterable[tuple], until: dt.date, rules: dict) -> list[tuple]:
     """The task rows (``TASK_COLUMNS``) the schedules call for up to ``until``, for enrolments given as
-    ``ENROLMENT_FIELDS`` tuples. Pure Python: no database."""
-    rows = []
+    ``ENROLMENT_FIELDS`` tuples. Pure Python, no database; the windows are those of
+    ``schedule.windows`` (inlined here for the periodic rules: this runs for every enrolment)."""
+    import calendar
+
+    rows: list[tuple] = []
+    append = rows.append
+    status = Task.Status.OPEN
+    one_day = dt.timedelta(days=1)
+    prepared = {pid: [(r, r.pk, r.anchor, dt.timedelta(days=r.before_days), dt.timedelta(days=r.after_days),
+                       dt.timedelta(days=r.offset_days), r.offset_months, r.every_months,
+                       (r.count if r.count else 1001) if r.every_months else 1) for r in rs]
+                for pid, rs in rules.items()}
     for (pk, person_id, programme_id, team_id, area_code, enrolled_on, anchor_date, ended_on, birth,
          household_id) in enrolments:
-        for rule in rules.get(programme_id, ()):
-            anchor = birth if rule.anchor == "birth" else anchor_date if rule.anchor == "event" else enrolled_on
+        stop = until if ended_on is None else min(until, ended_on - one_day)
+        for rule, rule_id, kind, before, after, offset, offset_months, every, limit in prepared.get(programme_id, ()):
+            if kind == "year":
+                anchor = enrolled_on
+                for w in windows(rule, anchor=anchor, enrolled_on=enrolled_on, until=until, ended_on=ended_on):
+                    append((pk, rule_id, w.seq, person_id, team_id, household_id, area_code, w.start, w.due, w.end,
+                            status))
+                continue
+            anchor = birth if kind == "birth" else anchor_date if kind == "event" else enrolled_on
             if anchor is None:
                 continue
-            for w in windows(rule, anchor=anchor, enrolled_on=enrolled_on, until=until, ended_on=ended_on):
-                rows.append((pk, rule.pk, w.seq, person_id, team_id, household_id, area_code, w.start, w.due, w.end,
-                             Task.Status.OPEN))
+            months0 = anchor.year * 12 + anchor.month - 1 + offset_months
+            day = anchor.day
+            seq = 0
+            while seq < limit:
+                year, month = divmod(months0 + seq * every, 12)
+                month += 1
+                due = dt.date(year, month, day if day <= 28 else min(day, calendar.monthrange(year, month)[1]))
+                due += offset
+                start = due - before
+                if start < anchor:
+                    start = anchor
+                if start > stop:
+                    break
+                end = due + after
+                if end >= enrolled_on:
+                    append((pk, rule_id, seq, person_id, team_id, household_id, area_code, start, due, end, status))
+                seq += 1
     return rows
 
 
+_PG_TYPES = ("bigint", "bigint", "integer", "bigint", "bigint", "integer", "text", "date", "date", "date", "text")
+
+
 def _write_tasks(rows: list[tuple]) -> None:
-    """INSERT … ON CONFLICT DO NOTHING (PostgreSQL and SQLite): an existing (enrolment, rule,
-    occurrence) stays as it is."""
+    """INSERT … ON CONFLICT DO NOTHING: an existing (enrolment, rule, occurrence) stays as it is. On
+    PostgreSQL one statement per 20,000 rows (each column sent as an array and ``unnest``-ed); on
+    SQLite a prepared statement per row (``executemany``, in-process, no round trips)."""
     from django.db import connection
 
     if not rows:
         return
-    sql = (f"INSERT INTO {Task._meta.db_table} ({', '.join(TASK_COLUMNS)}) VALUES "
-           f"({', '.join(['%s'] * len(TASK_COLUMNS))}) ON CONFLICT DO NOTHING")
+    table, columns = Task._meta.db_table, ", ".join(TASK_COLUMNS)
     with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            arrays = ", ".join(f"%s::{t}[]" for t in _PG_TYPES)
+            sql = f"INSERT INTO {table} ({columns}) SELECT * FROM unnest({arrays}) ON CONFLICT DO NOTHING"
+            for start in range(0, len(rows), 20000):
+                cursor.execute(sql, [list(column) for column in zip(*rows[start:start + 20000], strict=True)])
+            return
+        sql = f"INSERT INTO {table} ({columns}) VALUES ({', '.join(['%s'] * len(TASK_COLUMNS))}) ON CONFLICT DO NOTHING"
         for start in range(0, len(rows), 5000):
             cursor.executemany(sql, rows[start:start + 5000])
 
@@ -511,6 +552,27 @@ def do_mark_missed(*, actor, today: dt.date | None = None) -> int:
         n = Task.objects.filter(status=Task.Status.OPEN, end__lt=today).update(status=Task.Status.MISSED)
         audit.record("health.tasks.missed", actor=actor, detail={"today": today.isoformat(), "missed": n})
     return n
+
+
+def do_record_survey(person: Person, *, actor, aware: bool, satisfied: bool, on=None,
+                     today: dt.date | None = None):
+    """A resident's survey answers (know the team? satisfied?), by the team or the centre."""
+    from .models import Survey
+
+    _active_person(person)
+    on = _date(on, field="on", label=_("date"), required=False) or _today(today)
+    if on > _today(today):
+        raise UserError(_("Date: a survey cannot be dated in the future."), field="on")
+    for key, value in (("aware", aware), ("satisfied", satisfied)):
+        if not isinstance(value, bool):
+            raise UserError(_("%(field)s: answer yes or no.") % {"field": key}, field=key)
+    team = team_of_grid(person.area_code)
+    _care_check(actor, person, team)
+    with transaction.atomic():
+        survey = Survey.objects.create(person=person, team=team, area_code=person.area_code, on=on, aware=aware,
+                                       satisfied=satisfied)
+        audit.record("health.survey.record", actor=actor, obj=survey)
+    return survey
 
 
 # --- referrals ------------------------------------------------------------------------------------------
@@ -759,3 +821,26 @@ def do_bulk_visits(rows: list[dict], *, actor, today: dt.date | None = None, are
         audit.record("health.visits.bulk_create", actor=actor, object_type="health.visit", area_code=area_code,
                      detail={"count": len(visits)})
     return len(visits)
+
+
+def do_bulk_surveys(rows: list[tuple], *, actor, today: dt.date | None = None, area_code: str = "") -> int:
+    """Many survey answers at once: rows of (person, on, aware, satisfied)."""
+    from .models import Survey
+
+    today = _today(today)
+    teams: dict = {}
+    surveys = []
+    for person, on, aware, satisfied in rows:
+        _active_person(person)
+        if on > today:
+            raise UserError(_("Date: a survey cannot be dated in the future."), field="on")
+        if person.area_code not in teams:
+            teams[person.area_code] = team_of_grid(person.area_code)
+        surveys.append(Survey(person=person, team=teams[person.area_code], area_code=person.area_code, on=on,
+                              aware=bool(aware), satisfied=bool(satisfied)))
+    _bulk_scope(actor, [s.area_code for s in surveys])
+    with transaction.atomic():
+        Survey.objects.bulk_create(surveys, batch_size=2000)
+        audit.record("health.surveys.bulk_create", actor=actor, object_type="health.survey", area_code=area_code,
+                     detail={"count": len(surveys)})
+    return len(surveys)

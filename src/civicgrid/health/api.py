@@ -268,7 +268,23 @@ def person_health(request, pk: int):
                     "area_code": v["visit"].area_code, **v["data"]}
                    for v in s["visits"]],
         "tasks": [{"id": t.pk, "rule": t.rule.name, "due": t.due, "state": t.state_today} for t in s["tasks"]],
+        "surveys": [{"id": v.pk, "on": v.on, "aware": v.aware, "satisfied": v.satisfied, "area_code": v.area_code}
+                    for v in s["surveys"]],
     }
+
+
+class SurveyIn(Schema):
+    aware: bool
+    satisfied: bool
+    on: str | None = None
+
+
+@router.post("/people/{int:pk}/surveys", response={201: dict}, summary="Record a resident's survey answers")
+def record_survey(request, pk: int, payload: SurveyIn):
+    person, _record = queries.access_health_person(request.user, pk)
+    survey = actions.do_record_survey(person, actor=request.user, aware=payload.aware, satisfied=payload.satisfied,
+                                      on=payload.on)
+    return Status(201, {"id": survey.pk, "area_code": survey.area_code})
 
 
 @router.post("/enrolments", response={201: dict}, summary="Enrol a person in a programme (tasks generated)")
@@ -345,3 +361,71 @@ def get_figures(request, period: str = "", level: str = "community"):
     if level not in ("grid", "community", "street", "district", "team"):
         raise UserError(_("level: one of grid, community, street, district, team."), field="level")
     return {"period": p.key, "level": level, "rows": queries.figure_rows(request.user, p, level)}
+
+
+# --- half-yearly report forms and the team assessment ------------------------------------------------------
+class ReportOut(Schema):
+    id: int
+    area_code: str
+    period: str
+    status: str
+    figures: dict
+    deadline: dt.datetime
+    submitted_at: dt.datetime | None
+    late: bool
+    version: int
+
+
+class FillIn(Schema):
+    street: str
+    period: str
+
+
+@router.get("/reports", response=list[ReportOut], summary="Half-yearly report forms of your jurisdiction")
+def list_reports(request, paging: Query[Page], period: str | None = None):
+    qs = queries.visible_reports(request.user).order_by("-period", "area_code")
+    if period:
+        qs = qs.filter(period=period)
+    return list(page(qs, paging))
+
+
+@router.get("/reports/{int:pk}", response=ReportOut, summary="One half-yearly report form")
+def get_report(request, pk: int):
+    return queries.access_report(request.user, pk)
+
+
+@router.post("/reports", response={201: ReportOut}, summary="Fill (or refill) a street's form from the data")
+def fill_report(request, payload: FillIn):
+    from . import reports
+
+    require_capability(request.user, HEALTH_MANAGE)
+    return Status(201, reports.do_fill_report(actor=request.user, street_code=payload.street,
+                                              period_code=payload.period))
+
+
+@router.post("/reports/{int:pk}/{step}", response=ReportOut, summary="Submit, review or return a form")
+def report_step(request, pk: int, step: str, payload: StepIn):
+    from . import reports
+
+    report = queries.access_report(request.user, pk)
+    return reports.do_report_step(report, step, actor=request.user, version=payload.version, note=payload.note)
+
+
+@router.get("/assessment", summary="Team assessment of a period: figures, score, grade, pay coefficient")
+def get_assessment(request, period: str = ""):
+    from . import reports
+
+    require_capability(request.user, HEALTH_VIEW)
+    try:
+        p = periods.parse(period) if period else periods.current("year")
+    except ValueError:
+        raise UserError(_("period: a period code such as 2025, 2025S1, 2025Q3 or 202509."), field="period")
+    teams = list(queries.visible_teams(request.user).filter(active=True).order_by("area_code", "name")[:500])
+    return {"period": p.key, "rows": [
+        {"team_id": r["team"].pk, "team": r["team"].name, "area_code": r["team"].area_code, "score": r["score"],
+         "grade": r["grade"], "pay": r["pay"], "quota_contracts": r["quota_contracts"],
+         "done_contracts": r["done_contracts"], "quota_followups": r["quota_followups"],
+         "done_followups": r["done_followups"],
+         "items": [{"code": line["item"].code, "figure": line["item"].figure, "value": line["value"],
+                    "achieved": line["achieved"]} for line in r["lines"]]}
+        for r in reports.assessment(teams, p)]}

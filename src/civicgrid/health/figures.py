@@ -19,10 +19,10 @@ from civicgrid.areas.models import Area
 from civicgrid.core.indicators import Fraction
 from civicgrid.registry.models import Person
 
-from .models import Contract, Enrolment, HealthRecord, Parameter, Task, Team, Visit
+from .models import Contract, Enrolment, HealthRecord, Parameter, Survey, Task, Team, Visit
 
 CODES = ("records", "contracts", "htn_managed", "htn_standard", "htn_control", "dm_managed", "dm_standard",
-         "dm_control", "elderly", "ontime", "coverage")
+         "dm_control", "elderly", "ontime", "coverage", "awareness", "satisfaction")
 
 
 def reference_day(period, today: dt.date | None = None) -> dt.date:
@@ -95,6 +95,9 @@ def by_grid(prefix: str, period, today: dt.date | None = None) -> dict[str, dict
                                      end__lt=today or timezone.localdate())
     closed = _counts(ontime_due)
     done = _counts(ontime_due.filter(status=Task.Status.DONE, done_on__isnull=False))
+    surveys = Survey.objects.filter(area_code__startswith=prefix, on__gte=first, on__lte=d)
+    surveyed, aware, satisfied = _counts(surveys), _counts(surveys.filter(aware=True)), _counts(
+        surveys.filter(satisfied=True))
     covered = {g for t in Team.objects.filter(area_code__startswith=prefix[:12], active=True) for g in t.grid_codes}
     for g, figs in out.items():
         figs["records"] = Fraction(records.get(g, 0), residents.get(g, 0))
@@ -102,6 +105,8 @@ def by_grid(prefix: str, period, today: dt.date | None = None) -> dict[str, dict
         figs["elderly"] = Fraction(elderly_seen.get(g, 0), elderly_all.get(g, 0))
         figs["ontime"] = Fraction(done.get(g, 0), closed.get(g, 0))
         figs["coverage"] = Fraction(1 if g in covered else 0, 1)
+        figs["awareness"] = Fraction(aware.get(g, 0), surveyed.get(g, 0))
+        figs["satisfaction"] = Fraction(satisfied.get(g, 0), surveyed.get(g, 0))
         for code in ("htn", "dm"):
             figs[f"{code}_managed"] = Fraction(0, float(Decimal(over35.get(g, 0)) * chronic[code][3]))
     for code, (managed, f2f, last, _prev) in chronic.items():
@@ -161,3 +166,5 @@ dm_control_rate = _indicator("dm_control")
 elderly_rate = _indicator("elderly")
 ontime_rate = _indicator("ontime")
 grid_coverage = _indicator("coverage")
+awareness_rate = _indicator("awareness")
+satisfaction_rate = _indicator("satisfaction")

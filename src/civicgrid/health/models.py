@@ -448,3 +448,24 @@ class AssessmentItem(CatalogueModel):
     class Meta(CatalogueModel.Meta):
         verbose_name = _("assessment item")
         verbose_name_plural = _("assessment items")
+
+
+class Survey(ScopedModel):
+    """A resident's answers to the yearly survey (004b: 知晓率 ≥ 60 %, 满意率 ≥ 90 %): whether they know
+    their family doctor team, and whether they are satisfied with its service."""
+
+    person = models.ForeignKey("registry.Person", verbose_name=_("resident"), on_delete=models.PROTECT,
+                               related_name="health_surveys")
+    team = models.ForeignKey(Team, null=True, blank=True, on_delete=models.SET_NULL, related_name="surveys")
+    on = models.DateField(_("date"))
+    aware = models.BooleanField(_("knows the team"))
+    satisfied = models.BooleanField(_("satisfied"))
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("survey answer")
+        verbose_name_plural = _("survey answers")
+        ordering = ["-on", "-id"]
+
+    def __str__(self) -> str:
+        return f"survey {self.pk}"

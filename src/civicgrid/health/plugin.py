@@ -41,6 +41,10 @@ for code, label, name, definition in (
     ("health.ontime_rate", _("follow-up on-time rate"), "ontime_rate",
      _("tasks done inside their window ÷ windows closed in the period")),
     ("health.grid_coverage", _("health grid coverage"), "grid_coverage", _("grids in a team's health grid ÷ grids")),
+    ("health.awareness_rate", _("family doctor awareness rate"), "awareness_rate",
+     _("surveyed residents who know their team ÷ surveyed residents")),
+    ("health.satisfaction_rate", _("family doctor satisfaction rate"), "satisfaction_rate",
+     _("surveyed residents satisfied ÷ surveyed residents")),
 ):
     plugins.indicator(code, label, compute=f"civicgrid.health.figures:{name}", source=_SOURCE,
                       definition=definition, capability=HEALTH_VIEW, order=60)
@@ -61,6 +65,8 @@ plugins.audit_actions({
     "health.referral.request": _("referral requested"),
     "health.referral.read": _("referral read"),
     "health.parameter.set": _("health parameters set"),
+    "health.survey.record": _("survey answers recorded"),
+    "health.surveys.bulk_create": _("survey answers recorded in bulk"),
     "health.report.export": _("half-yearly report exported"),
     "health.contracts.bulk_sign": _("family doctor agreements signed in bulk"),
     "health.enrolments.bulk_create": _("health programme enrolments in bulk"),

@@ -136,13 +136,14 @@ def person_summary(user, person_pk, *, today: dt.date | None = None) -> dict:
     for r in referrals:
         r.reason = crypto.decrypt_optional(r.reason_enc, context="health.referral.reason")
     contracts = list(Contract.objects.filter(person=person).select_related("team").order_by("-start_date"))
+    surveys = list(person.health_surveys.order_by("-on", "-id")[:20])
     audit.record("health.record.read", actor=user, obj=record or person,
                  detail={"person": person.pk})
     return {
         "person": person, "record": record,
         "data": decrypt_json(record.data_enc, "health.healthrecord.data") if record else {},
         "contracts": contracts, "enrolments": enrolments, "visits": visits, "tasks": tasks,
-        "referrals": referrals, "mental_hidden": bool(hidden), "today": today,
+        "referrals": referrals, "surveys": surveys, "mental_hidden": bool(hidden), "today": today,
         "contract_steps": {c.pk: CONTRACT_FLOW.available(user, c) for c in contracts},
         "programmes": [p for p in Programme.objects.filter(active=True) if mental or not p.sensitive],
     }
@@ -238,9 +239,12 @@ def inbox_items(user, limit: int = 20):
     today = timezone.localdate()
     qs = (visible_tasks(user).filter(status=Task.Status.OPEN, start__lte=today, end__gte=today)
           .select_related("person", "rule").order_by("due", "id")[:limit])
+    from civicgrid.core.periods import midnight
+
     return [InboxItem(kind="health.task", title=f"{t.rule.name} · {t.person.name}",
                       url=reverse("health:person", args=[t.person_id]), area_code=t.area_code,
-                      due_at=t.due, state="overdue" if t.due < today else "warn" if t.due == today else "")
+                      arrived_at=midnight(t.start), due_at=midnight(t.due + dt.timedelta(days=1)),
+                      state="overdue" if t.due < today else "warn" if t.due == today else "")
             for t in qs]
 
 

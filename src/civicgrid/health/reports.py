@@ -40,6 +40,9 @@ CELLS = [
     ("tasks_on_time", gettext_lazy("follow-ups done on time"), "ontime", "n"),
     ("grids", gettext_lazy("base grids"), "coverage", "d"),
     ("grids_covered", gettext_lazy("grids in a team's health grid"), "coverage", "n"),
+    ("surveyed", gettext_lazy("residents surveyed"), "awareness", "d"),
+    ("aware", gettext_lazy("residents who know their team"), "awareness", "n"),
+    ("satisfied", gettext_lazy("residents satisfied"), "satisfaction", "n"),
 ]
 RATES = [  # (key, label, numerator cell, denominator cell)
     ("record_rate", gettext_lazy("record rate"), "records", "residents"),
@@ -48,6 +51,8 @@ RATES = [  # (key, label, numerator cell, denominator cell)
     ("dm_standard_rate", gettext_lazy("diabetes standard management"), "dm_standard", "dm_managed"),
     ("elderly_rate", gettext_lazy("65+ health management"), "elderly_checked", "elderly"),
     ("ontime_rate", gettext_lazy("follow-ups on time"), "tasks_on_time", "tasks_closed"),
+    ("awareness_rate", gettext_lazy("awareness"), "aware", "surveyed"),
+    ("satisfaction_rate", gettext_lazy("satisfaction"), "satisfied", "surveyed"),
 ]
 
 
