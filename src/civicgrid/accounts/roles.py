@@ -21,6 +21,7 @@ class Role(models.TextChoices):
     DEPT_HANDLER = "dept_handler", _("department handler")  # 部门处置人员
     FAMILY_DOCTOR = "family_doctor", _("family doctor")  # 家庭医生
     RESIDENT = "resident", _("resident")  # 居民
+    CITY_ADMIN = "city_admin", _("city administrator")  # 市级管理员 (a deployment holding a whole city)
 
 
 STAFF_ROLES = frozenset(Role) - {Role.RESIDENT}
@@ -39,6 +40,7 @@ ROLE_AREA_LEVELS: dict[str, set[str] | None] = {
     Role.DEPT_HANDLER: None,
     Role.FAMILY_DOCTOR: {"community", "grid"},
     Role.RESIDENT: {"grid"},
+    Role.CITY_ADMIN: {"city"},
 }
 # Unit kinds a unit-bound role may belong to.
 ROLE_UNIT_KINDS: dict[str, set[str]] = {

@@ -221,6 +221,12 @@ def by_post(period: Period, prefixes=None, *, data=None) -> list[Row]:
     return supervisors(period, prefixes) + shift_leaders(period, prefixes, data=data) + dispatchers(period, prefixes)
 
 
+def _several_districts() -> bool:
+    from civicgrid.areas.models import Area
+
+    return Area.objects.filter(level=Area.Level.DISTRICT).count() > 1
+
+
 @dataclass
 class Evaluation:
     period: Period
@@ -242,7 +248,12 @@ class Evaluation:
 
 def evaluate(period: Period, prefixes=None) -> Evaluation:
     """Everything of the page: streets and communities, or communities and grids inside a community."""
-    levels = ("community", "grid") if prefixes and all(len(p) >= 12 for p in prefixes) else ("street", "community")
+    if prefixes and all(len(p) >= 12 for p in prefixes):
+        levels = ("community", "grid")
+    elif prefixes is not None and any(len(p) < 6 for p in prefixes) or prefixes is None and _several_districts():
+        levels = ("district", "street")  # a city
+    else:
+        levels = ("street", "community")
     data = base(period, prefixes)  # read once for the three case tables
     return Evaluation(period, totals(period, prefixes, data=data), by_unit(period, prefixes, data=data),
                       by_area(period, prefixes, levels=levels, data=data), by_post(period, prefixes, data=data))
