@@ -23,11 +23,13 @@ cases counted for units and areas, and the people listed for posts.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.db import connection
-from django.db.models import Q
+from django.db.models import BooleanField, Count, Max, Q
+from django.db.models.expressions import RawSQL
 from django.utils.translation import gettext_lazy
 
 from civicgrid.accounts.models import OrgUnit
@@ -177,6 +179,8 @@ class Assignment:
     reworked: bool
     extended: bool
     rating: int | None
+    # Working hours from the dispatch to closing when closed in the period asked (set by the replay).
+    hours: float | None = field(default=None, compare=False)
 
     def is_due(self, period: Period) -> bool:
         """Closed in the period, or not closed before it and its deadline falls in it."""
@@ -231,10 +235,40 @@ def assignments(period: Period, prefixes=None, *, case_filter: Q | None = None) 
     that had a dispatch in the look-back (``LOOKBACK`` before the period, up to its end)."""
     # The ids already read, not a nested subquery: PostgreSQL's generic plan for IN (… IN (…))
     # can turn into a nested loop over every event.
-    cases = Case.objects.filter(_prefix_q(prefixes)).filter(pk__in=_touching(period))
+    cases = Case.objects.filter(_prefix_q(prefixes)).filter(_ids_in(Case, "id", _touching(period)))
     if case_filter is not None:
         cases = cases.filter(case_filter)
     info = {row[0]: row[1:] for row in cases.values_list("id", "area_code", "registered_by_id", "rating")}
+    if not info:
+        return []
+    # Per-period cache: the history is append-only, so the cases' rows and the number and newest id
+    # of their events name the result exactly; a new event on any of them makes a new key.
+    from django.core.cache import cache
+
+    stamp = (CaseEvent.objects.filter(_ids_in(CaseEvent, "case_id", list(info))).order_by()
+             .aggregate(n=Count("id"), last=Max("id"), at=Max("at")))
+    key = "cases:assignments:" + hashlib.sha256(repr((period.start, period.end, sorted(info.items()),
+                                                          stamp)).encode()).hexdigest()
+    found = cache.get(key)
+    if found is None:
+        found = _replay(period, info)
+        cache.set(key, found, ASSIGNMENTS_CACHE_SECONDS)
+    return found
+
+
+ASSIGNMENTS_CACHE_SECONDS = 3600
+
+
+def _ids_in(model, column: str, ids: list[int]):
+    """``column IN ids``; on PostgreSQL as one array parameter (``= ANY(%s)``): binding a thousand
+    parameters one by one costs more than the query."""
+    if connection.vendor != "postgresql":
+        return Q(**{f"{column}__in": ids})
+    return RawSQL(f'"{model._meta.db_table}"."{column}" = ANY(%s)', (list(ids),), output_field=BooleanField())
+
+
+def _replay(period: Period, info: dict) -> list[Assignment]:
+    """Replay the events of the cases in ``info`` (id → area code, registered by, rating)."""
     events = defaultdict(list)
     # Only the events the replay looks at: those that end, mark or move an assignment, in order.
     if connection.vendor == "postgresql":
@@ -286,7 +320,10 @@ def assignments(period: Period, prefixes=None, *, case_filter: Q | None = None) 
         if current is not None:
             out.append(current)
     out = [Assignment(**(a | {k: when(a[k]) for k in ("dispatched_at", "deadline", "closed_at")})) for a in out]
-    return [a for a in out if a.is_due(period)]
+    out = [a for a in out if a.is_due(period)]
+    for a in out:
+        a.hours = handling_hours(a.dispatched_at, a.closed_at) if a.closed_in(period) else None
+    return out
 
 
 @dataclass
@@ -303,8 +340,7 @@ class Base:
 
 
 def base(period: Period, prefixes=None) -> Base:
-    assigned = [(a, handling_hours(a.dispatched_at, a.closed_at) if a.closed_in(period) else None)
-                for a in assignments(period, prefixes)]
+    assigned = [(a, a.hours) for a in assignments(period, prefixes)]
     events = list(CaseEvent.objects.filter(_prefix_q(prefixes), kind__in=[CaseEvent.Kind.DISPATCHED,
                                                                           CaseEvent.Kind.SENT_BACK],
                                            at__gte=period.start, at__lt=period.end)
@@ -411,7 +447,7 @@ def by_unit(period: Period, prefixes=None, *, data: Base | None = None) -> list[
 
 def by_area(period: Period, prefixes=None, *, levels=("street", "community"), data: Base | None = None) -> list[Row]:
     """Streets and communities (or grids) inside the prefixes: the figures of the cases located there."""
-    lengths = {"street": 9, "community": 12, "grid": 15}
+    lengths = {"district": 6, "street": 9, "community": 12, "grid": 15}
     wanted = [lengths[lv] for lv in levels]
     data = data or base(period, prefixes)
     figures = _figures_by(data, lambda a: [a.area_code[:n] for n in wanted],
