@@ -129,7 +129,8 @@ def main() -> int:
                         [prefix + "%", *params])
             cur.fetchall()
             cur.execute(f"SELECT id, name, id_masked, phone_masked, address, area_code FROM registry_person "
-                        f"WHERE area_code LIKE %s AND {where} ORDER BY area_code, name_pinyin, id LIMIT 50",
+                        f"WHERE area_code LIKE %s AND {where} ORDER BY area_code COLLATE \"C\", "
+                        f"name_pinyin COLLATE \"C\", id LIMIT 50",
                         [prefix + "%", *params])
             cur.fetchall()
         return run
