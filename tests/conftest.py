@@ -244,8 +244,11 @@ def live_server(request):
 @pytest.fixture(autouse=True)
 def _fresh_rate_limits():
     """Rate limits and login failures per address are counted in a process-wide cache: each test
-    starts with none (every test client calls from 127.0.0.1)."""
+    starts with none (every test client calls from 127.0.0.1). The default cache too: a rolled-back
+    test leaves row ids to be used again, and caches keyed by them (the evaluation's) must not
+    carry one test's figures into the next."""
     from django.core.cache import caches
 
     caches["ratelimit"].clear()
+    caches["default"].clear()
     yield

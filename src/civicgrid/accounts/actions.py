@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from civicgrid.areas.models import Area
+from civicgrid.areas.models import Area, scope_code
 from civicgrid.core import audit
 from civicgrid.core.errors import Conflict, NotPermitted, UserError
 from civicgrid.core.keys import touch_last_used
@@ -114,7 +114,7 @@ def do_bulk_create_staff(rows: list[tuple[str, str, str, str, Area]], *, actor, 
     for username, display_name, role, area in rows:
         user = User(username=username, display_name=display_name, password=password_hash)
         _clean(user, exclude=["password"])
-        membership = Membership(user=user, role=role, area=area, area_code=area.code)
+        membership = Membership(user=user, role=role, area=area, area_code=scope_code(area.code))
         _clean(membership, exclude=["user"])
         if actor is not None:
             ensure_in_scope(actor, area.code, ACCOUNTS_MANAGE)

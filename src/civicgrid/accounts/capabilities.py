@@ -12,7 +12,9 @@ from .roles import Role
 
 ACCOUNTS_MANAGE = capability("accounts.manage", _("manage staff and memberships"))
 
-grant(Role.DISTRICT_ADMIN, VIEW, AREAS_MANAGE, AREAS_IMPORT, ACCOUNTS_MANAGE, AUDIT_VIEW, LOOKUP)
+# The city administrator holds the district administrator's capabilities over the whole city.
+for _role in (Role.CITY_ADMIN, Role.DISTRICT_ADMIN):
+    grant(_role, VIEW, AREAS_MANAGE, AREAS_IMPORT, ACCOUNTS_MANAGE, AUDIT_VIEW, LOOKUP)
 grant(Role.STREET_ADMIN, VIEW, AREAS_MANAGE, ACCOUNTS_MANAGE, AUDIT_VIEW, LOOKUP)
 for _role in (Role.COMMUNITY_WORKER, Role.GRID_WORKER, Role.GRID_HEAD, Role.SUPERVISOR, Role.ACCEPTANCE_SEAT,
               Role.SHIFT_LEADER, Role.DISPATCHER, Role.DEPT_HANDLER, Role.FAMILY_DOCTOR):

@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from civicgrid.areas.models import Area
+from civicgrid.areas.models import Area, scope_code
 from civicgrid.core.capabilities import VIEW
 from civicgrid.core.keys import key_hash
 from civicgrid.core.plugins import capabilities_of
@@ -163,7 +163,8 @@ class Membership(models.Model):
                 )
 
     def save(self, *args, **kwargs):
-        self.area_code = self.unit.area_code if self.unit_id and not self.area_id else self.area.code
+        # The prefix of the codes inside the place: a city's is its first four digits.
+        self.area_code = scope_code(self.unit.area_code if self.unit_id and not self.area_id else self.area.code)
         super().save(*args, **kwargs)
 
 

@@ -4,7 +4,8 @@ An administrator (a membership granting ``accounts.manage``: district or street 
 acts only inside the area of that membership, and never grants a role **above** their own.
 "Above" is this ranking, compared at the place of the grant:
 
-    district administrator (3) > street administrator (2) > every other staff role (1) > resident (0)
+    city administrator (4) > district administrator (3) > street administrator (2) > every other
+    staff role (1) > resident (0)
 
 so a district administrator may grant anything in the district (another district administrator
 of the same district too), a street administrator may grant any staff role and a street
@@ -27,7 +28,7 @@ from .capabilities import ACCOUNTS_MANAGE
 from .roles import Role
 
 ROLE_RANK: dict[str, int] = {role: 1 for role in Role}
-ROLE_RANK.update({Role.DISTRICT_ADMIN: 3, Role.STREET_ADMIN: 2, Role.RESIDENT: 0})
+ROLE_RANK.update({Role.CITY_ADMIN: 4, Role.DISTRICT_ADMIN: 3, Role.STREET_ADMIN: 2, Role.RESIDENT: 0})
 
 
 def manage_rank(actor, code: str) -> int:

@@ -177,7 +177,7 @@ def holders(capability: str, area_code: str = "", *, exact: bool = False, unit_i
         if exact:
             place |= Q(area_code=area_code)
         else:
-            prefixes = {area_code[:n] for n in (6, 9, 12, 15) if len(area_code) >= n} | {area_code}
+            prefixes = {area_code[:n] for n in (4, 6, 9, 12, 15) if len(area_code) >= n} | {area_code}  # 4: a city
             place |= Q(area_code__in=prefixes)
     if unit_ids:
         place |= Q(unit_id__in=list(unit_ids))

@@ -22,6 +22,7 @@ class Role(models.TextChoices):
     FAMILY_DOCTOR = "family_doctor", _("family doctor")  # 家庭医生
     RESIDENT = "resident", _("resident")  # 居民
     WINDOW_CLERK = "window_clerk", _("window clerk")  # 全科社工 (一窗受理, street or community centre)
+    CITY_ADMIN = "city_admin", _("city administrator")  # 市级管理员 (a deployment holding a whole city)
 
 
 STAFF_ROLES = frozenset(Role) - {Role.RESIDENT}
@@ -41,6 +42,7 @@ ROLE_AREA_LEVELS: dict[str, set[str] | None] = {
     Role.FAMILY_DOCTOR: {"community", "grid"},
     Role.RESIDENT: {"grid"},
     Role.WINDOW_CLERK: {"street", "community"},
+    Role.CITY_ADMIN: {"city"},
 }
 # Unit kinds a unit-bound role may belong to.
 ROLE_UNIT_KINDS: dict[str, set[str]] = {

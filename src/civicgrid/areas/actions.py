@@ -15,7 +15,7 @@ from civicgrid.core.scoping import ensure_in_scope, in_scope, minimal_prefixes
 
 from .geometry import parse_boundary, to_geojson
 from .index import bump_boundary_version
-from .models import LEVEL_BY_LENGTH, Area
+from .models import Area, level_of_code, parent_code_of, scope_code
 from .validation import check_subtree
 
 # Property names accepted in imported GeoJSON, English first, then common Chinese ledger headings.
@@ -78,14 +78,14 @@ def _parse_features(data) -> tuple[list[dict], list[dict]]:
         def bad(field_name, message, code=code, number=number):
             errors.append({"feature": number, "code": code, "field": field_name, "message": str(message)})
 
-        if not code.isdigit() or len(code) not in LEVEL_BY_LENGTH:
-            bad("code", _("code must be 6, 9, 12 or 15 digits (district, street, community, grid)."))
+        if level_of_code(code) is None:
+            bad("code", _("code must be 6, 9, 12 or 15 digits (city ending in 00, district, street, community, grid)."))
             continue
         if code in seen:
             bad("code", _("code appears twice in the file."))
             continue
         seen.add(code)
-        level = LEVEL_BY_LENGTH[len(code)]
+        level = level_of_code(code)
         declared = _prop(props, "level")
         if declared and declared != level:
             bad("level", _("level %(declared)s does not match a %(n)s-digit code.") % {"declared": declared, "n": len(code)})
@@ -135,8 +135,13 @@ def do_import_areas(
             report.errors.append(
                 {"feature": None, "code": row["code"], "field": "code", "message": _("outside your jurisdiction.")}
             )
-        if row["level"] != Area.Level.DISTRICT:
-            parent_code = row["code"][:-3]
+        parent_code = parent_code_of(row["code"])
+        if row["level"] == Area.Level.DISTRICT:
+            # A district sits below its city when the city is held (in the system or the file);
+            # a deployment of one district has none.
+            if parent_code in file_codes or Area.objects.filter(code=parent_code).exists():
+                row["parent_code"] = parent_code
+        elif row["level"] != Area.Level.CITY:
             row["parent_code"] = parent_code
             if parent_code not in file_codes and not Area.objects.filter(code=parent_code).exists():
                 report.errors.append(
@@ -185,6 +190,9 @@ def do_import_areas(
                     area = Area(code=row["code"], parent=parent, **values)
                     area.full_clean(exclude=["boundary"])
                     area.save()
+                    if area.level == Area.Level.CITY:  # the districts already held come under it
+                        Area.objects.filter(level=Area.Level.DISTRICT, parent__isnull=True,
+                                            code__startswith=area.scope_code).update(parent=area)
                     by_code[area.code] = area
                     report.created.append(area.code)
                     continue
@@ -197,7 +205,7 @@ def do_import_areas(
                 area.version += 1
                 area.save()
                 report.updated.append(area.code)
-            for root in minimal_prefixes(c[:6] for c in file_codes):
+            for root in minimal_prefixes(scope_code(c[:6]) for c in file_codes):
                 report.violations.extend(v.as_dict() for v in check_subtree(root))
             if report.violations and not allow_violations:
                 raise _Rollback
@@ -258,7 +266,7 @@ def do_set_area_counts(per_grid: dict[str, tuple[int, int]], *, actor=None, root
     (households, population); a grid not given has none) and roll them up to every level above.
     The register computes the counts (``registry.actions.do_recount_area_stats``)."""
     with transaction.atomic():
-        areas = list(Area.objects.select_for_update().filter(code__startswith=root_code).order_by("-code"))
+        areas = list(Area.objects.select_for_update().filter(code__startswith=scope_code(root_code)).order_by("-code"))
         totals: dict[str, list[int]] = {}
         for area in areas:
             if area.level == Area.Level.GRID:
@@ -266,7 +274,7 @@ def do_set_area_counts(per_grid: dict[str, tuple[int, int]], *, actor=None, root
             else:
                 h, p = totals.get(area.code, [0, 0])
             if area.parent_id:
-                acc = totals.setdefault(area.code[:-3], [0, 0])
+                acc = totals.setdefault(parent_code_of(area.code), [0, 0])
                 acc[0] += h
                 acc[1] += p
             area.households, area.population = h, p

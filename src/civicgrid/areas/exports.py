@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .models import Area
+from .models import Area, parent_code_of
 
 
 def feature(area: Area) -> dict:
@@ -15,7 +15,7 @@ def feature(area: Area) -> dict:
             "name": area.name,
             "level": area.level,
             "kind": area.kind,
-            "parent_code": area.code[:-3] if area.level != Area.Level.DISTRICT else None,
+            "parent_code": parent_code_of(area.code) if area.parent_id else None,
             "households": area.households,
             "population": area.population,
             "responsible_name": area.responsible_name,

@@ -1,19 +1,56 @@
-"""The area tree: district → street/town → community/village → basic grid."""
+"""The area tree: (city →) district → street/town → community/village → basic grid.
+
+A deployment holds one district, or a whole city of several: the city (地级市) has its GB/T 2260
+code PPCC00 (330100 杭州市) and its districts PPCCDD (330106 西湖区) below it. Its code is not a
+prefix of theirs, so what a city covers is ``scope_code``: the first four digits (3301); every
+other area covers the codes that start with its own."""
 
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-# Digits of each level's code; a child's code starts with its parent's (GB/T 2260 for the district).
-CODE_LENGTH = {"district": 6, "street": 9, "community": 12, "grid": 15}
-LEVEL_BY_LENGTH = {length: level for level, length in CODE_LENGTH.items()}
-PARENT_LEVEL = {"street": "district", "community": "street", "grid": "community"}
+# Digits of each level's code; a child's code starts with its parent's (GB/T 2260 for the city and
+# the district: a 6-digit code ending in 00 is a city, any other a district).
+CODE_LENGTH = {"city": 6, "district": 6, "street": 9, "community": 12, "grid": 15}
+LEVEL_BY_LENGTH = {6: "district", 9: "street", 12: "community", 15: "grid"}
+PARENT_LEVEL = {"district": "city", "street": "district", "community": "street", "grid": "community"}
+
+
+def is_city_code(code: str) -> bool:
+    """PPCC00 with CC ≠ 00 (PP0000 is a province, not held here)."""
+    return len(code) == 6 and code.isdigit() and code.endswith("00") and not code.endswith("0000")
+
+
+def level_of_code(code: str) -> str | None:
+    """The level a code's digits name (None: not an area code)."""
+    if not code.isdigit():
+        return None
+    if is_city_code(code):
+        return "city"
+    if code.endswith("0000") and len(code) == 6:
+        return None
+    return LEVEL_BY_LENGTH.get(len(code))
+
+
+def scope_code(code: str) -> str:
+    """The prefix of every code inside the area: its own code, a city's first four digits."""
+    return code[:4] if is_city_code(code) else code
+
+
+def parent_code_of(code: str) -> str | None:
+    """The code of the level above: a district's city (PPCC00; it may not exist), else 3 digits less."""
+    if is_city_code(code) or len(code) < 6:
+        return None
+    if len(code) == 6:
+        return code[:4] + "00"
+    return code[:-3]
 
 
 class Area(models.Model):
     """An administrative or grid area (区域) with its boundary and hierarchical code."""
 
     class Level(models.TextChoices):
+        CITY = "city", _("city")  # 地级市, code = GB/T 2260 PPCC00 (6 digits), covers PPCC…
         DISTRICT = "district", _("district/county")  # 区/县, code = GB/T 2260 (6 digits)
         STREET = "street", _("street/town")  # 街道/乡镇, +3 digits
         COMMUNITY = "community", _("community/village")  # 社区/行政村, +3 digits
@@ -65,8 +102,17 @@ class Area(models.Model):
             return None
         return (self.min_lon, self.min_lat, self.max_lon, self.max_lat)
 
+    @property
+    def scope_code(self) -> str:
+        """The prefix of the codes inside this area (a city's: its first four digits)."""
+        return scope_code(self.code)
+
     def ancestors_codes(self) -> list[str]:
-        return [self.code[:n] for n in CODE_LENGTH.values() if n < len(self.code)]
+        out, code = [], parent_code_of(self.code)
+        while code:
+            out.append(code)
+            code = parent_code_of(code)
+        return out[::-1]  # from the top
 
     def clean(self) -> None:
         errors = {}
@@ -76,9 +122,14 @@ class Area(models.Model):
                 "level": self.get_level_display(),
                 "n": expected,
             }
-        if self.level == self.Level.DISTRICT:
+        elif level_of_code(self.code) != self.level:
+            errors["code"] = (_("A city code ends in 00 (GB/T 2260, e.g. 330100).") if self.level == self.Level.CITY
+                              else _("A district code does not end in 00 (that is a city's, GB/T 2260)."))
+        if self.level == self.Level.CITY:
             if self.parent_id:
-                errors["parent"] = _("A district has no parent in this system.")
+                errors["parent"] = _("A city has no parent in this system.")
+        elif self.level == self.Level.DISTRICT and self.parent is None:
+            pass  # a deployment of one district has no city above it
         elif self.parent is None:
             errors["parent"] = _("This level needs a parent area.")
         else:
@@ -87,9 +138,9 @@ class Area(models.Model):
                     "level": self.get_level_display(),
                     "parent": self.Level(PARENT_LEVEL[self.level]).label,
                 }
-            elif not self.code.startswith(self.parent.code):
+            elif not self.code.startswith(self.parent.scope_code):
                 errors["code"] = _("The code must start with the parent's code %(code)s.") % {
-                    "code": self.parent.code
+                    "code": self.parent.scope_code
                 }
         if errors:
             raise ValidationError(errors)

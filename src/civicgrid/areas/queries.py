@@ -27,7 +27,8 @@ def visible_roots(user) -> QuerySet[Area]:
     codes = scope_codes(user)
     if codes is None:
         return Area.objects.filter(parent__isnull=True)
-    return Area.objects.filter(code__in=codes)
+    # A city's scope is the first four digits of its code (3301 → 330100).
+    return Area.objects.filter(code__in=[*codes, *(c + "00" for c in codes if len(c) == 4)])
 
 
 def visible_children(user, area: Area) -> QuerySet[Area]:

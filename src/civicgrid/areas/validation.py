@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from shapely import STRtree
 
 from .geometry import MetricFrame, parse_boundary
-from .models import Area
+from .models import Area, parent_code_of, scope_code
 
 
 @dataclass
@@ -67,8 +67,8 @@ def check_areas(areas, tolerance_m2: float | None = None) -> list[Violation]:
 
     children: dict[str, list[Area]] = defaultdict(list)
     for area in areas:
-        parent_code = area.code[:-3]
-        if len(area.code) > 6 and parent_code in by_code and area.code in geoms:
+        parent_code = parent_code_of(area.code)
+        if parent_code is not None and parent_code in by_code and area.code in geoms:
             children[parent_code].append(area)
 
     for parent_code, kids in sorted(children.items()):
@@ -127,4 +127,4 @@ def check_areas(areas, tolerance_m2: float | None = None) -> list[Violation]:
 
 def check_subtree(root_code: str, tolerance_m2: float | None = None) -> list[Violation]:
     """Check every area whose code starts with ``root_code`` (plus nothing outside it)."""
-    return check_areas(Area.objects.filter(code__startswith=root_code).order_by("code"), tolerance_m2)
+    return check_areas(Area.objects.filter(code__startswith=scope_code(root_code)).order_by("code"), tolerance_m2)

@@ -20,7 +20,7 @@ from civicgrid.core.scoping import in_scope
 from . import actions, exports
 from .forms import AreaEditForm, ImportForm, LookupForm
 from .index import grid_index
-from .models import Area
+from .models import Area, parent_code_of
 from .queries import access_area, visible_ancestors, visible_areas, visible_roots
 from .sizing import check_area_size, sizing_report
 from .validation import check_subtree
@@ -33,7 +33,7 @@ def tree(request):
     nodes = {a.code: {"area": a, "children": []} for a in areas}
     roots = []
     for code, node in nodes.items():
-        parent = nodes.get(code[:-3]) if len(code) > 6 else None
+        parent = nodes.get(parent_code_of(code))
         (parent["children"] if parent else roots).append(node)
     if not roots:  # grid-level users: their grids are the roots
         roots = [{"area": a, "children": []} for a in visible_roots(request.user)]

@@ -21,7 +21,8 @@ CASES_EVALUATE = capability("cases.evaluate", _("read the evaluation of units, a
 CASES_MANAGE = capability("cases.manage", _("change event classes, time limits, evaluation rules and Open311 "
                                             "keys"))
 
-grant(Role.DISTRICT_ADMIN, CASES_VIEW, CASES_REGISTER, CASES_DISPATCH, CASES_EXTEND, CASES_EVALUATE, CASES_MANAGE)
+for _role in (Role.CITY_ADMIN, Role.DISTRICT_ADMIN):  # the city administrator: as a district's, city-wide
+    grant(_role, CASES_VIEW, CASES_REGISTER, CASES_DISPATCH, CASES_EXTEND, CASES_EVALUATE, CASES_MANAGE)
 grant(Role.STREET_ADMIN, CASES_VIEW, CASES_REPORT, CASES_REGISTER, CASES_DISPATCH, CASES_HANDLE, CASES_EXTEND,
       CASES_EVALUATE)
 grant(Role.COMMUNITY_WORKER, CASES_VIEW, CASES_REPORT, CASES_REGISTER, CASES_DISPATCH, CASES_HANDLE, CASES_VERIFY)

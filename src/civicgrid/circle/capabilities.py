@@ -11,7 +11,8 @@ CIRCLE_PROVIDERS = capability("circle.providers", _("record council approval, si
 CIRCLE_SUPERVISE = capability("circle.supervise", _("review providers, issue rectification notices, revoke"))
 CIRCLE_RATE = capability("circle.rate", _("rate the published providers of one's community"))
 
-grant(Role.DISTRICT_ADMIN, CIRCLE_EDIT, CIRCLE_NETWORK, CIRCLE_PROVIDERS, CIRCLE_SUPERVISE)
+for _role in (Role.CITY_ADMIN, Role.DISTRICT_ADMIN):  # the city administrator: as a district's, city-wide
+    grant(_role, CIRCLE_EDIT, CIRCLE_NETWORK, CIRCLE_PROVIDERS, CIRCLE_SUPERVISE)
 grant(Role.STREET_ADMIN, CIRCLE_EDIT, CIRCLE_PROVIDERS, CIRCLE_SUPERVISE)
 grant(Role.COMMUNITY_WORKER, CIRCLE_EDIT, CIRCLE_PROVIDERS)
 grant(Role.SUPERVISOR, CIRCLE_SUPERVISE)

@@ -53,14 +53,22 @@ def visible_networks(user):
     qs = WalkNetwork.objects.all()
     if codes is None:
         return qs
-    return qs.filter(area_code__in={c[:6] for c in codes})
+    return qs.filter(_districts_q(codes))
+
+
+def _districts_q(codes) -> Q:
+    """The districts of the codes: each code's district, every district of a city's (4 digits)."""
+    q = Q(pk__in=[])
+    for c in codes:
+        q |= Q(area_code=c[:6]) if len(c) >= 6 else Q(area_code__startswith=c)
+    return q
 
 
 def latest_run(user) -> AccessRun | None:
     codes = scope_codes(user, VIEW)
     qs = AccessRun.objects.all()
     if codes is not None:
-        qs = qs.filter(area_code__in={c[:6] for c in codes})
+        qs = qs.filter(_districts_q(codes))
     return qs.first()
 
 

@@ -114,12 +114,14 @@ class Staff:
         self._hash = None
         self.rng = rng
         # The centre's posts: two shift leaders, two dispatchers; a handler for every department;
-        # a supervisor for every street (the named one watches the first community only).
-        self.seats = self._ensure(Role.ACCEPTANCE_SEAT, ["seat", "seat2"], unit=self.centre)
-        self.shift_leaders = self._ensure(Role.SHIFT_LEADER, ["shift", "shift2"], unit=self.centre)
-        self.dispatchers = self._ensure(Role.DISPATCHER, ["dispatcher", "dispatcher2"], unit=self.centre)
+        # a supervisor for every street (the named one watches the first community only). The
+        # further districts of a demo city name theirs after the district (shift_330105).
+        tail = "" if root_code == DISTRICT_CODE else f"_{root_code[:6]}"
+        self.seats = self._ensure(Role.ACCEPTANCE_SEAT, [f"seat{tail}", f"seat2{tail}"], unit=self.centre)
+        self.shift_leaders = self._ensure(Role.SHIFT_LEADER, [f"shift{tail}", f"shift2{tail}"], unit=self.centre)
+        self.dispatchers = self._ensure(Role.DISPATCHER, [f"dispatcher{tail}", f"dispatcher2{tail}"], unit=self.centre)
         for unit in self.departments.values():
-            self._ensure(Role.DEPT_HANDLER, [f"dept_{unit.code.rsplit('-', 1)[-1].lower()}"], unit=unit)
+            self._ensure(Role.DEPT_HANDLER, [f"dept_{unit.code.rsplit('-', 1)[-1].lower()}{tail}"], unit=unit)
         for street in Area.objects.filter(level=Area.Level.STREET, code__startswith=root_code).order_by("code"):
             self._ensure(Role.SUPERVISOR, [f"jd{street.code}-jc"], area=street)
 

@@ -19,6 +19,17 @@ from .names import person_name, work_phone
 DISTRICT_CODE = "330106"  # GB/T 2260: 浙江省杭州市西湖区 (the demo's data are synthetic)
 DISTRICT_NAME = "西湖区（演示）"
 ORIGIN = (120.05, 30.22)  # south-west corner, lon/lat
+# A demo city (``civicgrid demo --districts N``): the first district is the one above, the others
+# lie east of it, side by side (GB/T 2260 codes of 杭州市's districts; the data are synthetic).
+CITY_CODE = "330100"
+CITY_NAME = "杭州市（演示）"
+CITY_DISTRICTS = [
+    (DISTRICT_CODE, DISTRICT_NAME), ("330105", "拱墅区（演示）"), ("330102", "上城区（演示）"),
+    ("330108", "滨江区（演示）"), ("330109", "萧山区（演示）"), ("330110", "余杭区（演示）"),
+    ("330111", "富阳区（演示）"), ("330112", "临安区（演示）"), ("330113", "临平区（演示）"),
+    ("330114", "钱塘区（演示）"), ("330122", "桐庐县（演示）"), ("330127", "淳安县（演示）"),
+    ("330182", "建德市（演示）"),
+]
 CELL_M = 350.0  # one grid cell, metres
 COMMUNITY_CELLS = (5, 2)  # cells per community (columns, rows): 10 grids
 M_PER_DEG_LAT = 110_574.0
@@ -87,12 +98,13 @@ def _dims(scale: int) -> tuple[int, int, int, int]:
     return cols, rows, street_cols, street_rows
 
 
-def build_layout(seed: int = 1, scale: int = 1) -> Layout:
-    rng = random.Random(seed)
+def build_layout(seed: int = 1, scale: int = 1, *, district_code: str = DISTRICT_CODE,
+                 district_name: str = DISTRICT_NAME, origin: tuple[float, float] = ORIGIN) -> Layout:
+    rng = random.Random(seed if district_code == DISTRICT_CODE else f"{seed}-{district_code}")
     cols, rows, street_cols, street_rows = _dims(scale)
     cw, ch = COMMUNITY_CELLS
     nx, ny = cols * cw, rows * ch
-    lon0, lat0 = ORIGIN
+    lon0, lat0 = origin
     deg_x = 1 / (111_320.0 * math.cos(math.radians(lat0)))
     deg_y = 1 / M_PER_DEG_LAT
     jitter = 0.18 * CELL_M
@@ -118,14 +130,14 @@ def build_layout(seed: int = 1, scale: int = 1) -> Layout:
         return ring + [ring[0]]
 
     layout = Layout(seed=seed, scale=scale)
-    layout.areas.append(AreaSpec(DISTRICT_CODE, "district", DISTRICT_NAME, block_ring(0, 0, nx, ny)))
+    layout.areas.append(AreaSpec(district_code, "district", district_name, block_ring(0, 0, nx, ny)))
 
     street_no = 0
     used_names: set[str] = set()
     for sy in range(0, rows, street_rows):
         for sx in range(0, cols, street_cols):
             street_no += 1
-            s_code = f"{DISTRICT_CODE}{street_no:03d}"
+            s_code = f"{district_code}{street_no:03d}"
             s_name = STREET_NAMES[street_no - 1] if street_no <= len(STREET_NAMES) else f"第{street_no}街道"
             c1, r1 = min(sx + street_cols, cols), min(sy + street_rows, rows)
             kind = "rural" if s_name.endswith("镇") else "urban"
@@ -150,7 +162,7 @@ def build_layout(seed: int = 1, scale: int = 1) -> Layout:
                             layout.cells[g_code] = [verts[i][j], verts[i + 1][j], verts[i + 1][j + 1], verts[i][j + 1]]
 
     # Responsible staff: a separate RNG, so names never move the geometry.
-    people_rng = random.Random(f"{seed}-people")
+    people_rng = random.Random(f"{seed}-people" if district_code == DISTRICT_CODE else f"{seed}-people-{district_code}")
     for area in layout.areas:
         area.responsible_name = person_name(people_rng)
         area.responsible_phone = work_phone(people_rng)
@@ -163,6 +175,37 @@ def build_layout(seed: int = 1, scale: int = 1) -> Layout:
         coords = [verts[i][j] for i in range(nx + 1)]
         layout.roads.append({"name": _road_name(j, "街"), "coords": coords, "length_m": _length(coords, deg_x, deg_y)})
     return layout
+
+
+def build_city(seed: int = 1, scale: int = 1, districts: int = 3) -> tuple[AreaSpec, list[Layout]]:
+    """A city of ``districts`` districts of the same size side by side (west to east) and the
+    city's own area around them (its outline: the districts' outer edges, which are straight)."""
+    if not 1 <= districts <= len(CITY_DISTRICTS):
+        raise ValueError(f"districts: 1 to {len(CITY_DISTRICTS)}")
+    layouts: list[Layout] = []
+    for code, name in CITY_DISTRICTS[:districts]:
+        # Each starts at the previous one's east edge, to the last digit: the edges are shared.
+        lon0 = max(x for x, _y in layouts[-1].areas[0].ring) if layouts else ORIGIN[0]
+        layouts.append(build_layout(seed, scale, district_code=code, district_name=name, origin=(lon0, ORIGIN[1])))
+    # The outline: south edges west to east, the last east edge, north edges east to west, the
+    # first west edge — the districts' own boundary vertices, so edges are shared exactly.
+    rings = [lay.areas[0].ring[:-1] for lay in layouts]
+    ring = _outline(rings)
+    people_rng = random.Random(f"{seed}-city")
+    city = AreaSpec(CITY_CODE, "city", CITY_NAME, ring, responsible_name=person_name(people_rng),
+                    responsible_phone=work_phone(people_rng))
+    return city, layouts
+
+
+def _outline(rings: list[list[tuple[float, float]]]) -> list[tuple[float, float]]:
+    """The union of rectangles-with-vertices side by side, as one ring (counter-clockwise)."""
+    import shapely
+    from shapely.geometry import Polygon
+
+    merged = shapely.union_all([Polygon(r) for r in rings]).simplify(0)
+    if merged.geom_type != "Polygon":  # not touching: the box around them
+        merged = merged.envelope
+    return [(round(x, 7), round(y, 7)) for x, y in merged.exterior.coords]
 
 
 def _community_name(rng: random.Random, used: set[str], kind: str) -> str:

@@ -24,9 +24,9 @@ from .circle import load_circle
 from .counter import load_counter
 from .facilities import load_components, load_organisations
 from .health import load_health
-from .layout import DISTRICT_CODE, build_layout, buildings_for
+from .layout import build_city, build_layout, buildings_for
 from .names import person_name
-from .population import load_population
+from .population import IdNumbers, load_population
 from .stats import load_stats
 
 DEMO_PASSWORD = "civicgrid2026"
@@ -54,30 +54,71 @@ def _first(level: str, n: int = 0) -> Area:
 
 
 def load_demo(seed: int = 1, scale: int = 1, *, people: int | None = None, cases: int | None = None,
-              applications: int | None = None, progress=print) -> list[DemoAccount]:
+              applications: int | None = None, districts: int = 1, progress=print) -> list[DemoAccount]:
     """Areas, roads, buildings, their population (``people`` residents; by default as many as
     the buildings hold, about 44,000 per scale step; 0 for none), staff, components,
     organisations and about 8 weeks of event cases (``cases``; by default 300 per scale step, walked
-    through the actions; beyond that, copies of their histories over the year before, in bulk)."""
-    layout = build_layout(seed, scale)
-    progress(f"areas: {len(layout.areas)} ({len(layout.grids)} grids)")
-    report = do_import_areas(layout.feature_collection(), actor=SYSTEM, source=f"demo seed={seed} scale={scale}")
+    through the actions; beyond that, copies of their histories over the year before, in bulk).
+
+    ``districts`` > 1: a city (杭州市（演示）, 330100) of that many districts of this scale side by
+    side, each filled like the one district (people and cases shared out among them), and a city
+    administrator (``shi_admin``)."""
+    if districts == 1:
+        city, layouts = None, [build_layout(seed, scale)]
+    else:
+        city, layouts = build_city(seed, scale, districts)
+    features = [f for layout in layouts for f in layout.feature_collection()["features"]]
+    if city is not None:
+        features.insert(0, {"type": "Feature", "geometry": {"type": "Polygon", "coordinates": [[list(p) for p in city.ring]]},
+                            "properties": {"code": city.code, "name": city.name, "responsible_name": city.responsible_name,
+                                           "responsible_phone": city.responsible_phone}})
+    progress(f"areas: {len(features)} ({sum(len(layout.grids) for layout in layouts)} grids"
+             f"{f', {districts} districts' if city else ''})")
+    report = do_import_areas({"type": "FeatureCollection", "features": features}, actor=SYSTEM,
+                             source=f"demo seed={seed} scale={scale} districts={districts}")
     if not report.committed:
         raise UserError(f"demo areas did not import: {report.errors[:3]} {report.violations[:3]}")
-    district = Area.objects.get(code=DISTRICT_CODE)
+    accounts = []
+    ids = IdNumbers()  # shared: the floating population's numbers must not repeat across districts
+    for k, layout in enumerate(layouts):
+        district = Area.objects.get(code=layout.areas[0].code)
+        if city is not None:
+            progress(f"district {district.name} ({district.code})")
+        accounts += _load_district(seed, scale, layout, district, first=k == 0,
+                                   people=_share(people, districts, k), cases=_share(cases, districts, k),
+                                   applications=_share(applications, districts, k), ids=ids, progress=progress)
+    if city is not None:
+        do_recount_area_stats(actor=SYSTEM, root_code=city.code)  # the city's totals from its districts
+        accounts.append(_load_city_admin(Area.objects.get(code=city.code)))
+    _analyze()
+    # Indicators once everything is in: the refresh covers every district; the demo's own targets,
+    # surveys and report forms are the first district's.
+    load_stats(root_code=layouts[0].areas[0].code, progress=progress)
+    return accounts
+
+
+def _share(total: int | None, parts: int, k: int) -> int | None:
+    """Part ``k`` of ``total`` split as evenly as whole numbers allow (None stays None: defaults)."""
+    if total is None:
+        return None
+    return total // parts + (1 if k < total % parts else 0)
+
+
+def _load_district(seed: int, scale: int, layout, district: Area, *, first: bool, people: int | None,
+                   cases: int | None, applications: int | None, ids, progress) -> list[DemoAccount]:
     road_rows = [
         {"name": r["name"], "geometry": {"type": "LineString", "coordinates": [list(c) for c in r["coords"]]},
          "length_m": r["length_m"]}
         for r in layout.roads
     ]
     do_bulk_create_roads(road_rows, actor=SYSTEM, area_code=district.code)
-    buildings = buildings_for(layout, seed)
+    buildings = buildings_for(layout, seed if first else hash_seed(seed, district.code))
     do_bulk_create_buildings(buildings, actor=SYSTEM, area_code=district.code)
     progress(f"roads: {len(road_rows)}, buildings: {len(buildings)}")
     if people != 0:
-        load_population(seed, people, root_code=district.code, progress=progress)
+        load_population(seed, people, root_code=district.code, progress=progress, ids=ids)
     do_recount_area_stats(actor=SYSTEM, root_code=district.code)  # from the buildings, as populated
-    accounts = _load_staff(district)
+    accounts = _load_staff(district, named=first)
     progress(f"staff accounts: {User.objects.count()}")
     load_components(seed, root_code=district.code, progress=progress)
     load_organisations(seed, root_code=district.code, progress=progress)
@@ -90,23 +131,38 @@ def load_demo(seed: int = 1, scale: int = 1, *, people: int | None = None, cases
     load_circle(seed, root_code=district.code, progress=progress)
     load_health(seed, root_code=district.code, progress=progress)
     load_counter(seed, root_code=district.code, scale=scale, count=applications, progress=progress)
-    _analyze()
-    load_stats(root_code=district.code, progress=progress)
     return accounts
+
+
+def hash_seed(seed: int, code: str) -> int:
+    """A seed of its own for a further district (deterministic, unlike ``hash()``)."""
+    return seed * 1_000_003 + int(code)
+
+
+def _load_city_admin(city: Area) -> DemoAccount:
+    with transaction.atomic():
+        user = account_actions.do_create_user(actor=SYSTEM, username="shi_admin", password_hash=make_password(DEMO_PASSWORD),
+                                              display_name=city.responsible_name or "市级管理员")
+        account_actions.do_grant_membership(actor=SYSTEM, user=user, role=Role.CITY_ADMIN, area=city)
+    return DemoAccount("shi_admin", str(Role(Role.CITY_ADMIN).label), str(city), user.display_name)
 
 
 def _analyze() -> None:
     """Fresh statistics after the bulk load: without them PostgreSQL plans the register's joins
-    as if the tables were empty (nested loops over tens of thousands of rows take minutes)."""
+    as if the tables were empty (nested loops over tens of thousands of rows take minutes). And
+    the visibility map (VACUUM), as autovacuum would set it on a live database: counts of a
+    jurisdiction's people then read the index alone."""
     from django.db import connection
 
     if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("ANALYZE")
+        with connection.cursor() as cursor:  # VACUUM cannot run in a transaction (a test's)
+            cursor.execute("ANALYZE" if connection.in_atomic_block else "VACUUM ANALYZE")
 
 
 @transaction.atomic
-def _load_staff(district: Area) -> list[DemoAccount]:
+def _load_staff(district: Area, *, named: bool = True) -> list[DemoAccount]:
+    """The district's units and staff. The first district's named accounts are qu_admin,
+    jd_admin …; a further district of a demo city has the same with its code (qu_admin_330105)."""
     centre = account_actions.do_create_unit(
         actor=SYSTEM, code=f"{district.code}-ZX", name="区网格化综合指挥中心", kind=OrgUnit.Kind.CENTRE, area=district
     )
@@ -117,9 +173,10 @@ def _load_staff(district: Area) -> list[DemoAccount]:
         )
         for short, dept, name in DEPARTMENTS
     ]
-    streets = list(Area.objects.filter(level="street").order_by("code"))
-    communities = list(Area.objects.filter(level="community").order_by("code"))
-    grids = list(Area.objects.filter(level="grid").order_by("code"))
+    inside = {"code__startswith": district.code}
+    streets = list(Area.objects.filter(level="street", **inside).order_by("code"))
+    communities = list(Area.objects.filter(level="community", **inside).order_by("code"))
+    grids = list(Area.objects.filter(level="grid", **inside).order_by("code"))
     street_units = {}
     for street in streets:
         street_units[street.code] = account_actions.do_create_unit(
@@ -140,7 +197,7 @@ def _load_staff(district: Area) -> list[DemoAccount]:
     second_grid = Area.objects.filter(level="grid", code__startswith=communities[0].code).order_by("code")[1]
     rng = random.Random(f"{district.code}-staff")
     # The area's responsible person (from the boundary file) holds its area post.
-    named = [
+    named_posts = [
         ("qu_admin", district.responsible_name, Role.DISTRICT_ADMIN, district, None),
         ("jd_admin", streets[0].responsible_name, Role.STREET_ADMIN, streets[0], None),
         ("jd_admin2", streets[1].responsible_name, Role.STREET_ADMIN, streets[1], None),
@@ -158,16 +215,19 @@ def _load_staff(district: Area) -> list[DemoAccount]:
         ("resident", person_name(rng), Role.RESIDENT, grids[0], None),
     ]
     accounts = []
-    for username, display, role, area, unit in named:
+    tail = "" if named else f"_{district.code}"
+    for username, display, role, area, unit in named_posts:
         user = account_actions.do_create_user(
-            actor=SYSTEM, username=username, password_hash=password_hash, display_name=display
+            actor=SYSTEM, username=username + tail, password_hash=password_hash, display_name=display
         )
         account_actions.do_grant_membership(actor=SYSTEM, user=user, role=role, area=area, unit=unit)
-        accounts.append(DemoAccount(username, str(Role(role).label), str(unit or area), display))
-    admin = account_actions.do_create_user(actor=SYSTEM, username="admin", password_hash=password_hash,
-                                           display_name="系统管理员")
-    User.objects.filter(pk=admin.pk).update(is_superuser=True, is_staff=True)
-    accounts.append(DemoAccount("admin", _("superuser"), "Django admin", "系统管理员"))
+        if named or role == Role.DISTRICT_ADMIN:
+            accounts.append(DemoAccount(username + tail, str(Role(role).label), str(unit or area), display))
+    if named:
+        admin = account_actions.do_create_user(actor=SYSTEM, username="admin", password_hash=password_hash,
+                                               display_name="系统管理员")
+        User.objects.filter(pk=admin.pk).update(is_superuser=True, is_staff=True)
+        accounts.append(DemoAccount("admin", _("superuser"), "Django admin", "系统管理员"))
 
     # Every street, community and grid gets its own staff, in one bulk action.
     staff = []
@@ -189,7 +249,7 @@ def demo_accounts() -> list[DemoAccount]:
     for m in Membership.objects.filter(user__password__isnull=False).select_related("user", "area", "unit").filter(
         user__username__in=[
             "qu_admin", "jd_admin", "jd_admin2", "sq_worker", "sq_worker2", "wg_worker", "wg_worker2", "wg_head",
-            "supervisor", "seat", "shift", "dispatcher", "dept_cg", "doctor", "resident",
+            "supervisor", "seat", "shift", "dispatcher", "dept_cg", "doctor", "resident", "shi_admin",
             # the service counter's window clerks (community, street) and a back office (民政)
             "ck330106001001", "ck330106001", "bo330106mz",
         ]

@@ -349,7 +349,7 @@ def plan_building(rng: random.Random, building: dict, households: int, people: i
         head = members[0]
         floating = rng.random() < (0.075 if head.age < 50 else 0.02)
         dibao = not floating and rng.random() < 0.012
-        region = rng.choice(OTHER_PROVINCES) if floating else HOME_REGION
+        region = rng.choice(OTHER_PROVINCES) if floating else (building["area_code"][:6] or HOME_REGION)
         ethnicity = "汉族" if rng.random() < 0.98 else rng.choice(MINORITIES)
         room = f"{floor}{k:02d}"
         residents = []
@@ -432,13 +432,14 @@ def allocate(buildings: list[dict], people: int) -> list[tuple[int, int]]:
 
 def load_population(seed: int = 1, people: int | None = None, *, root_code: str = DISTRICT_CODE,
                     progress: Callable[[str], None] = print, today: dt.date | None = None,
-                    workers: int | None = None) -> PopulationStats:
+                    workers: int | None = None, ids: IdNumbers | None = None) -> PopulationStats:
     """Fill the buildings under ``root_code`` with people (``people``: how many; default what the
     buildings' ``residents`` say). One transaction; one audit row.
 
     ``workers``: processes preparing people (checks, encryption, blind indexes) while this one
     plans and writes; by default up to 4 for populations of 100,000 or more, where fork() is
-    safe (see ``Preparer``). The result does not depend on it.
+    safe (see ``Preparer``). The result does not depend on it. ``ids``: the ID numbers already
+    given (the districts of a demo city share them, so nobody's number repeats).
     """
     reference = dt.date((today or dt.date.today()).year, 1, 1)
     buildings = list(Building.objects.filter(area_code__startswith=root_code).exclude(area_code="").order_by("id")
@@ -451,7 +452,7 @@ def load_population(seed: int = 1, people: int | None = None, *, root_code: str 
         workers = min(os.cpu_count() or 1, 4) if target >= 100_000 else 0
     officers = dict(Area.objects.filter(level=Area.Level.GRID, code__startswith=root_code)
                     .values_list("code", "responsible_name"))
-    ids = IdNumbers()
+    ids = IdNumbers() if ids is None else ids
     started = time.perf_counter()
     changed: dict[str, dict[int, int]] = {"households": {}, "residents": {}, "units": {}}
     with transaction.atomic(), Preparer(workers) as preparer:

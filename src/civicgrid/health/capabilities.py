@@ -20,6 +20,8 @@ HEALTH_MENTAL = capability("health.mental", _("read severe mental illness data o
 HEALTH_REVIEW = capability("health.review", _("review the half-yearly health report forms"))
 
 grant(Role.DISTRICT_ADMIN, HEALTH_VIEW, HEALTH_MANAGE, HEALTH_RECORDS, HEALTH_MENTAL, HEALTH_REVIEW)
+# The city sees the figures and reviews the districts' forms; no one's health record.
+grant(Role.CITY_ADMIN, HEALTH_VIEW, HEALTH_REVIEW)
 grant(Role.STREET_ADMIN, HEALTH_VIEW, HEALTH_MANAGE, HEALTH_RECORDS)
 grant(Role.COMMUNITY_WORKER, HEALTH_VIEW)
 grant(Role.FAMILY_DOCTOR, HEALTH_VIEW, HEALTH_CARE)

@@ -18,7 +18,7 @@ ADDRESS_MATCH = capability("registry.match", _("match an address to a registered
 
 REGISTRY_ALL = (REGISTRY_VIEW, REGISTRY_EDIT, REGISTRY_REVEAL, REGISTRY_IMPORT, REGISTRY_EXPORT, ADDRESS_MATCH)
 
-for _role in (Role.DISTRICT_ADMIN, Role.STREET_ADMIN, Role.COMMUNITY_WORKER):
+for _role in (Role.CITY_ADMIN, Role.DISTRICT_ADMIN, Role.STREET_ADMIN, Role.COMMUNITY_WORKER):
     grant(_role, *REGISTRY_ALL, REGISTRY_SPECIAL)
 # Grid workers collect and keep the register of their grid; special groups are for the grid head
 # and the community's comprehensive-governance staff.

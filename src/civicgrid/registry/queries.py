@@ -195,7 +195,22 @@ def match_address(user, text: str, limit: int = 5) -> list[dict]:
 # --- people (REGISTRY_VIEW) ---------------------------------------------------------------------
 def visible_people(user, *, include_left: bool = False) -> QuerySet[Person]:
     qs = restrict(Person.objects.select_related("household", "building"), user, capability=REGISTRY_VIEW)
-    return qs if include_left else qs.filter(status=Person.Status.ACTIVE)
+    qs = qs if include_left else qs.filter(status=Person.Status.ACTIVE)
+    return qs.order_by(*person_order())
+
+
+def person_order() -> list:
+    """The register's order (area, pinyin, id). On PostgreSQL in byte order (COLLATE "C", as
+    SQLite sorts): the index registry_person_order_c (migration 0009) then serves both the
+    jurisdiction's LIKE '3301…%' and the order, so a page of 50 reads 50 index entries at any
+    level instead of sorting the district."""
+    from django.db import connection
+    from django.db.models import F
+    from django.db.models.functions import Collate
+
+    if connection.vendor != "postgresql":
+        return ["area_code", "name_pinyin", "id"]
+    return [Collate(F("area_code"), "C"), Collate(F("name_pinyin"), "C"), "id"]
 
 
 def access_person(user, pk) -> Person:
@@ -243,6 +258,9 @@ def search_people(qs: QuerySet[Person], text: str, *, user) -> QuerySet[Person]:
     text = (text or "").strip()
     if not text:
         return qs
+    # A search finds few people: PostgreSQL reads them from the search indexes and sorts them; in
+    # the byte order of ``person_order`` it would walk the whole jurisdiction in order instead.
+    qs = qs.order_by("area_code", "name_pinyin", "id")
     if is_identifier_search(text):
         return _identifier_search(qs, text, user)
     digits = text.replace("-", "").replace(" ", "")

@@ -9,12 +9,14 @@ STATS_TARGETS = capability("stats.targets", _("set the targets of the jurisdicti
 STATS_REFRESH = capability("stats.refresh", _("refresh the cached indicator values"))
 
 grant(Role.DISTRICT_ADMIN, STATS_TARGETS, STATS_REFRESH)
+grant(Role.CITY_ADMIN, STATS_TARGETS, STATS_REFRESH)
 grant(Role.STREET_ADMIN, STATS_TARGETS)
 
 STATS_REPORT = capability("stats.report", _("fill in and submit the report forms of one's own area"))
 STATS_REVIEW = capability("stats.review", _("issue, review, accept, return and unlock the report forms of the areas below"))
 
 grant(Role.DISTRICT_ADMIN, STATS_REPORT, STATS_REVIEW)
+grant(Role.CITY_ADMIN, STATS_REPORT, STATS_REVIEW)
 grant(Role.STREET_ADMIN, STATS_REPORT, STATS_REVIEW)
 grant(Role.COMMUNITY_WORKER, STATS_REPORT)
 grant(Role.GRID_HEAD, STATS_REPORT)

@@ -23,10 +23,13 @@ cases counted for units and areas, and the people listed for posts.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Q
+from django.db import connection
+from django.db.models import BooleanField, Count, Max, Q
+from django.db.models.expressions import RawSQL
 from django.utils.translation import gettext_lazy
 
 from civicgrid.accounts.models import OrgUnit
@@ -176,6 +179,8 @@ class Assignment:
     reworked: bool
     extended: bool
     rating: int | None
+    # Working hours from the dispatch to closing when closed in the period asked (set by the replay).
+    hours: float | None = field(default=None, compare=False)
 
     def is_due(self, period: Period) -> bool:
         """Closed in the period, or not closed before it and its deadline falls in it."""
@@ -210,25 +215,87 @@ def _touching(period: Period) -> list[int]:
         | Q(deadline__gte=period.start, deadline__lt=period.end)).order_by().values_list("case_id", flat=True).distinct())
 
 
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
+
+
+def _micros(when: dt.datetime) -> int:
+    return (when - _EPOCH) // dt.timedelta(microseconds=1)
+
+
+def _from_micros(us: int | None) -> dt.datetime | None:
+    return None if us is None else _EPOCH + dt.timedelta(microseconds=us)
+
+
+def _same(value):
+    return value
+
+
 def assignments(period: Period, prefixes=None, *, case_filter: Q | None = None) -> list[Assignment]:
     """Lead assignments due in the period (see ``Assignment.is_due``) of cases inside the prefixes
     that had a dispatch in the look-back (``LOOKBACK`` before the period, up to its end)."""
     # The ids already read, not a nested subquery: PostgreSQL's generic plan for IN (… IN (…))
     # can turn into a nested loop over every event.
-    cases = Case.objects.filter(_prefix_q(prefixes)).filter(pk__in=_touching(period))
+    cases = Case.objects.filter(_prefix_q(prefixes)).filter(_ids_in(Case, "id", _touching(period)))
     if case_filter is not None:
         cases = cases.filter(case_filter)
     info = {row[0]: row[1:] for row in cases.values_list("id", "area_code", "registered_by_id", "rating")}
+    if not info:
+        return []
+    # Per-period cache: the history is append-only, so the cases' rows and the number and newest id
+    # of their events name the result exactly; a new event on any of them makes a new key.
+    from django.core.cache import cache
+
+    stamp = (CaseEvent.objects.filter(_ids_in(CaseEvent, "case_id", list(info))).order_by()
+             .aggregate(n=Count("id"), last=Max("id"), at=Max("at")))
+    key = "cases:assignments:" + hashlib.sha256(repr((period.start, period.end, sorted(info.items()),
+                                                          stamp)).encode()).hexdigest()
+    found = cache.get(key)
+    if found is None:
+        found = _replay(period, info)
+        cache.set(key, found, ASSIGNMENTS_CACHE_SECONDS)
+    return found
+
+
+ASSIGNMENTS_CACHE_SECONDS = 3600
+
+
+def _ids_in(model, column: str, ids: list[int]):
+    """``column IN ids``; on PostgreSQL as one array parameter (``= ANY(%s)``): binding a thousand
+    parameters one by one costs more than the query."""
+    if connection.vendor != "postgresql":
+        return Q(**{f"{column}__in": ids})
+    return RawSQL(f'"{model._meta.db_table}"."{column}" = ANY(%s)', (list(ids),), output_field=BooleanField())
+
+
+def _replay(period: Period, info: dict) -> list[Assignment]:
+    """Replay the events of the cases in ``info`` (id → area code, registered by, rating)."""
     events = defaultdict(list)
-    # Only the events the replay looks at: those that end, mark or move an assignment.
-    for row in (CaseEvent.objects.filter(case_id__in=list(info))
-                .filter(Q(kind__in=_REPLAYED) | Q(deadline__isnull=False))
-                .values_list("case_id", "kind", "at", "unit_id", "deadline", "to_status").order_by("case_id", "at", "id")):
+    # Only the events the replay looks at: those that end, mark or move an assignment, in order.
+    if connection.vendor == "postgresql":
+        # Times as integer microseconds since 1970 and the ids as one array: parsing ten thousand
+        # timestamps and binding a thousand parameters cost more than the query itself; only the
+        # assignments' own times become datetimes again.
+        table = CaseEvent._meta.db_table
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT case_id, kind, (EXTRACT(EPOCH FROM at) * 1000000)::bigint, unit_id,"
+                f" (EXTRACT(EPOCH FROM deadline) * 1000000)::bigint, to_status FROM {table}"
+                f" WHERE case_id = ANY(%s) AND (kind = ANY(%s) OR deadline IS NOT NULL) ORDER BY case_id, at, id",
+                [list(info), [str(k) for k in _REPLAYED]])
+            rows = cursor.fetchall()
+        when = _from_micros
+        window_start, window_end = _micros(period.start - LOOKBACK), _micros(period.end)
+    else:
+        rows = (CaseEvent.objects.filter(case_id__in=list(info))
+                .filter(Q(kind__in=_REPLAYED) | Q(deadline__isnull=False)).order_by("case_id", "at", "id")
+                .values_list("case_id", "kind", "at", "unit_id", "deadline", "to_status"))
+        when = _same
+        window_start, window_end = period.start - LOOKBACK, period.end
+    for row in rows:
         events[row[0]].append(row[1:])
-    window_start = period.start - LOOKBACK
     out = []
     for case_id, history in events.items():
-        if not any(kind == CaseEvent.Kind.DISPATCHED and window_start <= at < period.end
+        if not any(kind == CaseEvent.Kind.DISPATCHED and window_start <= at < window_end
                    for kind, at, *_rest in history):
             continue
         area_code, registered_by, rating = info[case_id]
@@ -244,15 +311,19 @@ def assignments(period: Period, prefixes=None, *, case_filter: Q | None = None) 
                     current["end_kind"] = kind
                     if kind == CaseEvent.Kind.CLOSED:
                         current["closed_at"], current["rating"] = at, rating
-                    out.append(Assignment(**current))
+                    out.append(current)
                     current = None
             if kind == CaseEvent.Kind.DISPATCHED:
                 current = {"case_id": case_id, "unit_id": unit_id, "area_code": area_code,
                            "registered_by_id": registered_by, "dispatched_at": at, "deadline": deadline,
                            "end_kind": "", "closed_at": None, "reworked": False, "extended": False, "rating": None}
         if current is not None:
-            out.append(Assignment(**current))
-    return [a for a in out if a.is_due(period)]
+            out.append(current)
+    out = [Assignment(**(a | {k: when(a[k]) for k in ("dispatched_at", "deadline", "closed_at")})) for a in out]
+    out = [a for a in out if a.is_due(period)]
+    for a in out:
+        a.hours = handling_hours(a.dispatched_at, a.closed_at) if a.closed_in(period) else None
+    return out
 
 
 @dataclass
@@ -269,8 +340,7 @@ class Base:
 
 
 def base(period: Period, prefixes=None) -> Base:
-    assigned = [(a, handling_hours(a.dispatched_at, a.closed_at) if a.closed_in(period) else None)
-                for a in assignments(period, prefixes)]
+    assigned = [(a, a.hours) for a in assignments(period, prefixes)]
     events = list(CaseEvent.objects.filter(_prefix_q(prefixes), kind__in=[CaseEvent.Kind.DISPATCHED,
                                                                           CaseEvent.Kind.SENT_BACK],
                                            at__gte=period.start, at__lt=period.end)
@@ -377,7 +447,7 @@ def by_unit(period: Period, prefixes=None, *, data: Base | None = None) -> list[
 
 def by_area(period: Period, prefixes=None, *, levels=("street", "community"), data: Base | None = None) -> list[Row]:
     """Streets and communities (or grids) inside the prefixes: the figures of the cases located there."""
-    lengths = {"street": 9, "community": 12, "grid": 15}
+    lengths = {"district": 6, "street": 9, "community": 12, "grid": 15}
     wanted = [lengths[lv] for lv in levels]
     data = data or base(period, prefixes)
     figures = _figures_by(data, lambda a: [a.area_code[:n] for n in wanted],

@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from civicgrid.accounts.models import OrgUnit
-from civicgrid.areas.models import Area
+from civicgrid.areas.models import Area, scope_code
 from civicgrid.core.periods import Period
 
 from ..capabilities import CASES_EVALUATE
@@ -60,13 +60,13 @@ def scope_for(user, area: str = "") -> tuple[str, ...] | None:
     area = (area or "").strip()
     if not area:
         return prefixes
-    if not area.isdigit() or len(area) not in (6, 9, 12, 15) or not _in(area, prefixes) \
+    if not area.isdigit() or len(area) not in (6, 9, 12, 15) or not _in(scope_code(area), prefixes) \
             or not Area.objects.filter(code=area).exists():
         from civicgrid.core import audit
 
         audit.record("access.denied", actor=user, object_type="areas.area", object_repr=area[:15], outcome="denied")
         raise Http404
-    return (area,)
+    return (scope_code(area),)  # a city's cases are those of its districts (3301…)
 
 
 # --- tables for pages and exports -----------------------------------------------------------------

@@ -138,7 +138,9 @@ def do_recount_area_stats(*, actor=None, root_code: str = "") -> int:
 
     from civicgrid.areas.actions import do_set_area_counts
 
+    from civicgrid.areas.models import scope_code
+
     per_grid = {row["area_code"]: (row["h"] or 0, row["p"] or 0)
-                for row in Building.objects.filter(area_code__startswith=root_code).values("area_code")
+                for row in Building.objects.filter(area_code__startswith=scope_code(root_code)).values("area_code")
                 .annotate(h=Sum("households"), p=Sum("residents"))}
     return do_set_area_counts(per_grid, actor=actor, root_code=root_code)
