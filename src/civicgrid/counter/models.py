@@ -97,7 +97,7 @@ class ItemVersion(VersionedModel):
 
     class Status(models.TextChoices):
         DRAFT = "draft", _("draft")  # being written, not offered
-        PUBLISHED = "published", _("published")  # offered at the windows and online
+        PUBLISHED = "published", pgettext_lazy("item version", "published")  # offered at the windows and online
         SUSPENDED = "suspended", _("suspended")  # temporarily not offered
         WITHDRAWN = "withdrawn", pgettext_lazy("application", "withdrawn")  # replaced or abolished
 
