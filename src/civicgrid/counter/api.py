@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.utils.translation import gettext as _
-from ninja import Query, Router, Schema, Status
+from ninja import File, Query, Router, Schema, Status, UploadedFile
 
 from civicgrid.core import periods
 from civicgrid.core.access import require_capability
@@ -193,6 +193,27 @@ class CounterAdmissionIn(Schema):
 def admission(request, code: str, payload: CounterAdmissionIn):
     require_capability(request.user, COUNTER_CATALOGUE)
     return actions.do_set_admission(actor=request.user, item=queries.get_item(code), admitted=payload.admitted)
+
+
+@router.get("/items.xlsx", summary="The catalogue as a spreadsheet (every item, its current version)")
+def export_items(request):
+    from django.http import HttpResponse
+
+    from .catalogue_io import export_catalogue
+
+    require_capability(request.user, COUNTER_CATALOGUE)
+    response = HttpResponse(export_catalogue(),
+                            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response["Content-Disposition"] = 'attachment; filename="counter-items.xlsx"'
+    return response
+
+
+@router.post("/items-import", summary="Import a catalogue sheet (the export's layout); all rows or none")
+def import_items(request, file: UploadedFile = File(...)):
+    from .catalogue_io import do_import_catalogue
+
+    require_capability(request.user, COUNTER_CATALOGUE)
+    return do_import_catalogue(actor=request.user, data=file.read(10 * 1024 * 1024 + 1))
 
 
 # --- the window ------------------------------------------------------------------------------------

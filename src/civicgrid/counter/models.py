@@ -97,7 +97,7 @@ class ItemVersion(VersionedModel):
 
     class Status(models.TextChoices):
         DRAFT = "draft", _("draft")  # being written, not offered
-        PUBLISHED = "published", _("published")  # offered at the windows and online
+        PUBLISHED = "published", pgettext_lazy("item version", "published")  # offered at the windows and online
         SUSPENDED = "suspended", _("suspended")  # temporarily not offered
         WITHDRAWN = "withdrawn", pgettext_lazy("application", "withdrawn")  # replaced or abolished
 
@@ -256,7 +256,7 @@ class Application(ScopedModel, VersionedModel):
     decided_at = models.DateTimeField(pgettext_lazy("application", "decided at"), null=True, blank=True, db_index=True)
     work_days = models.FloatField(_("working days used"), null=True, blank=True)  # accepted → decided, pauses out
     on_time = models.BooleanField(_("on time"), null=True)
-    delivered_at = models.DateTimeField(_("handed over"), null=True, blank=True)
+    delivered_at = models.DateTimeField(_("handed over"), null=True, blank=True, db_index=True)
     delivery = models.CharField(_("delivery"), max_length=8, choices=Delivery.choices, blank=True)
     visits = models.PositiveSmallIntegerField(_("visits"), default=0)  # times the applicant came to a window
     notices = models.PositiveSmallIntegerField(_("one-time notices"), default=0)
@@ -266,7 +266,7 @@ class Application(ScopedModel, VersionedModel):
     legal_basis = models.CharField(_("legal basis"), max_length=500, blank=True)  # of a refusal or denial
     rating = models.PositiveSmallIntegerField(_("rating"), null=True, blank=True)  # 1 非常不满意 … 5 非常满意
     rating_comment = models.CharField(_("comment"), max_length=500, blank=True)
-    rated_at = models.DateTimeField(_("rated"), null=True, blank=True)
+    rated_at = models.DateTimeField(_("rated"), null=True, blank=True, db_index=True)
 
     class Meta:
         verbose_name = _("application")

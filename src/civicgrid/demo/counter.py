@@ -28,7 +28,7 @@ from civicgrid.core import audit, workcalendar
 from civicgrid.core.errors import UserError
 from civicgrid.core.scoping import SYSTEM
 from civicgrid.counter import actions, seed
-from civicgrid.counter.models import Application, Department, ServiceItem
+from civicgrid.counter.models import Application, ServiceItem
 from civicgrid.registry.models import Person
 
 from .layout import DISTRICT_CODE
@@ -130,7 +130,6 @@ def _load(seed_value, root_code, count, scale, days, progress):
     first = (now - dt.timedelta(days=days)).date()
     stats = {"applications": 0, "accepted": 0, "decided": 0, "notices": 0, "refused": 0, "withdrawn": 0,
              "callbacks": 0}
-    departments = list(Department.values)
 
     def handler_for(app):
         if app.owner_level == "community":
@@ -196,7 +195,7 @@ def _load(seed_value, root_code, count, scale, days, progress):
             stats["accepted"] += 1
             t = app.accepted_at
             if rng.random() < 0.04:
-                target = rng.choice([d for d in departments if d not in (app.department, "street_office")])
+                target = rng.choice([d for d in UNITS if d != app.department])
                 app = actions.do_forward(actor=handler_for(app), application=app, department=target, level="district",
                                          note="属其他部门职责，转办", at=_later(t, 0.3))
                 t = _later(t, 0.3)
