@@ -154,3 +154,18 @@ def test_accounts_awaiting_action_for_their_administrators_only(org):
                                              area=org["tree"][OTHER_DISTRICT_GRID])
     account_actions.do_withdraw_membership(m2, actor=SYSTEM)
     assert not any("idle_2" in i.title for i in _keys(p["street"])["accounts.accounts"].items)
+
+
+def test_a_grid_head_sees_the_grids_workers_and_what_waits_for_each(org, tree):
+    from civicgrid.accounts.roles import Role
+
+    from ..conftest import make_user
+
+    head = make_user("wg_head_t", Role.GRID_HEAD, tree[GRID])
+    _report(org, actor=org["people"]["grid"], title="井盖缺失", channel=Case.Channel.PATROL)
+    page = _client(head).get("/").content.decode()
+    team = page.split('id="team"')[1].split("</table>")[0]
+    row = re.search(r'data-member="c_grid">(.*?)</tr>', team, re.S).group(1)
+    assert "我上报的未结案件" in row and ">1<" in row
+    assert 'data-member="c_grid_b"' not in team  # another grid's worker
+    assert 'id="team"' not in _client(org["people"]["grid"]).get("/").content.decode()  # not for a worker
