@@ -162,10 +162,12 @@ def test_a_grid_head_sees_the_grids_workers_and_what_waits_for_each(org, tree):
     from ..conftest import make_user
 
     head = make_user("wg_head_t", Role.GRID_HEAD, tree[GRID])
+    make_user("jumin_t", Role.RESIDENT, tree[GRID])
     _report(org, actor=org["people"]["grid"], title="井盖缺失", channel=Case.Channel.PATROL)
     page = _client(head).get("/").content.decode()
     team = page.split('id="team"')[1].split("</table>")[0]
     row = re.search(r'data-member="c_grid">(.*?)</tr>', team, re.S).group(1)
     assert "我上报的未结案件" in row and ">1<" in row
     assert 'data-member="c_grid_b"' not in team  # another grid's worker
+    assert 'data-member="jumin_t"' not in team  # a resident of the grid is no team member
     assert 'id="team"' not in _client(org["people"]["grid"]).get("/").content.decode()  # not for a worker
