@@ -41,13 +41,18 @@ def visible_staff(user) -> QuerySet[User]:
 # do_revoke_token and do_grant_membership empty the cache at once. Expiry is checked on every request.
 _token_cache: dict[str, tuple[float, ApiToken, User, list[Membership]]] = {}
 _token_lock = threading.Lock()
+# Who holds a capability at a place (``holders``, the recipients of notifications), kept as long as
+# the tokens: filing a case tells the tier's registrars without reading the memberships each time.
+_holders_cache: dict[tuple, tuple[float, list[int]]] = {}
 TOKEN_CACHE_MAX = 1000
 
 
 def forget_tokens() -> None:
-    """Drop every cached token of this process (after a change to tokens, users or memberships)."""
+    """Drop every cached token of this process (after a change to tokens, users or memberships),
+    and the cached holders of posts (``holders``)."""
     with _token_lock:
         _token_cache.clear()
+        _holders_cache.clear()
 
 
 def _expired(token: ApiToken) -> bool:
@@ -163,6 +168,13 @@ def holders(capability: str, area_code: str = "", *, exact: bool = False, unit_i
     roles = [role for role, codes in grants().items() if capability in codes]
     if not roles or not (area_code or unit_ids):
         return []
+    ttl = settings.CIVICGRID_TOKEN_CACHE_SECONDS
+    key = (capability, area_code, exact, tuple(sorted(unit_ids)))
+    if ttl > 0:
+        hit = _holders_cache.get(key)
+        if hit is not None and time.monotonic() - hit[0] < ttl:
+            return list(hit[1])
+    read_at = time.monotonic()
     place = Q(pk__in=[])
     if area_code:
         if exact:
@@ -172,8 +184,14 @@ def holders(capability: str, area_code: str = "", *, exact: bool = False, unit_i
             place |= Q(area_code__in=prefixes)
     if unit_ids:
         place |= Q(unit_id__in=list(unit_ids))
-    return sorted(set(Membership.objects.filter(place, active=True, user__is_active=True, role__in=roles)
-                      .values_list("user_id", flat=True)))
+    found = sorted(set(Membership.objects.filter(place, active=True, user__is_active=True, role__in=roles)
+                       .values_list("user_id", flat=True)))
+    if ttl > 0:
+        with _token_lock:
+            if len(_holders_cache) >= TOKEN_CACHE_MAX:
+                _holders_cache.clear()
+            _holders_cache[key] = (read_at, found)
+    return list(found)
 
 
 def team_of(user) -> list[User]:
