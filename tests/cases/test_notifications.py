@@ -119,3 +119,16 @@ def test_e_mail_goes_too_when_configured(org, settings, mailoutbox, django_captu
     assert len(mails) == 1 and case.number in mails[0].subject
     assert f"https://grid.example.org/cases/{case.pk}/" in mails[0].body
     assert Notification.objects.filter(user=shift).count() == 1  # stored as well
+
+
+def test_settling_keeps_unread_only_what_still_waits(org, django_capture_on_commit_callbacks):
+    from civicgrid.core.notify import do_settle
+
+    p = org["people"]
+    with django_capture_on_commit_callbacks(execute=True):
+        waiting = _report(org, title="还在等")
+        done = _report(org, title="已处理")
+    do_settle(keep_urls={f"/cases/{waiting.pk}/"})
+    unread = Notification.objects.filter(user=p["shift"], read_at__isnull=True)
+    assert [n.url for n in unread] == [f"/cases/{waiting.pk}/"]
+    assert Notification.objects.get(user=p["shift"], url=f"/cases/{done.pk}/").read_at is not None
