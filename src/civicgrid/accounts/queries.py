@@ -41,18 +41,14 @@ def visible_staff(user) -> QuerySet[User]:
 # do_revoke_token and do_grant_membership empty the cache at once. Expiry is checked on every request.
 _token_cache: dict[str, tuple[float, ApiToken, User, list[Membership]]] = {}
 _token_lock = threading.Lock()
-# Who holds a capability at a place (``holders``, the recipients of notifications), kept as long as
-# the tokens: filing a case tells the tier's registrars without reading the memberships each time.
-_holders_cache: dict[tuple, tuple[float, list[int]]] = {}
 TOKEN_CACHE_MAX = 1000
 
 
 def forget_tokens() -> None:
-    """Drop every cached token of this process (after a change to tokens, users or memberships),
-    and the cached holders of posts (``holders``)."""
+    """Drop every cached token of this process (after a change to tokens, users or memberships)."""
     with _token_lock:
         _token_cache.clear()
-        _holders_cache.clear()
+        _holder_cache.clear()
 
 
 def _expired(token: ApiToken) -> bool:
@@ -168,13 +164,14 @@ def holders(capability: str, area_code: str = "", *, exact: bool = False, unit_i
     roles = [role for role, codes in grants().items() if capability in codes]
     if not roles or not (area_code or unit_ids):
         return []
-    ttl = settings.CIVICGRID_TOKEN_CACHE_SECONDS
+    # Cached like bearer tokens (same lifetime, emptied by the same membership changes): a hotline
+    # system filing many cases a second does not read the memberships for every notification.
+    ttl = float(getattr(settings, "CIVICGRID_TOKEN_CACHE_SECONDS", 0) or 0)
     key = (capability, area_code, exact, tuple(sorted(unit_ids)))
-    if ttl > 0:
-        hit = _holders_cache.get(key)
-        if hit is not None and time.monotonic() - hit[0] < ttl:
+    if ttl:
+        hit = _holder_cache.get(key)
+        if hit and time.monotonic() - hit[0] < ttl:
             return list(hit[1])
-    read_at = time.monotonic()
     place = Q(pk__in=[])
     if area_code:
         if exact:
@@ -186,12 +183,15 @@ def holders(capability: str, area_code: str = "", *, exact: bool = False, unit_i
         place |= Q(unit_id__in=list(unit_ids))
     found = sorted(set(Membership.objects.filter(place, active=True, user__is_active=True, role__in=roles)
                        .values_list("user_id", flat=True)))
-    if ttl > 0:
+    if ttl:
         with _token_lock:
-            if len(_holders_cache) >= TOKEN_CACHE_MAX:
-                _holders_cache.clear()
-            _holders_cache[key] = (read_at, found)
-    return list(found)
+            if len(_holder_cache) >= TOKEN_CACHE_MAX:
+                _holder_cache.clear()
+            _holder_cache[key] = (time.monotonic(), tuple(found))
+    return found
+
+
+_holder_cache: dict[tuple, tuple[float, tuple[int, ...]]] = {}
 
 
 def team_of(user) -> list[User]:
