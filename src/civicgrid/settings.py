@@ -338,6 +338,11 @@ CIVICGRID_ADDRESS_MATCHER_RECHECK_SECONDS = 0.0 if TESTING else float(
 # through accounts.actions). 0 = read them on every request.
 CIVICGRID_TOKEN_CACHE_SECONDS = 0.0 if TESTING else float(os.environ.get("CIVICGRID_TOKEN_CACHE_SECONDS", "5.0"))
 
+# Notifications (core.notify): stored in the site always; also sent by e-mail (Django's EMAIL_*
+# settings) to recipients with an address when on. CIVICGRID_SITE_URL makes the mailed link whole.
+CIVICGRID_NOTIFY_EMAIL = env_bool("CIVICGRID_NOTIFY_EMAIL", False)
+CIVICGRID_SITE_URL = env_str("CIVICGRID_SITE_URL", "")
+
 # Event classes: how long (seconds) a process trusts its cached active classes before asking the
 # database whether they changed (the counter ``case_classes``); changes made by this process
 # apply at once. 0 = one query per lookup.

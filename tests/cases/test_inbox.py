@@ -37,7 +37,7 @@ def test_each_post_finds_its_own_queues(org):
     assert {"cases.register", "cases.dispatch", "cases.callback", "cases.extension", "cases.overdue"} \
         <= set(_keys(p["shift"])) | {"cases.dispatch"}
     assert "cases.dispatch" in _keys(p["dispatcher"])
-    assert set(_keys(p["sanitation"])) == {"cases.handle"}  # a department: its unit's cases only
+    assert {k for k in _keys(p["sanitation"]) if k.startswith("cases.")} == {"cases.handle"}  # its unit's only
     assert "cases.verify" in _keys(p["supervisor"])
     grid = _keys(p["grid"])
     assert {"cases.mine", "cases.overdue"} <= set(grid) and "cases.register" not in grid
@@ -111,7 +111,8 @@ def test_another_app_registers_a_queue_and_a_broken_queue_does_not_take_the_home
                         capability="cases.register", order=2)
     found = _keys(p["shift"])
     things = found["test.things"]
-    assert [i.title for i in things.items] == ["overdue", "warn", "soon", "later", "none"]
+    assert [i.title for i in things.items] == ["overdue", "warn", "soon", "day", "later", "none"]
+    assert things.items[3].due_at.tzinfo is not None  # a due day (a date) counts to its end
     assert things.overdue == 1 and things.warn == 1 and things.done is None
     assert found["test.broken"].failed and found["cases.register"].count == 0
     page = _client(p["shift"]).get("/")
@@ -125,13 +126,14 @@ def _things(user, limit):
         InboxItem("test", "none", "/x/"),
         InboxItem("test", "later", "/x/", due_at=now + dt.timedelta(days=2)),
         InboxItem("test", "soon", "/x/", due_at=now + dt.timedelta(days=1)),
+        InboxItem("test", "day", "/x/", due_at=(now + dt.timedelta(days=1)).date(), arrived_at=now.date()),
         InboxItem("test", "warn", "/x/", due_at=now + dt.timedelta(days=3), state="warn"),
         InboxItem("test", "overdue", "/x/", due_at=now - dt.timedelta(days=1), state="overdue"),
     ]
 
 
 def _count(user):
-    return 5
+    return 6
 
 
 def _boom(*args):
@@ -154,3 +156,20 @@ def test_accounts_awaiting_action_for_their_administrators_only(org):
                                              area=org["tree"][OTHER_DISTRICT_GRID])
     account_actions.do_withdraw_membership(m2, actor=SYSTEM)
     assert not any("idle_2" in i.title for i in _keys(p["street"])["accounts.accounts"].items)
+
+
+def test_a_grid_head_sees_the_grids_workers_and_what_waits_for_each(org, tree):
+    from civicgrid.accounts.roles import Role
+
+    from ..conftest import make_user
+
+    head = make_user("wg_head_t", Role.GRID_HEAD, tree[GRID])
+    make_user("jumin_t", Role.RESIDENT, tree[GRID])
+    _report(org, actor=org["people"]["grid"], title="井盖缺失", channel=Case.Channel.PATROL)
+    page = _client(head).get("/").content.decode()
+    team = page.split('id="team"')[1].split("</table>")[0]
+    row = re.search(r'data-member="c_grid">(.*?)</tr>', team, re.S).group(1)
+    assert "我上报的未结案件" in row and ">1<" in row
+    assert 'data-member="c_grid_b"' not in team  # another grid's worker
+    assert 'data-member="jumin_t"' not in team  # a resident of the grid is no team member
+    assert 'id="team"' not in _client(org["people"]["grid"]).get("/").content.decode()  # not for a worker

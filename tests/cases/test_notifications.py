@@ -105,3 +105,30 @@ def test_a_provider_application_tells_the_community(org, tree, django_capture_on
     assert any("好邻居家政" in t for t in _titles(org["people"]["community"]))
     assert _titles(other) == [] and _titles(resident) == []
     _ = SYSTEM
+
+
+def test_e_mail_goes_too_when_configured(org, settings, mailoutbox, django_capture_on_commit_callbacks):
+    settings.CIVICGRID_NOTIFY_EMAIL = True
+    settings.CIVICGRID_SITE_URL = "https://grid.example.org"
+    shift = org["people"]["shift"]
+    shift.email = "shift@example.org"
+    shift.save(update_fields=["email"])
+    with django_capture_on_commit_callbacks(execute=True):
+        case = _report(org, title="路面塌陷")
+    mails = [m for m in mailoutbox if m.to == ["shift@example.org"]]
+    assert len(mails) == 1 and case.number in mails[0].subject
+    assert f"https://grid.example.org/cases/{case.pk}/" in mails[0].body
+    assert Notification.objects.filter(user=shift).count() == 1  # stored as well
+
+
+def test_settling_keeps_unread_only_what_still_waits(org, django_capture_on_commit_callbacks):
+    from civicgrid.core.notify import do_settle
+
+    p = org["people"]
+    with django_capture_on_commit_callbacks(execute=True):
+        waiting = _report(org, title="还在等")
+        done = _report(org, title="已处理")
+    do_settle(keep_urls={f"/cases/{waiting.pk}/"})
+    unread = Notification.objects.filter(user=p["shift"], read_at__isnull=True)
+    assert [n.url for n in unread] == [f"/cases/{waiting.pk}/"]
+    assert Notification.objects.get(user=p["shift"], url=f"/cases/{done.pk}/").read_at is not None

@@ -65,6 +65,9 @@ def test_admin_creates_a_grid_worker_who_changes_the_password_then_is_deactivate
     assert urlparse(wpage.url).path == "/cases/"  # where the worker was going
     assert "王网格" in wpage.content()
     assert not User.objects.get(username="wang_gw").must_change_password
+    wpage.goto(live_server.url + "/")  # the worker's home is their work inbox
+    home = wpage.content()
+    assert "我的工作台" in home and 'data-queue="cases.mine"' in home and 'id="bell' in home
 
     # The administrator sees the account, then deactivates it; the worker's open session ends.
     account = User.objects.get(username="wang_gw")

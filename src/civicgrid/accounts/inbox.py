@@ -35,8 +35,7 @@ def _without_post(user):
 
 
 def _item(account, detail: str) -> InboxItem:
-    name = account.get_full_name() or account.username
-    return InboxItem(kind="accounts.account", title=f"{name} ({account.username})",
+    return InboxItem(kind="accounts.account", title=f"{account} ({account.username})",
                      url=reverse("staff_detail", args=[account.pk]), arrived_at=account.date_joined,
                      detail=detail)
 

@@ -135,6 +135,22 @@ def current_memberships() -> QuerySet[Membership]:
     return Membership.objects.filter(active=True).select_related("area", "unit")
 
 
+def team_of(user) -> list[User]:
+    """The colleagues a grid head leads (网格长): the other active accounts with an active staff post
+    in the grids where the user is grid head (not the residents) — for the team panel of their home."""
+    from .roles import STAFF_ROLES, Role
+
+    if user is None or not getattr(user, "is_authenticated", False):
+        return []
+    grids = [m.area_code for m in user.active_memberships() if m.role == Role.GRID_HEAD and m.area_code]
+    if not grids:
+        return []
+    ids = (Membership.objects.filter(area_code__in=grids, active=True, user__is_active=True,
+                                     role__in=list(STAFF_ROLES))
+           .exclude(user_id=user.pk).values("user_id"))
+    return list(User.objects.filter(pk__in=ids).order_by("username"))
+
+
 def account_history(account: User):
     """The audit rows about an account, for an administrator who manages it (``access_staff``)."""
     from civicgrid.core.models import AuditLog

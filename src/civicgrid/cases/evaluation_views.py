@@ -14,6 +14,7 @@ from civicgrid.cases.capabilities import CASES_EVALUATE, CASES_MANAGE
 from civicgrid.core import audit
 from civicgrid.core.decorators import capability_required
 from civicgrid.core.errors import UserError
+from civicgrid.core.forms import without_field_name
 
 from . import actions
 from . import evaluation as ev
@@ -134,7 +135,7 @@ def rules_page(request):
     form per score and one for the grades, each saved whole or refused with the field and rule."""
     user = request.user
     may_edit = user.is_superuser or user.has_capability(CASES_MANAGE)
-    error, error_form, submitted, status = "", "", {}, 200
+    error, error_form, submitted, status, error_field = "", "", {}, 200, ""
     if request.method == "POST":
         if not may_edit:
             audit.record("access.denied", actor=user, object_type="capability", object_repr="cases.manage",
@@ -156,21 +157,26 @@ def rules_page(request):
                     "score": ScoreRule.Post(post).label})
             return redirect("cases:evaluation_rules")
         except UserError as exc:
-            error, error_form, status = exc.message, form, 400
+            error, error_form, status, error_field = exc.message, form, 400, exc.field or ""
     scores = []
     for post in SCORES:
         mine = error_form == f"weights_{post}"
         read = ev.score_rules(post)
+        # A refusal naming one indicator is shown beside its weight, under its label (never the code).
         rules = [{"indicator": i, "label": ev.INDICATORS.get(i, i), "weight": submitted.get(i) if mine else f"{w:g}",
-                  "invert": inv} for i, w, inv in read]
+                  "invert": inv, "error": without_field_name(error, [i]) if mine and error_field == i else ""}
+                 for i, w, inv in read]
+        beside = any(r["error"] for r in rules)
         scores.append({"post": post.value, "label": post.label, "rules": rules, "formula": ev.formula(post, read),
-                       "error": error if mine else ""})
-    bands = [{"letter": b.letter, "lowest": submitted.get(b.letter) if error_form == "grades" else f"{float(b.lowest):g}"}
-             for b in GradeBand.objects.order_by("-lowest")]
+                       "error": error if mine and not beside else ""})
+    bands = [{"letter": b.letter, "lowest": submitted.get(b.letter) if error_form == "grades" else f"{float(b.lowest):g}",
+              "error": without_field_name(error, [b.letter]) if error_form == "grades" and error_field == b.letter
+              else ""} for b in GradeBand.objects.order_by("-lowest")]
+    grades_beside = any(b["error"] for b in bands)
     forms_shown = {"grades", *(f"weights_{post}" for post in SCORES)}
     return render(request, "cases/evaluation_rules.html", {
         "scores": scores, "bands": bands, "may_edit": may_edit,
-        "grades_error": error if error_form == "grades" else "",
+        "grades_error": error if error_form == "grades" and not grades_beside else "",
         "general_error": error if error and error_form not in forms_shown else "",
     }, status=status)
 

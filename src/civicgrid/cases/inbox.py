@@ -51,7 +51,8 @@ def _case_item(kind: str, case: Case, now, limits, *, arrived=None, detail: str 
 
 def _case_items(kind: str, qs, limit: int, *, arrived: str = "reported_at", detail=None) -> list[InboxItem]:
     now, limits = timezone.now(), sla.step_limits()
-    rows = list(qs.select_related("cls")[:SCAN_LIMIT])
+    # Every queue is read oldest or earliest-due first, so the most urgent are among its first rows.
+    rows = list(qs.select_related("cls")[:limit * 3]) if limit > 0 else []
     items = [_case_item(kind, c, now, limits, arrived=getattr(c, arrived, None) or c.reported_at,
                         detail=detail(c) if detail else "") for c in rows]
     return inbox.ordered(items)[:limit]
@@ -61,7 +62,8 @@ def _states(qs) -> tuple[int, int]:
     """(warned, overdue) among the first ``SCAN_LIMIT`` cases of ``qs``, on the work calendar."""
     now, limits = timezone.now(), sla.step_limits()
     warn = overdue = 0
-    for c in qs.select_related("cls")[:SCAN_LIMIT]:
+    fields = ("status", "deadline", "paused_at", "warned_at", "reported_at", "registered_at")
+    for c in qs.select_related(None).only(*fields)[:SCAN_LIMIT]:
         state = sla.time_state(c, now, limits)["state"]
         warn += state == "warn"
         overdue += state == "overdue"

@@ -161,6 +161,12 @@ STEP_FIELDS = {
     "pause": {"note": _lazy("Reason")},
     "extend": {"work_hours": _lazy("working hours"), "reason": _lazy("Reason")},
     "dispatch": {"lead_unit": _lazy("Lead unit"), "note": _lazy("Note")},
+    "register": {"cls": _lazy("Class"), "urgency": _lazy("Urgency"), "note": _lazy("Note")},
+    "reject": {"note": _lazy("Reason"), "duplicate_of": _lazy("Duplicate of")},
+    "confirm": {"note": _lazy("Note (required when it is not real)")},
+    "verify": {"note": _lazy("Check note (required when it fails)"), "photos": _lazy("Photos")},
+    "reply": {"rating": _lazy("Rating"), "note": _lazy("What the caller said")},
+    "callback": {"note": _lazy("What the reporter said or what was done")},
 }
 
 
@@ -172,7 +178,9 @@ def _failed(request, case: Case, exc: UserError, step: str | None = None):
     case.refresh_from_db()
     fields = STEP_FIELDS.get(step or "", {})
     if exc.field in fields:
-        message = without_field_name(exc.message, [exc.field])
+        from .actions.common import LABELS  # the action names the field by its own word ("备注")
+
+        message = without_field_name(exc.message, [exc.field, str(LABELS.get(exc.field, ""))])
         return _render_case(request, case, status=exc.status, failed_step=step, posted=request.POST,
                             step_error={"field": exc.field, "label": fields[exc.field], "message": message})
     return _render_case(request, case, status=exc.status, error=exc.message, error_field=exc.field,
@@ -468,7 +476,7 @@ def callback(request, pk):
     try:
         actions.do_complete_callback(task, actor=request.user, note=request.POST.get("note", ""))
     except UserError as exc:
-        return _failed(request, task.case, exc)
+        return _failed(request, task.case, exc, step="callback")
     messages.success(request, _("Callback recorded."))
     return redirect(_next_url(request, reverse("cases:case", args=[task.case_id])))
 
@@ -483,7 +491,7 @@ def reply(request, pk):
         actions.do_reply_case(task, actor=request.user, reached=reached, rating=request.POST.get("rating"),
                               note=request.POST.get("note", ""))
     except UserError as exc:
-        return _failed(request, task.case, exc)
+        return _failed(request, task.case, exc, step="reply")
     messages.success(request, _("Reply recorded.") if reached else _("Recorded that the caller was not reached."))
     return redirect(_next_url(request, reverse("cases:case", args=[task.case_id])))
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
@@ -40,13 +40,33 @@ def state_of(due_at: dt.datetime | None, now: dt.datetime, *, warn_minutes: floa
     return "" if state == "ok" else state
 
 
+def _moment(value, *, end_of_day: bool):
+    """A time to sort and show: a datetime (made aware), or a date — a deadline day counts to its
+    end, an arrival day from its start; anything else is left out rather than breaking the page."""
+    if value is None:
+        return None
+    if isinstance(value, dt.datetime):
+        return value if timezone.is_aware(value) else timezone.make_aware(value, periods.tz())
+    if isinstance(value, dt.date):
+        return periods.midnight(value + dt.timedelta(days=1) if end_of_day else value)
+    return None
+
+
+def normal(item: InboxItem) -> InboxItem:
+    """The item with its times as aware datetimes (apps may give a due day as a date)."""
+    due, arrived = _moment(item.due_at, end_of_day=True), _moment(item.arrived_at, end_of_day=False)
+    if due is item.due_at and arrived is item.arrived_at:
+        return item
+    return replace(item, due_at=due, arrived_at=arrived)
+
+
 def sort_key(item: InboxItem):
-    return (STATE_RANK.get(item.state, 2), item.due_at or FAR, item.arrived_at or FAR, item.title)
+    return (STATE_RANK.get(item.state, 2), item.due_at or FAR, item.arrived_at or FAR, str(item.title))
 
 
 def ordered(items) -> list[InboxItem]:
     """Items most urgent first: overdue, warned, the rest; then by due time and arrival."""
-    return sorted(items, key=sort_key)
+    return sorted((normal(i) for i in items), key=sort_key)
 
 
 @dataclass

@@ -99,3 +99,10 @@ def do_mark_read(user, notification: Notification | None = None) -> int:
             return 0
         qs = qs.filter(pk=notification.pk)
     return qs.update(read_at=timezone.now())
+
+
+def do_settle(*, keep_urls) -> int:
+    """Mark read every unread notification except those about ``keep_urls`` — for a simulated
+    history (the demo's weeks of cases), where people were told of work long since done."""
+    return Notification.objects.filter(read_at__isnull=True).exclude(url__in=list(keep_urls)) \
+        .update(read_at=timezone.now())

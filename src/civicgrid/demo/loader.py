@@ -94,6 +94,7 @@ def load_demo(seed: int = 1, scale: int = 1, *, people: int | None = None, cases
     # Indicators once everything is in: the refresh covers every district; the demo's own targets,
     # surveys and report forms are the first district's.
     load_stats(root_code=layouts[0].areas[0].code, progress=progress)
+    _settle_notifications()
     return accounts
 
 
@@ -258,3 +259,20 @@ def demo_accounts() -> list[DemoAccount]:
     if User.objects.filter(username="admin", is_superuser=True).exists():
         rows.append(DemoAccount("admin", _("superuser"), "Django admin", "系统管理员"))
     return rows
+
+
+def _settle_notifications() -> None:
+    """The simulated weeks told people of work long since done: only what still waits stays unread.
+    Run at the end, after the notifications of each step were written (after their commits); inside
+    an outer transaction (a test) they are written at its end and stay unread."""
+    from django.urls import reverse
+
+    from civicgrid.cases.models import Case
+    from civicgrid.circle.models import Provider
+    from civicgrid.core.notify import do_settle
+
+    keep = {reverse("cases:case", args=[pk]) for pk in Case.objects.filter(status__in=Case.OPEN)
+            .values_list("pk", flat=True)}
+    keep |= {reverse("circle:provider", args=[pk]) for pk in Provider.objects.filter(
+        status__in=[Provider.Status.APPLIED, Provider.Status.APPROVED, Provider.Status.SIGNED]).values_list("pk", flat=True)}
+    do_settle(keep_urls=keep)

@@ -9,7 +9,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.cache import cache_control
 
-from civicgrid.accounts.queries import visible_units
+from civicgrid.accounts.queries import team_of, visible_units
 from civicgrid.areas.queries import visible_areas, visible_roots
 from civicgrid.core import inbox, periods
 from civicgrid.core.capabilities import VIEW
@@ -31,6 +31,13 @@ def home(request):
         "memberships": user.active_memberships(),
         "staff": staff,
     }
+    team = []
+    for member in team_of(user):  # a grid head sees their grid's workers and what waits for each
+        found = inbox.sections(member, limit=0, now=now, period=week)
+        team.append({"user": member, "posts": member.active_memberships(),
+                     "queues": [s for s in found if s.count], "overdue": sum(s.overdue for s in found if s.queue.own),
+                     "done": inbox.dashboard(found, week).done})
+    ctx["team"] = team
     if staff:  # residents have no jurisdiction to count
         areas = visible_areas(user)
         ctx.update(counts=dict(areas.values_list("level").annotate(n=Count("id"))), roots=visible_roots(user),
