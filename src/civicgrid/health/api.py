@@ -75,7 +75,7 @@ class SignIn(Schema):
     start_date: str | None = None
 
 
-class StepIn(Schema):
+class HealthStepIn(Schema):
     version: int | None = None
     reason: str = ""
     note: str = ""
@@ -102,7 +102,7 @@ class VisitIn(Schema):
     next_due: str | None = None
 
 
-class TaskOut(Schema):
+class HealthTaskOut(Schema):
     id: int
     person_id: int
     household_id: int | None
@@ -239,14 +239,14 @@ def sign_contract(request, payload: SignIn):
 
 
 @router.post("/contracts/{int:pk}/renew", response={201: ContractOut}, summary="Renew an agreement for a year")
-def renew_contract(request, pk: int, payload: StepIn):
+def renew_contract(request, pk: int, payload: HealthStepIn):
     contract = queries.access_contract(request.user, pk)
     return Status(201, actions.do_renew_contract(contract, actor=request.user, version=payload.version,
                                                  package=payload.package))
 
 
 @router.post("/contracts/{int:pk}/terminate", response=ContractOut, summary="Terminate an agreement")
-def terminate_contract(request, pk: int, payload: StepIn):
+def terminate_contract(request, pk: int, payload: HealthStepIn):
     contract = queries.access_contract(request.user, pk)
     return actions.do_terminate_contract(contract, actor=request.user, version=payload.version,
                                          reason=payload.reason)
@@ -302,7 +302,7 @@ def record_visit(request, pk: int, payload: VisitIn):
     return Status(201, {"id": visit.pk, "face_to_face": visit.face_to_face, "controlled": visit.controlled})
 
 
-@router.get("/tasks", response=list[TaskOut], summary="Open tasks of your team(s), most urgent first")
+@router.get("/tasks", response=list[HealthTaskOut], summary="Open tasks of your team(s), most urgent first")
 def list_tasks(request, paging: Query[Page], state: str | None = None):
     today = dt.date.today()
     qs = queries.visible_tasks(request.user).select_related("rule", "enrolment__programme").order_by("due", "id")
@@ -344,7 +344,7 @@ def request_referral(request, payload: ReferralIn):
 
 
 @router.post("/referrals/{int:pk}/{step}", response=ReferralOut, summary="A referral's step")
-def referral_step(request, pk: int, step: str, payload: StepIn):
+def referral_step(request, pk: int, step: str, payload: HealthStepIn):
     referral = queries.access_referral(request.user, pk)
     return actions.do_referral_step(referral, step, actor=request.user, version=payload.version, note=payload.note,
                                     appointment_at=payload.appointment_at)
@@ -364,7 +364,7 @@ def get_figures(request, period: str = "", level: str = "community"):
 
 
 # --- half-yearly report forms and the team assessment ------------------------------------------------------
-class ReportOut(Schema):
+class HealthReportOut(Schema):
     id: int
     area_code: str
     period: str
@@ -381,7 +381,7 @@ class FillIn(Schema):
     period: str
 
 
-@router.get("/reports", response=list[ReportOut], summary="Half-yearly report forms of your jurisdiction")
+@router.get("/reports", response=list[HealthReportOut], summary="Half-yearly report forms of your jurisdiction")
 def list_reports(request, paging: Query[Page], period: str | None = None):
     qs = queries.visible_reports(request.user).order_by("-period", "area_code")
     if period:
@@ -389,12 +389,12 @@ def list_reports(request, paging: Query[Page], period: str | None = None):
     return list(page(qs, paging))
 
 
-@router.get("/reports/{int:pk}", response=ReportOut, summary="One half-yearly report form")
+@router.get("/reports/{int:pk}", response=HealthReportOut, summary="One half-yearly report form")
 def get_report(request, pk: int):
     return queries.access_report(request.user, pk)
 
 
-@router.post("/reports", response={201: ReportOut}, summary="Fill (or refill) a street's form from the data")
+@router.post("/reports", response={201: HealthReportOut}, summary="Fill (or refill) a street's form from the data")
 def fill_report(request, payload: FillIn):
     from . import reports
 
@@ -403,8 +403,8 @@ def fill_report(request, payload: FillIn):
                                               period_code=payload.period))
 
 
-@router.post("/reports/{int:pk}/{step}", response=ReportOut, summary="Submit, review or return a form")
-def report_step(request, pk: int, step: str, payload: StepIn):
+@router.post("/reports/{int:pk}/{step}", response=HealthReportOut, summary="Submit, review or return a form")
+def report_step(request, pk: int, step: str, payload: HealthStepIn):
     from . import reports
 
     report = queries.access_report(request.user, pk)
