@@ -14,7 +14,7 @@ today's-tasks page of a team.
 3. Times the today's-tasks page (``GET /health/tasks/`` through Django's test client, session of a
    team doctor) ``--repeat`` times and reports p50/p95.
 
-    .venv/bin/python benchmarks/bench_health.py --database-url postgres://postgres@127.0.0.1:5432/x --people 100000
+    .venv/bin/python benchmarks/bench_health_tasks.py --database-url postgres://postgres@127.0.0.1:5432/x --people 100000
 """
 
 from __future__ import annotations
