@@ -66,8 +66,12 @@ def _seeded_catalogues(request):
     if uses_db:
         request.getfixturevalue("_django_db_helper")
         from civicgrid.cases.catalogue import ensure_catalogue
+        from civicgrid.counter import seed as counter_seed
+        from civicgrid.health.catalogue import ensure_catalogue as ensure_health_catalogue
 
         ensure_catalogue()
+        ensure_health_catalogue()
+        counter_seed.ensure()
 
 
 @pytest.fixture

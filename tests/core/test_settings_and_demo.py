@@ -69,7 +69,8 @@ def test_demo_command_builds_a_consistent_district(capsys):
     # city, --districts N, has one: tests/demo/test_city_demo.py), and a worker in every grid.
     assert set(Membership.objects.values_list("role", flat=True)) == set(Role.values) - {Role.CITY_ADMIN}
     assert Membership.objects.filter(role=Role.GRID_WORKER).values("area").distinct().count() == 40
-    assert OrgUnit.objects.filter(kind="department").count() == 7
+    # the seven departments of the case loop and four more of the service counter's back office
+    assert OrgUnit.objects.filter(kind="department").count() == 11
     assert User.objects.get(username="wg_worker").check_password("civicgrid2026")
     # Running it again reuses the data.
     call_command("demo", "--seed", "1", "--if-empty")

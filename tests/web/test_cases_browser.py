@@ -282,7 +282,7 @@ def test_rules_page_and_a_call_pinned_on_the_map(live_server, browser, org, tmp_
     page = admin.go("/cases/evaluation/rules/")
     page.fill("#w-unit-on_time_rate", "50")
     submit(page, "#score-unit button")
-    assert "110" in page.inner_text("#score-unit .alert-danger")
+    assert "110" in page.inner_text('#score-unit [data-error="weights"]')  # beside the weights, in place
     shot(page, "cases-evaluation-rules", tmp_path)
     page.fill("#w-unit-closing_rate", "10")
     submit(page, "#score-unit button")

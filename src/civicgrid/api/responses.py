@@ -1,7 +1,8 @@
 """The error answers every API route can give, documented in the OpenAPI schema (issue 13,
 finding 11): the platform's typed errors (``core.errors``: 400, 403, 409), scoped lookups (404:
 missing and "not yours" alike), the body guards (413), validation (422), authentication (401,
-routes with auth) and the rate limit (429, anonymous filing). All share one shape, ``ErrorOut``."""
+routes with auth), the rate limits (429, anonymous filing and exports) and a step route's
+sibling (405). All share one shape, ``ErrorOut``."""
 
 from __future__ import annotations
 
@@ -36,6 +37,12 @@ def error_codes(method: str, path: str, authenticated: bool) -> set[int]:
         codes.add(401)
     if method in WRITE_METHODS:
         codes |= {409, 413}
+    last = path.rstrip("/").rsplit("/", 1)[-1]
+    if method in WRITE_METHODS and last.startswith("{") and not last.startswith("{int:"):
+        # /referrals/{pk}/{step}: a step named like a read-only sibling route (…/events) answers 405
+        codes.add(405)
+    if "/export" in path:
+        codes.add(429)  # people exports are rate-limited per user (core.guards.check_user_rate)
     if method == "POST" and any(path.rstrip("/").endswith(p.removeprefix("/api").rstrip("/"))
                                 for p in RATE_LIMITED_POSTS if p.startswith("/api/")):
         codes.add(429)

@@ -28,6 +28,9 @@ POSTS_X = (("specialist", "区人民医院"), ("tcm", "区中医院"), ("grid_wo
 def load_health(seed: int, *, root_code: str, progress: Callable = print, today: dt.date | None = None) -> dict:
     import time
 
+    from civicgrid.health.catalogue import ensure_catalogue
+
+    ensure_catalogue()  # the programmes the migration seeds (again, if a test flushed them)
     started = time.perf_counter()
     rng = random.Random(f"{seed}-health")
     today = today or timezone.localdate()
