@@ -146,6 +146,13 @@ def hit(name: str, key: str, windows: list[Window]) -> int | None:
     return wait
 
 
+def wait_for(name: str, key: str) -> int | None:
+    """Count one attempt of ``name`` by ``key`` against ``CIVICGRID_RATE_LIMITS[name]``; the
+    seconds to wait when a window is full, else None (also when the limit is off)."""
+    windows = parse_rate(settings.CIVICGRID_RATE_LIMITS.get(name, ""))
+    return hit(name, key, windows) if windows else None
+
+
 class RateLimitMiddleware:
     """The limits of ``RATE_LIMITED_POSTS``, per client address, before the body is read."""
 
@@ -155,8 +162,7 @@ class RateLimitMiddleware:
     def __call__(self, request):
         name = RATE_LIMITED_POSTS.get(request.path) if request.method == "POST" else None
         if name:
-            windows = parse_rate(settings.CIVICGRID_RATE_LIMITS.get(name, ""))
-            wait = hit(name, client_ip(request) or "-", windows) if windows else None
+            wait = wait_for(name, client_ip(request) or "-")
             if wait is not None:
                 return refusal(request, 429, _("Too many reports from your address. Try again in %(s)s seconds.")
                                % {"s": wait}, "rate_limited", retry_after=wait)
@@ -176,10 +182,7 @@ class RateLimited(UserError):
 def check_user_rate(name: str, user, message) -> None:
     """Count one attempt of ``name`` by ``user`` against ``CIVICGRID_RATE_LIMITS[name]``; raises
     ``RateLimited`` (429) when a window is full. ``message`` takes ``%(s)s``, the seconds to wait."""
-    windows = parse_rate(settings.CIVICGRID_RATE_LIMITS.get(name, ""))
-    if not windows:
-        return
-    wait = hit(name, f"user:{user.pk}", windows)
+    wait = wait_for(name, f"user:{user.pk}")
     if wait is not None:
         raise RateLimited(message % {"s": wait}, retry_after=wait)
 
