@@ -15,7 +15,7 @@ from civicgrid.core import deadlines, workcalendar
 from civicgrid.core.models import AuditLog
 from civicgrid.counter.models import Application, ApplicationEvent, CallbackTask
 
-from .conftest import COMMUNITY, make_item, make_person
+from .conftest import make_item, make_person
 
 TZ = ZoneInfo("Asia/Shanghai")
 pytestmark = pytest.mark.django_db

@@ -226,7 +226,7 @@ def test_a_queued_write_that_fails_writes_nothing_and_returns_to_the_preview(
     sample = people_ledger(ADDRESSES, 20, bad_share=0, seed=6)
     batch = actions.do_preview_import(actor=people["street"], data=as_csv(sample), filename="台账.csv", kind="people")
     # the register changes after the preview: one of the ledger's ID numbers is registered elsewhere
-    row = dict(zip(sample.header, sample.rows[0]))
+    row = dict(zip(sample.header, sample.rows[0], strict=True))
     building = Building.objects.get(address=ADDRESSES[0])
     actions.do_register_person(actor=SYSTEM, building=building, name="先登记", id_number=row["证件号码"])
     before = Person.objects.count()

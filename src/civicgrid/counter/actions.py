@@ -29,6 +29,7 @@ from civicgrid.registry.models import Person, PersonTag
 
 from .capabilities import COUNTER_CATALOGUE, COUNTER_INTAKE
 from .models import (
+    LEVEL_DIGITS,
     POWER_TYPES,
     Application,
     ApplicationMaterial,
@@ -36,7 +37,6 @@ from .models import (
     Department,
     ItemVersion,
     Level,
-    LEVEL_DIGITS,
     Material,
     Notice,
     ServiceItem,
@@ -635,8 +635,9 @@ def do_rate(*, application: Application, rating: int, comment: str = "", actor=N
 
 def do_close_callback(*, actor, task: CallbackTask, result: str, expected_version: int | None = None,
                       at: dt.datetime | None = None) -> CallbackTask:
-    from .capabilities import COUNTER_CALLBACK
     from civicgrid.core.scoping import ensure_in_scope
+
+    from .capabilities import COUNTER_CALLBACK
 
     at = _now(at)
     result = clean_text(result, field="result", label=_("result"), required=True, limit=1000)

@@ -209,7 +209,7 @@ def export_items(request):
 
 
 @router.post("/items-import", summary="Import a catalogue sheet (the export's layout); all rows or none")
-def import_items(request, file: UploadedFile = File(...)):
+def import_items(request, file: File[UploadedFile]):
     from .catalogue_io import do_import_catalogue
 
     require_capability(request.user, COUNTER_CATALOGUE)

@@ -304,6 +304,9 @@ class ApplicationMaterial(models.Model):
         ordering = ["application_id", "material__code"]
         constraints = [models.UniqueConstraint(fields=["application", "material"], name="counter_line_once")]
 
+    def __str__(self) -> str:
+        return f"{self.application_id}: {self.material_id}"
+
     @property
     def provided(self) -> bool:
         return bool(self.how)
@@ -322,6 +325,9 @@ class Notice(models.Model):
 
     class Meta:
         ordering = ["application_id", "issued_at"]
+
+    def __str__(self) -> str:
+        return self.number
 
 
 class ApplicationEvent(HistoryEvent):

@@ -5,7 +5,7 @@ from django.utils.translation import pgettext_lazy
 
 from civicgrid.core import plugins
 
-from .capabilities import COUNTER_CALLBACK, COUNTER_CATALOGUE, COUNTER_HANDLE, COUNTER_INTAKE, COUNTER_VIEW
+from .capabilities import COUNTER_CALLBACK, COUNTER_HANDLE, COUNTER_INTAKE, COUNTER_VIEW
 
 plugins.api_router("/counter/", "civicgrid.counter.api:router", order=70)
 plugins.inbox_queue("counter.applications", _("Applications to decide"), items="civicgrid.counter.queries:inbox_items",

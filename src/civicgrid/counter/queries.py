@@ -20,7 +20,7 @@ from civicgrid.registry.models import Person
 from civicgrid.registry.people import id_index
 
 from .capabilities import COUNTER_CALLBACK, COUNTER_INTAKE, COUNTER_VIEW
-from .models import Application, CallbackTask, ItemVersion, LEVEL_DIGITS, ServiceItem
+from .models import LEVEL_DIGITS, Application, CallbackTask, ItemVersion, ServiceItem
 from .rules import APPLICATION_FLOW, can_see, visible_q
 
 S = Application.Status
@@ -166,9 +166,8 @@ def clock(app: Application, now: dt.datetime | None = None):
 
 def inbox(user, *, limit: int = 200, now: dt.datetime | None = None) -> list[tuple[Application, object]]:
     """The back office's open applications, least working time left first (paused ones stand still)."""
-    from .rules import is_handler
-
     from .actions import clock_now
+    from .rules import is_handler
 
     now = now or clock_now()
     qs = visible_applications(user).filter(status__in=OPEN).order_by("due_at")[: limit * 5]
@@ -411,10 +410,10 @@ __all__ = ["in_scope"]
 
 
 # --- indicators for the dashboards of every level (core.plugins.indicator) ---------------------------
-def _indicator(prefix: str, period: periods.Period, when: str, numerator: Q, denominator: Q = Q()) -> dict:
+def _indicator(prefix: str, period: periods.Period, when: str, numerator: Q, denominator: Q | None = None) -> dict:
     qs = Application.objects.filter(area_code__startswith=prefix, **{f"{when}__gte": period.start,
                                                                       f"{when}__lt": period.end})
-    rows = qs.filter(denominator).values("area_code").annotate(n=Count("id", filter=numerator), d=Count("id"))
+    rows = qs.filter(denominator or Q()).values("area_code").annotate(n=Count("id", filter=numerator), d=Count("id"))
     return {r["area_code"]: (r["n"], r["d"]) for r in rows}
 
 

@@ -209,7 +209,7 @@ def items():
                 mats = [ID, HH]
             mats = mats + list(extra) + ([PROXY] if level != "district" else [])
             seen, materials = set(), []
-            for n, m in enumerate(mats, start=1):
+            for m in mats:
                 if m["name"] in seen:
                     continue
                 seen.add(m["name"])

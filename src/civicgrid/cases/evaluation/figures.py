@@ -215,7 +215,7 @@ def _touching(period: Period) -> list[int]:
         | Q(deadline__gte=period.start, deadline__lt=period.end)).order_by().values_list("case_id", flat=True).distinct())
 
 
-_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 
 
 def _micros(when: dt.datetime) -> int:

@@ -137,7 +137,6 @@ def do_recount_area_stats(*, actor=None, root_code: str = "") -> int:
     from django.db.models import Sum
 
     from civicgrid.areas.actions import do_set_area_counts
-
     from civicgrid.areas.models import scope_code
 
     per_grid = {row["area_code"]: (row["h"] or 0, row["p"] or 0)
