@@ -207,7 +207,7 @@ def demo(django_db_setup, django_db_blocker):
 
 def _stage_cases() -> None:
     """A case waiting at each step whose form the walk must reach: to register, to dispatch, to
-    confirm on site, to check, a caller to tell, a reporter to call back."""
+    confirm on site, to report the result of, to check, a caller to tell, a reporter to call back."""
     from civicgrid.accounts.models import User
     from civicgrid.cases import actions
     from civicgrid.cases.models import Case, CaseClass, CaseTask
@@ -235,6 +235,10 @@ def _stage_cases() -> None:
         case = actions.do_dispatch_case(case, actor=u["dispatcher"], lead_unit=unit)
         case = actions.do_accept_case(case, actor=u["dept_cg"])
         handled.append(actions.do_feedback_case(case, actor=u["dept_cg"], result="已处理"))
+    # accepted, its result still to report (the demo's own such cases depend on the hour it runs)
+    waiting = actions.do_dispatch_case(actions.do_register_case(hotline("待反馈"), actor=u["shift"]),
+                                       actor=u["dispatcher"], lead_unit=unit)
+    actions.do_accept_case(waiting, actor=u["dept_cg"])
     closed = actions.do_verify_case(handled[1], actor=u["supervisor"], passed=True)
     reply = CaseTask.objects.get(case=closed, kind=CaseTask.Kind.REPLY, outcome="")
     actions.do_reply_case(reply, actor=u["seat"], reached=True, rating=5, note="不满意")
