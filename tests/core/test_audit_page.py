@@ -21,6 +21,25 @@ def test_every_action_written_in_the_code_has_a_label():
     assert sorted(codes - set(all_labels())) == []
 
 
+def test_every_workflow_step_is_named_in_a_fresh_process():
+    """A process that has imported no app's rules yet (a server whose first page is the audit page)
+    still names every step of every declared workflow."""
+    import subprocess
+    import sys
+
+    code = ("import django; django.setup()\n"
+            "from civicgrid.core.audit_labels import all_labels\n"
+            "from civicgrid.core.workflow import WORKFLOWS\n"
+            "labels = all_labels()\n"
+            "missing = [f'{f.audit_prefix}.{s.audit or s.name}' for f in WORKFLOWS for s in f.steps\n"
+            "           if f'{f.audit_prefix}.{s.audit or s.name}' not in labels]\n"
+            "print(len(WORKFLOWS), missing)\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         env={**__import__("os").environ, "DJANGO_SETTINGS_MODULE": "civicgrid.settings"})
+    count, missing = out.stdout.strip().split(" ", 1)
+    assert int(count) >= 5 and missing == "[]", out.stdout
+
+
 def test_the_page_shows_actions_in_words_and_filters_by_who_what_when_and_area(people, client_for):
     audit.record("cases.case.send_back", actor=people["grid"], area_code="330106001001001",
                  object_type="cases.case", object_repr="C1")

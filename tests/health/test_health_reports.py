@@ -122,3 +122,13 @@ def test_reports_and_assessment_api(streets, client_for):
     rows = d.get("/api/health/assessment?period=2025S1").json()["rows"]
     assert {row["team"] for row in rows} >= {"团队A", "团队B", "团队D"} and all("score" in row for row in rows)
     assert d.get("/api/health/assessment?period=nope").status_code == 400
+
+
+def test_fill_form_page_shows_the_error_beside_the_period_and_keeps_what_was_typed(streets, client_for):
+    client = client_for(streets["street_admin"])
+    page = client.post("/health/reports/", {"street": "330106001", "period": "2025Q1"})
+    html = page.content.decode()
+    assert page.status_code == 400
+    assert 'id="period-error"' in html and "2025S1" in html.split('id="period-error"')[1][:200]
+    assert 'value="2025Q1"' in html and '<option value="330106001" selected>' in html
+    assert client.post("/health/reports/", {"street": "330106001", "period": "2025S1"}).status_code == 302

@@ -51,6 +51,10 @@ def test_answers_become_rolled_up_rates(tree, client_for):
     answer = client.post("/stats/surveys/", {"area_code": GRID, "q1": "yes", "q2": "no", "q3": "2", "q4": "1"})
     assert answer.status_code == 302
     refused = client.post("/stats/surveys/", {"area_code": GRID, "q1": "yes"})
-    assert refused.status_code == 400 and 'id="survey-error"' in refused.content.decode()
+    page = refused.content.decode()
+    assert refused.status_code == 400 and 'id="survey-error"' in page
+    # Each unanswered question's message beside it; the answer given is still checked.
+    assert 'id="q2-error"' in page and 'id="q1-error"' not in page
+    assert 'name="q1" value="yes" checked' in page
     listed = client.get("/api/stats/surveys/WJ-GRID/responses").json()
     assert {r["area_code"] for r in listed} == {GRID} and len(listed) == 5

@@ -213,7 +213,7 @@ CASE_FLOW = Workflow(
              refused=_("Only the hotline seats of the case's district reply to its caller.")),
         Step("callback", (), None, K.CALLBACK, CASES_EXTEND, who=may_call_reporter),
         # The deadline job (the system): a warning before the deadline, escalation when overdue.
-        Step("warn", {S.DISPATCHED, S.HANDLING}, None, K.WARNED, None),
+        Step("warn", {S.DISPATCHED, S.HANDLING}, None, K.WARNED, None, label=_("deadline warning sent")),
         Step("overdue", {S.DISPATCHED, S.HANDLING}, None, K.OVERDUE, None),
     ],
 )

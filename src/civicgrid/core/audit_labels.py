@@ -128,9 +128,14 @@ DOMAINS = {
 def all_labels() -> dict[str, object]:
     """Every action code with its label: the ones above, those the apps declare
     (``core.plugins.audit_actions``), and the steps of every declared workflow."""
+    from django.utils.module_loading import autodiscover_modules
+
     from . import plugins
     from .workflow import WORKFLOWS
 
+    # The workflows are declared in each app's ``rules`` module, which a page may not have imported
+    # yet in this process (the audit page would then show their steps as codes).
+    autodiscover_modules("rules")
     out = dict(ACTION_LABELS)
     for flow in WORKFLOWS:
         for step in flow.steps:

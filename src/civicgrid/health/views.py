@@ -162,12 +162,16 @@ def reports(request):
     from . import reports as forms_
 
     period_code = request.GET.get("period", "") or request.POST.get("period", "")
+    errors, general, status = {}, "", 200
     if request.method == "POST":
         try:
             report = forms_.do_fill_report(actor=request.user, street_code=request.POST.get("street", ""),
                                            period_code=period_code)
         except UserError as exc:
-            messages.error(request, exc.message)
+            # Beside its field (the period or the street); anything else above the form.
+            errors = {k: v for k, v in exc.errors.items() if k in ("period", "street")}
+            general = "" if errors else exc.message
+            status = exc.status
         else:
             return redirect("health:report", pk=report.pk)
     rows = queries.visible_reports(request.user).order_by("-period", "area_code")[:200]
@@ -178,8 +182,9 @@ def reports(request):
         if codes:
             district = {"code": codes[0] or "", "cells": forms_.district_total(codes[0], period_code)}
             district["rates"] = forms_.rates(district["cells"]) if district["cells"] else {}
-    return render(request, "health/reports.html", {"reports": rows, "streets": streets, "period": period_code,
-                                                   "district": district, "cells": forms_.CELLS})
+    return render(request, "health/reports.html", {
+        "reports": rows, "streets": streets, "period": period_code, "district": district, "cells": forms_.CELLS,
+        "errors": errors, "general": general, "street": request.POST.get("street", "")}, status=status)
 
 
 @capability_required(HEALTH_VIEW)
