@@ -54,11 +54,13 @@ def _first(level: str, n: int = 0) -> Area:
 
 
 def load_demo(seed: int = 1, scale: int = 1, *, people: int | None = None, cases: int | None = None,
-              applications: int | None = None, districts: int = 1, progress=print) -> list[DemoAccount]:
+              applications: int | None = None, districts: int = 1, walked_cases: int | None = None,
+              progress=print) -> list[DemoAccount]:
     """Areas, roads, buildings, their population (``people`` residents; by default as many as
     the buildings hold, about 44,000 per scale step; 0 for none), staff, components,
     organisations and about 8 weeks of event cases (``cases``; by default 300 per scale step, walked
-    through the actions; beyond that, copies of their histories over the year before, in bulk).
+    through the actions — at most ``walked_cases`` per district when given; beyond that, copies of
+    their histories over the year before, in bulk).
 
     ``districts`` > 1: a city (杭州市（演示）, 330100) of that many districts of this scale side by
     side, each filled like the one district (people and cases shared out among them), and a city
@@ -86,7 +88,8 @@ def load_demo(seed: int = 1, scale: int = 1, *, people: int | None = None, cases
             progress(f"district {district.name} ({district.code})")
         accounts += _load_district(seed, scale, layout, district, first=k == 0,
                                    people=_share(people, districts, k), cases=_share(cases, districts, k),
-                                   applications=_share(applications, districts, k), ids=ids, progress=progress)
+                                   applications=_share(applications, districts, k), ids=ids, progress=progress,
+                                   walked_cases=walked_cases)
     if city is not None:
         do_recount_area_stats(actor=SYSTEM, root_code=city.code)  # the city's totals from its districts
         accounts.append(_load_city_admin(Area.objects.get(code=city.code)))
@@ -106,7 +109,8 @@ def _share(total: int | None, parts: int, k: int) -> int | None:
 
 
 def _load_district(seed: int, scale: int, layout, district: Area, *, first: bool, people: int | None,
-                   cases: int | None, applications: int | None, ids, progress) -> list[DemoAccount]:
+                   cases: int | None, applications: int | None, ids, progress,
+                   walked_cases: int | None = None) -> list[DemoAccount]:
     road_rows = [
         {"name": r["name"], "geometry": {"type": "LineString", "coordinates": [list(c) for c in r["coords"]]},
          "length_m": r["length_m"]}
@@ -126,8 +130,10 @@ def _load_district(seed: int, scale: int, layout, district: Area, *, first: bool
     # Up to 300 per scale step walk the loop through the actions; more are copies of their
     # histories at earlier dates, bulk (benchmark data: --cases 1000000).
     walked = None if cases is None else min(cases, CASES_PER_SCALE * scale)
+    if walked_cases is not None:
+        walked = min(walked if walked is not None else CASES_PER_SCALE * scale, walked_cases)
     load_cases(seed, root_code=district.code, scale=scale, count=walked, progress=progress)
-    if cases is not None and cases > walked:
+    if cases is not None and cases > (walked or 0):
         load_bulk_cases(seed, cases - walked, root_code=district.code, progress=progress)
     load_circle(seed, root_code=district.code, progress=progress)
     load_health(seed, root_code=district.code, progress=progress)

@@ -34,10 +34,13 @@ class Command(BaseCommand):
         parser.add_argument("--districts", type=int, default=1,
                             help="1 (default): one district; 2 to 13: a city (杭州市（演示）, 330100) of that "
                                  "many districts, people and cases shared out among them")
+        parser.add_argument("--walked-cases", type=int, default=None,
+                            help="at most this many cases per district walked through the actions (benchmark data: "
+                                 "the rest of --cases are bulk copies; walking takes ~10–50 ms a case)")
         parser.add_argument("--if-empty", action="store_true", help="do nothing if areas exist already")
 
     def handle(self, *args, seed, scale=None, if_empty=False, people=None, cases=None, applications=None, districts=1,
-               **options):
+               walked_cases=None, **options):
         if Area.objects.exists():
             if not if_empty:
                 raise CommandError("the database already has areas; use a fresh database (or --if-empty)")
@@ -49,13 +52,15 @@ class Command(BaseCommand):
                 raise CommandError(f"--districts must be between 1 and {len(CITY_DISTRICTS)}")
             if cases is not None and cases < 0:
                 raise CommandError("--cases must not be negative")
+            if walked_cases is not None and walked_cases < 0:
+                raise CommandError("--walked-cases must not be negative")
             if scale is None:  # districts just big enough for the people asked for
                 scale = max(1, math.ceil((people or 0) / districts / PEOPLE_PER_SCALE))
             if scale < 1:
                 raise CommandError("--scale must be at least 1")
             try:
                 load_demo(seed, scale, people=people, cases=cases, applications=applications, districts=districts,
-                          progress=lambda line: self.stdout.write(f"  {line}"))
+                          walked_cases=walked_cases, progress=lambda line: self.stdout.write(f"  {line}"))
             except UserError as exc:
                 raise CommandError(str(exc))
         self.print_accounts()
