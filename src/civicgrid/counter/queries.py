@@ -16,7 +16,7 @@ from civicgrid.core import audit, deadlines, periods
 from civicgrid.core.access import access_object, not_found_or_denied, require_capability
 from civicgrid.core.errors import UserError
 from civicgrid.core.scoping import in_scope, restrict, scope_codes
-from civicgrid.registry.models import Person
+from civicgrid.registry.models import Organisation, Person
 from civicgrid.registry.people import id_index
 
 from .capabilities import COUNTER_CALLBACK, COUNTER_INTAKE, COUNTER_VIEW
@@ -106,6 +106,45 @@ def lookup_applicant(user, id_number: str) -> Person:
         raise UserError(_("ID number: nobody with this number lives in the district's register."),
                         field="id_number", code="not_found")
     return person
+
+
+def _in_districts(user, qs):
+    codes = scope_codes(user, COUNTER_INTAKE)
+    if codes is None:
+        return qs
+    q = Q(pk__in=[])
+    for d in {c[:6] for c in codes}:
+        q |= Q(area_code__startswith=d)
+    return qs.filter(q)
+
+
+def lookup_organisation(user, credit_code: str) -> Organisation:
+    """The organisation with this unified social credit code in the clerk's district (an organisation
+    applies through a person who handles it, 经办人). Audited like the person look-up."""
+    require_capability(user, COUNTER_INTAKE)
+    code = (credit_code or "").strip().upper()
+    if len(code) != 18 or not code.isalnum():
+        raise UserError(_("Unified social credit code: 18 letters and digits."), field="credit_code")
+    organisation = _in_districts(user, Organisation.objects.filter(credit_code=code)).first()
+    audit.record("counter.register.lookup", actor=user, object_type="registry.organisation",
+                 object_id=str(organisation.pk) if organisation else "",
+                 area_code=organisation.area_code if organisation else "",
+                 outcome=audit.AuditLog.Outcome.OK if organisation else audit.AuditLog.Outcome.FAILED,
+                 detail={"by": "credit_code", "found": int(organisation is not None)})
+    if organisation is None:
+        raise UserError(_("Unified social credit code: no organisation with this code is registered in the "
+                          "district."), field="credit_code", code="not_found")
+    return organisation
+
+
+def access_organisation(user, pk) -> Organisation:
+    """An organisation the clerk has looked up: any organisation of the clerk's district."""
+    require_capability(user, COUNTER_INTAKE)
+    organisation = _in_districts(user, Organisation.objects.all()).filter(pk=pk).first() \
+        if str(pk).isdigit() and int(pk) < 2**63 else None
+    if organisation is None:
+        raise Http404
+    return organisation
 
 
 def access_applicant(user, pk) -> Person:

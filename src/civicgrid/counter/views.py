@@ -22,6 +22,7 @@ from .models import Application, Department, Level, ServiceItem
 from .rules import APPLICATION_FLOW, SUSPEND_STEP_REASONS
 
 SESSION_APPLICANT = "counter_applicant"
+SESSION_ORGANISATION = "counter_organisation"
 
 
 # --- catalogue ----------------------------------------------------------------------------------------
@@ -148,6 +149,16 @@ def guide(request, code):
 
 
 # --- the window ---------------------------------------------------------------------------------------
+def _organisation(request):
+    pk = request.session.get(SESSION_ORGANISATION)
+    if not pk:
+        return None
+    try:
+        return queries.access_organisation(request.user, pk)
+    except Http404:
+        return None
+
+
 def _applicant(request):
     pk = request.session.get(SESSION_APPLICANT)
     if not pk:
@@ -168,6 +179,7 @@ def intake(request):
     pinyin initials or situation, tick what was handed in, receive."""
     errors: dict[str, str] = {}
     person = _applicant(request)
+    organisation = _organisation(request)
     item_code = request.POST.get("item") or request.GET.get("item", "")
     item = None
     if item_code:
@@ -180,8 +192,20 @@ def intake(request):
             errors["id_number"] = exc.message
             request.session.pop(SESSION_APPLICANT, None)
             person = None
+    elif request.method == "POST" and request.POST.get("do") == "organisation":
+        try:
+            organisation = queries.lookup_organisation(request.user, request.POST.get("credit_code", ""))
+            request.session[SESSION_ORGANISATION] = organisation.pk
+        except UserError as exc:
+            errors["credit_code"] = exc.message
+            request.session.pop(SESSION_ORGANISATION, None)
+            organisation = None
+    elif request.method == "POST" and request.POST.get("do") == "clear_organisation":
+        request.session.pop(SESSION_ORGANISATION, None)
+        organisation = None
     elif request.method == "POST" and request.POST.get("do") == "clear":
         request.session.pop(SESSION_APPLICANT, None)
+        request.session.pop(SESSION_ORGANISATION, None)
         return redirect("counter:intake")
     elif request.method == "POST" and request.POST.get("do") == "receive":
         try:
@@ -195,8 +219,9 @@ def intake(request):
                 situation=request.POST.get("situation", ""), handed=request.POST.getlist("handed"),
                 window=request.POST.get("window", ""), proxy=request.POST.get("proxy", ""),
                 proxy_person=person if request.POST.get("proxy") else None,
-                green_channel=bool(request.POST.get("green_channel")))
+                green_channel=bool(request.POST.get("green_channel")), organisation=organisation)
             request.session.pop(SESSION_APPLICANT, None)
+            request.session.pop(SESSION_ORGANISATION, None)
             messages.success(request, _("Received as %(n)s.") % {"n": app.number})
             return redirect("counter:application", app.pk)
         except UserError as exc:
@@ -206,7 +231,8 @@ def intake(request):
     version = item.current if item else None
     centres = [m for m in request.user.active_memberships() if m.area_code and len(m.area_code) in (9, 12)]
     return render(request, "counter/intake.html", {
-        "person": person, "q": q, "found": found, "item": item, "version": version,
+        "person": person, "organisation": organisation, "q": q, "found": found,
+        "posted_credit_code": request.POST.get("credit_code", "")[:18] if errors.get("credit_code") else "", "item": item, "version": version,
         "situations": list(version.situations.all()) if version else [],
         "materials": list(version.materials.all()) if version else [],
         "chosen": request.POST.get("situation") or request.GET.get("situation", ""),
