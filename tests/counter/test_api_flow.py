@@ -132,3 +132,30 @@ def test_the_whole_flow_through_the_api(counter_cast, client_for):
                      "approved", "delivered", "rated"]
     r = post(seat, f"/api/counter/callbacks/{task.pk}/close", {"result": "已致歉并整改叫号流程"})
     assert r.status_code == 200 and r.json()["status"] == "done"
+
+
+def test_an_organisation_applies_through_the_api(counter_cast, client_for):
+    from civicgrid.core.models import AuditLog
+    from civicgrid.registry.models import Organisation
+
+    from .conftest import COMMUNITY, make_item, make_person
+
+    make_item(code="ORGAPI", level="district")
+    person = make_person(name="孙经办")
+    org = Organisation.objects.create(area_code=COMMUNITY, kind="social", name="示例社会组织",
+                                      credit_code="52330106MJ1234567X")
+    clerk = client_for(counter_cast["clerk"])
+    r = post(clerk, "/api/counter/lookup-organisation", {"credit_code": "52330106MJ1234567Y"})
+    assert r.status_code == 400 and r.json()["field"] == "credit_code"
+    r = post(clerk, "/api/counter/lookup-organisation", {"credit_code": org.credit_code})
+    assert r.status_code == 200 and r.json()["id"] == org.pk
+    assert AuditLog.objects.filter(action="counter.register.lookup", object_type="registry.organisation").count() == 2
+    r = post(clerk, "/api/counter/applications", {"item": "ORGAPI", "person_id": person.pk, "situation": "S1",
+                                                  "organisation_id": org.pk, "centre": COMMUNITY})
+    assert r.status_code == 201, r.content
+    assert r.json()["organisation_id"] == org.pk and r.json()["applicant_name"] == "示例社会组织"
+    # someone outside the clerk's district cannot be named
+    other = Organisation.objects.create(area_code="330999001001", kind="social", name="外区", credit_code="52330999MJ1234567X")
+    r = post(clerk, "/api/counter/applications", {"item": "ORGAPI", "person_id": person.pk, "situation": "S1",
+                                                  "organisation_id": other.pk, "centre": COMMUNITY})
+    assert r.status_code == 404

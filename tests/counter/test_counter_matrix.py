@@ -8,9 +8,10 @@ from __future__ import annotations
 import pytest
 
 from civicgrid.accounts.roles import Role
+from civicgrid.core import periods
 from civicgrid.core.scoping import SYSTEM
 from civicgrid.counter import actions
-from civicgrid.counter.models import Application, ApplicationEvent, CallbackTask
+from civicgrid.counter.models import Application, ApplicationEvent, CallbackTask, FigureDay, FigureDays
 
 from ..conftest import make_user
 from ..support.matrix import OWN, SIBLING, Matrix, above, covers, inside, stored
@@ -63,7 +64,7 @@ def _relations(level, apps):
     return rel
 
 
-@covers(Application, ApplicationEvent, CallbackTask)
+@covers(Application, ApplicationEvent, CallbackTask, FigureDay, FigureDays)
 def test_counter_jurisdiction_matrix(cast, colleagues, tree, apps, client_for):
     m = Matrix()
     clerks = {"clerk": make_user("mx_clerk", Role.WINDOW_CLERK, tree["330106001001"]),
@@ -85,6 +86,12 @@ def test_counter_jurisdiction_matrix(cast, colleagues, tree, apps, client_for):
                          inside(own, set(apps)) | above(own) | {own}, must_include={own} if len(own) > 6 else ())
             m.collection(client, Application, f"page applications · {level}", "/counter/applications/",
                          inside(own, set(apps)) | above(own) | {own})
+            # the figures (read from the daily roll-up and its working-days histogram), one row per centre
+            month = periods.current("month").code
+            for model in (FigureDay, FigureDays):
+                m.collection(client, model, f"api figures · {model.__name__} · {level}",
+                             f"/api/counter/figures?period={month}&by=centre",
+                             inside(own, set(apps)) | above(own) | {own}, must_include={own} if len(own) > 6 else ())
     # The window clerks: their own community's application, not the sibling community's (404).
     for who, user in clerks.items():
         client = client_for(user)

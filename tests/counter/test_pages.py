@@ -112,3 +112,39 @@ def test_catalogue_guide_and_figures_pages(counter_cast, client_for):
     from civicgrid.accounts.models import User
 
     assert client_for(User.objects.get(username="g_worker")).get("/counter/").status_code == 403
+
+
+def test_an_organisation_applies_through_its_handler_on_the_intake_page(counter_cast, client_for):
+    from civicgrid.registry.models import Organisation
+
+    make_item(code="ORG1", level="district")
+    person = make_person(name="钱经办")
+    inside = Organisation.objects.create(area_code=COMMUNITY, kind="enterprise", name="杭州示例科技有限公司",
+                                         credit_code="91330106MA2B3C4D5E")
+    Organisation.objects.create(area_code="330999001001", kind="enterprise", name="外区公司",
+                                credit_code="91330999MA2B3C4D5F")
+    clerk = client_for(counter_cast["clerk"])
+    clerk.post("/counter/intake/?item=ORG1", {"do": "lookup", "id_number": person.id_number_plain, "item": "ORG1"})
+    # a malformed code and one of another district are refused beside the field, in Chinese, the typed code kept
+    r = clerk.post("/counter/intake/?item=ORG1", {"do": "organisation", "credit_code": "1234", "item": "ORG1"},
+                   HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert 'id="credit_code-error"' in r.content.decode() and "统一社会信用代码" in r.content.decode()
+    r = clerk.post("/counter/intake/?item=ORG1", {"do": "organisation", "credit_code": "91330999MA2B3C4D5F",
+                                                  "item": "ORG1"}, HTTP_ACCEPT_LANGUAGE="zh-hans")
+    html = r.content.decode()
+    assert 'id="credit_code-error"' in html and 'value="91330999MA2B3C4D5F"' in html and "外区公司" not in html
+    r = clerk.post("/counter/intake/?item=ORG1", {"do": "organisation", "credit_code": "91330106ma2b3c4d5e",
+                                                  "item": "ORG1"})
+    assert 'id="organisation-name"' in r.content.decode() and "杭州示例科技有限公司" in r.content.decode()
+    lookups = AuditLog.objects.filter(action="counter.register.lookup", object_type="registry.organisation")
+    assert lookups.count() == 2 and lookups.filter(object_id=str(inside.pk)).count() == 1
+    r = clerk.post("/counter/intake/?item=ORG1", {"do": "receive", "item": "ORG1", "situation": "S1",
+                                                  "handed": ["M03"], "centre": COMMUNITY})
+    assert r.status_code == 302, r.content.decode()[:1500]
+    app = Application.objects.get()
+    assert app.organisation_id == inside.pk and app.applicant_id == person.pk
+    assert app.applicant_name == "杭州示例科技有限公司"
+    html = clerk.get(r["Location"]).content.decode()
+    assert "杭州示例科技有限公司" in html and "钱经办" in html
+    # the next resident starts without the organisation
+    assert 'id="organisation-name"' not in clerk.get("/counter/intake/").content.decode()

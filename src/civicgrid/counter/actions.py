@@ -308,9 +308,10 @@ def _serial(prefix: str, name: str, at: dt.datetime) -> str:
 def do_intake(*, actor, version: ItemVersion, applicant: Person, window_area_code: str, situation: str = "",
               handed=(), window: str = "", proxy: str = "", proxy_person: Person | None = None,
               green_channel: bool = False, channel: str = Application.Channel.WINDOW,
-              at: dt.datetime | None = None) -> Application:
+              organisation=None, at: dt.datetime | None = None) -> Application:
     """The clerk receives a resident at a window (首接): the applicant is the register's person, the
-    checklist ticks what the register proves (an audited read each) and what was handed in."""
+    checklist ticks what the register proves (an audited read each) and what was handed in. When an
+    ``organisation`` of the register applies, it is the applicant and the person its handler (经办人)."""
     at = _now(at)
     if version.status != ItemVersion.Status.PUBLISHED:
         raise UserError(_("Item: the item is not published; it cannot be applied for."), field="item")
@@ -337,7 +338,8 @@ def do_intake(*, actor, version: ItemVersion, applicant: Person, window_area_cod
         app = Application(
             number=_serial("SQ", "counter.application", at), item=item, item_version=version,
             situation=situation, channel=channel, window=window, applicant=applicant,
-            applicant_name=applicant.name, proxy=proxy, proxy_person=proxy_person,
+            organisation=organisation, applicant_name=organisation.name if organisation else applicant.name,
+            proxy=proxy, proxy_person=proxy_person,
             proxy_name=proxy_person.name if proxy_person else "",
             green_channel=bool(green_channel),
             department=item.department, owner_level=item.level,

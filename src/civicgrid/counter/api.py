@@ -243,6 +243,24 @@ def lookup(request, payload: CounterLookupIn):
     return queries.lookup_applicant(request.user, payload.id_number)
 
 
+class CounterOrganisationLookupIn(Schema):
+    credit_code: str
+
+
+class CounterOrganisationOut(Schema):
+    id: int
+    name: str
+    kind: str
+    credit_code: str
+    area_code: str
+
+
+@router.post("/lookup-organisation", response=CounterOrganisationOut,
+             summary="Look an organisation up in the register by unified social credit code (audited)")
+def lookup_organisation(request, payload: CounterOrganisationLookupIn):
+    return queries.lookup_organisation(request.user, payload.credit_code)
+
+
 class CounterLineOut(Schema):
     code: str
     name: str
@@ -272,6 +290,7 @@ class CounterApplicationOut(Schema):
     channel: str
     window: str
     applicant_name: str
+    organisation_id: int | None = None
     proxy: str
     proxy_name: str
     green_channel: bool
@@ -333,6 +352,7 @@ class CounterIntakeIn(Schema):
     proxy: str = ""
     proxy_person_id: int | None = None
     green_channel: bool = False
+    organisation_id: int | None = None  # an organisation of the register applies; the person handles it (经办人)
 
 
 def _person(user, pk):
@@ -362,7 +382,9 @@ def intake(request, payload: CounterIntakeIn):
         window_area_code=_centre(request.user, payload.centre), situation=payload.situation,
         handed=payload.handed, window=payload.window, proxy=payload.proxy,
         proxy_person=_person(request.user, payload.proxy_person_id) if payload.proxy_person_id else None,
-        green_channel=payload.green_channel)
+        green_channel=payload.green_channel,
+        organisation=queries.access_organisation(request.user, payload.organisation_id)
+        if payload.organisation_id else None)
     return Status(201, app)
 
 

@@ -287,6 +287,28 @@ class Application(ScopedModel, VersionedModel):
     def paused(self) -> bool:
         return self.status in (self.Status.SUPPLEMENT, self.Status.SUSPENDED)
 
+    # --- the figures' roll-up (counter/rollup.py): every save adds its difference, in its transaction ---
+    def save(self, *args, **kwargs):
+        from django.db import transaction
+
+        from . import rollup
+
+        adding = self._state.adding
+        with transaction.atomic():
+            before = {} if adding else rollup.stored(self)
+            super().save(*args, **kwargs)
+            rollup.saving(self, before, update_fields=kwargs.get("update_fields"))
+
+    def delete(self, *args, **kwargs):
+        from django.db import transaction
+
+        from . import rollup
+
+        with transaction.atomic():
+            rollup.deleting(self)
+            return super().delete(*args, **kwargs)
+
+
 
 class ApplicationMaterial(models.Model):
     """A line of the application's checklist: provided or not, and how (handed in or the register)."""
@@ -328,6 +350,67 @@ class Notice(models.Model):
 
     def __str__(self) -> str:
         return self.number
+
+
+class FigureDay(models.Model):
+    """The figures' numerators and denominators of one local day and group (``counter/rollup.py``):
+    received/proxy/noticed/notice_once on the day received, accepted/promised/legal/materials/register
+    on the day accepted, decided/on_time/one_visit/zero_visit on the day decided, delivered, rated/good."""
+
+    day = models.DateField()
+    area_code = models.CharField(max_length=15)  # the window's area (the application's area_code)
+    window = models.CharField(max_length=30, blank=True)
+    department = models.CharField(max_length=24)
+    owner_level = models.CharField(max_length=10)
+    owner_area_code = models.CharField(max_length=15)
+    received = models.IntegerField(default=0)
+    proxy = models.IntegerField(default=0)
+    noticed = models.IntegerField(default=0)
+    notice_once = models.IntegerField(default=0)
+    accepted = models.IntegerField(default=0)
+    promised = models.IntegerField(default=0)
+    legal = models.IntegerField(default=0)
+    materials = models.IntegerField(default=0)
+    register = models.IntegerField(default=0)
+    decided = models.IntegerField(default=0)
+    on_time = models.IntegerField(default=0)
+    one_visit = models.IntegerField(default=0)
+    zero_visit = models.IntegerField(default=0)
+    delivered = models.IntegerField(default=0)
+    rated = models.IntegerField(default=0)
+    good = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(
+            fields=["day", "area_code", "window", "department", "owner_level", "owner_area_code"],
+            name="counter_figureday_key")]
+        indexes = [models.Index(fields=["day", "area_code"])]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.area_code} {self.window} {self.department}"
+
+
+class FigureDays(models.Model):
+    """The histogram of the working days of the applications decided on one local day, per group:
+    one row per distinct ``work_days`` with its count ``n`` (quantiles from the summed histogram)."""
+
+    day = models.DateField()
+    area_code = models.CharField(max_length=15)
+    window = models.CharField(max_length=30, blank=True)
+    department = models.CharField(max_length=24)
+    owner_level = models.CharField(max_length=10)
+    owner_area_code = models.CharField(max_length=15)
+    work_days = models.FloatField()
+    n = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(
+            fields=["day", "area_code", "window", "department", "owner_level", "owner_area_code", "work_days"],
+            name="counter_figuredays_key")]
+        indexes = [models.Index(fields=["day", "area_code"])]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.area_code} {self.work_days}×{self.n}"
 
 
 class ApplicationEvent(HistoryEvent):

@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 
-from django.db.models import Aggregate, Count, FloatField, Q, QuerySet, Sum
+from django.db.models import Count, Q, QuerySet, Sum
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -16,7 +16,7 @@ from civicgrid.core import audit, deadlines, periods
 from civicgrid.core.access import access_object, not_found_or_denied, require_capability
 from civicgrid.core.errors import UserError
 from civicgrid.core.scoping import in_scope, restrict, scope_codes
-from civicgrid.registry.models import Person
+from civicgrid.registry.models import Organisation, Person
 from civicgrid.registry.people import id_index
 
 from .capabilities import COUNTER_CALLBACK, COUNTER_INTAKE, COUNTER_VIEW
@@ -106,6 +106,45 @@ def lookup_applicant(user, id_number: str) -> Person:
         raise UserError(_("ID number: nobody with this number lives in the district's register."),
                         field="id_number", code="not_found")
     return person
+
+
+def _in_districts(user, qs):
+    codes = scope_codes(user, COUNTER_INTAKE)
+    if codes is None:
+        return qs
+    q = Q(pk__in=[])
+    for d in {c[:6] for c in codes}:
+        q |= Q(area_code__startswith=d)
+    return qs.filter(q)
+
+
+def lookup_organisation(user, credit_code: str) -> Organisation:
+    """The organisation with this unified social credit code in the clerk's district (an organisation
+    applies through a person who handles it, 经办人). Audited like the person look-up."""
+    require_capability(user, COUNTER_INTAKE)
+    code = (credit_code or "").strip().upper()
+    if len(code) != 18 or not code.isalnum():
+        raise UserError(_("Unified social credit code: 18 letters and digits."), field="credit_code")
+    organisation = _in_districts(user, Organisation.objects.filter(credit_code=code)).first()
+    audit.record("counter.register.lookup", actor=user, object_type="registry.organisation",
+                 object_id=str(organisation.pk) if organisation else "",
+                 area_code=organisation.area_code if organisation else "",
+                 outcome=audit.AuditLog.Outcome.OK if organisation else audit.AuditLog.Outcome.FAILED,
+                 detail={"by": "credit_code", "found": int(organisation is not None)})
+    if organisation is None:
+        raise UserError(_("Unified social credit code: no organisation with this code is registered in the "
+                          "district."), field="credit_code", code="not_found")
+    return organisation
+
+
+def access_organisation(user, pk) -> Organisation:
+    """An organisation the clerk has looked up: any organisation of the clerk's district."""
+    require_capability(user, COUNTER_INTAKE)
+    organisation = _in_districts(user, Organisation.objects.all()).filter(pk=pk).first() \
+        if str(pk).isdigit() and int(pk) < 2**63 else None
+    if organisation is None:
+        raise Http404
+    return organisation
 
 
 def access_applicant(user, pk) -> Person:
@@ -237,117 +276,120 @@ def callback_count(user) -> int:
 GROUPS = ("centre", "window", "department", "level", "community")
 
 
-class PercentileDisc(Aggregate):
-    """PostgreSQL's ``percentile_disc(f) WITHIN GROUP (ORDER BY x)``: the nearest-rank quantile."""
+def _group_key(by: str):
+    from django.db.models import F, Value
+    from django.db.models.functions import Concat, Substr
 
-    function = "percentile_disc"
-    template = "%(function)s(%(fraction)s) WITHIN GROUP (ORDER BY %(expressions)s)"
-    output_field = FloatField()
-
-    def __init__(self, expression, fraction: float, **extra):
-        super().__init__(expression, fraction=float(fraction), **extra)
+    return {"centre": F("area_code"), "community": Substr("area_code", 1, 12),
+            "window": Concat("area_code", Value("·"), "window"), "department": F("department"),
+            "level": F("owner_level")}[by]
 
 
-def _quantile(values: list[float], q: float) -> float | None:
-    """The q-quantile by the nearest-rank method (docs/counter.md)."""
-    if not values:
-        return None
-    values = sorted(values)
-    import math
+def _whole_days(period: periods.Period) -> tuple[dt.date, dt.date] | None:
+    """The period as local days [first, after), if it starts and ends at local midnight."""
+    first, after = period.first_day, period.last_day + dt.timedelta(days=1)
+    if periods.midnight(first) == period.start and periods.midnight(after) == period.end:
+        return first, after
+    return None
 
-    rank = max(1, math.ceil(q * len(values)))
-    return values[rank - 1]
+
+def _from_rollup(user, by: str, area: str, first: dt.date, after: dt.date, acc, hist) -> None:
+    """Numerators, denominators and the working-days histogram of whole days, from the roll-up."""
+    from .models import FigureDay, FigureDays
+    from .rollup import MEASURES
+
+    def scoped(qs):
+        qs = qs.filter(visible_q(user), day__gte=first, day__lt=after)
+        return qs.filter(area_code__startswith=area) if area else qs
+
+    key = _group_key(by)
+    rows = scoped(FigureDay.objects.all()).annotate(key=key).values("key").annotate(
+        **{f"s_{m}": Sum(m) for m in MEASURES}).order_by()
+    for r in rows:
+        a = acc[r["key"]]
+        for m in MEASURES:
+            a[m] += r[f"s_{m}"] or 0
+    for k, days, n in scoped(FigureDays.objects.all()).annotate(key=key).values("key", "work_days").annotate(
+            s=Sum("n")).order_by().values_list("key", "work_days", "s"):
+        hist[k][days] += n
+
+
+def _from_rows(base, start, end, acc, hist) -> None:
+    """The same from the applications themselves (a period that is not whole local days)."""
+    in_period = lambda f: {f"{f}__gte": start, f"{f}__lt": end}  # noqa: E731
+    for r in base.filter(**in_period("received_at")).values("key").annotate(
+            n=Count("id"), proxy=Count("id", filter=~Q(proxy="")),
+            noticed=Count("id", filter=Q(notices__gte=1)), once=Count("id", filter=Q(notices=1))).order_by():
+        a = acc[r["key"]]
+        a["received"] += r["n"]
+        a["proxy"] += r["proxy"]
+        a["noticed"] += r["noticed"]
+        a["notice_once"] += r["once"]
+    for r in base.filter(**in_period("accepted_at")).values("key").annotate(
+            n=Count("id"), promised=Sum("promised_days"), legal=Sum("legal_days"),
+            mat=Sum("materials_total"), reg=Sum("materials_register")).order_by():
+        a = acc[r["key"]]
+        a["accepted"] += r["n"]
+        a["promised"] += r["promised"] or 0
+        a["legal"] += r["legal"] or 0
+        a["materials"] += r["mat"] or 0
+        a["register"] += r["reg"] or 0
+    decided = base.filter(**in_period("decided_at"))
+    for r in decided.values("key").annotate(
+            n=Count("id"), on_time=Count("id", filter=Q(on_time=True)), one=Count("id", filter=Q(visits__lte=1)),
+            zero=Count("id", filter=Q(visits=0))).order_by():
+        a = acc[r["key"]]
+        a["decided"] += r["n"]
+        a["on_time"] += r["on_time"]
+        a["one_visit"] += r["one"]
+        a["zero_visit"] += r["zero"]
+    for k, days, n in decided.filter(work_days__isnull=False).values("key", "work_days").annotate(
+            n=Count("id")).order_by().values_list("key", "work_days", "n"):
+        hist[k][days] += n
+    for r in base.filter(**in_period("delivered_at")).values("key").annotate(n=Count("id")).order_by():
+        acc[r["key"]]["delivered"] += r["n"]
+    for r in base.filter(**in_period("rated_at")).values("key").annotate(
+            n=Count("id"), good=Count("id", filter=Q(rating__gte=4))).order_by():
+        a = acc[r["key"]]
+        a["rated"] += r["n"]
+        a["good"] += r["good"]
 
 
 def figures(user, period: periods.Period, *, by: str = "centre", area: str = "") -> dict:
     """The counter's figures for ``period`` grouped ``by`` centre (window area), window, department,
-    level or community; every rate Σ numerator ÷ Σ denominator (``docs/counter.md``)."""
+    level or community; every rate Σ numerator ÷ Σ denominator (``docs/counter.md``). Whole local
+    days are read from the daily roll-up (``counter/rollup.py``), the open and overdue from the
+    applications now."""
+    from .rollup import nearest_rank
+
     require_capability(user, COUNTER_VIEW)
     if by not in GROUPS:
         raise UserError(_("by: centre, window, department, level or community."), field="by")
     base = visible_applications(user)
     if area:
         base = base.filter(area_code__startswith=area)
+    base = base.annotate(key=_group_key(by))
 
-    from django.db import connection
-    from django.db.models import F, Value
-    from django.db.models.functions import Concat, Substr
-
-    # One key per group, computed by the database (so the quantiles can be too).
-    key_expr = {"centre": F("area_code"), "community": Substr("area_code", 1, 12),
-                "window": Concat("area_code", Value("·"), "window"), "department": F("department"),
-                "level": F("owner_level")}[by]
-    fields = ["key"]
     acc: dict[str, dict] = defaultdict(lambda: defaultdict(float))
-    quantiles: dict[str, tuple] = {}
-    in_period = lambda f: {f"{f}__gte": period.start, f"{f}__lt": period.end}  # noqa: E731
-    base = base.annotate(key=key_expr)
-
-    def key_of(row):
-        return row["key"]
-
-    received = base.filter(**in_period("received_at")).values(*fields).annotate(
-        n=Count("id"), proxy=Count("id", filter=~Q(proxy="")),
-        noticed=Count("id", filter=Q(notices__gte=1)), once=Count("id", filter=Q(notices=1))).order_by()
-    for r in received:
-        a = acc[key_of(r)]
-        a["received"] += r["n"]
-        a["proxy"] += r["proxy"]
-        a["noticed"] += r["noticed"]
-        a["notice_once"] += r["once"]
-    accepted = base.filter(**in_period("accepted_at")).values(*fields).annotate(
-        n=Count("id"), promised=Sum("promised_days"), legal=Sum("legal_days"),
-        mat=Sum("materials_total"), reg=Sum("materials_register")).order_by()
-    for r in accepted:
-        a = acc[key_of(r)]
-        a["accepted"] += r["n"]
-        a["promised"] += r["promised"] or 0
-        a["legal"] += r["legal"] or 0
-        a["materials"] += r["mat"] or 0
-        a["register"] += r["reg"] or 0
-    decided_qs = base.filter(**in_period("decided_at"))
-    counts = dict(n=Count("id"), on_time=Count("id", filter=Q(on_time=True)),
-                  one=Count("id", filter=Q(visits__lte=1)), zero=Count("id", filter=Q(visits=0)))
-    pg = connection.vendor == "postgresql"
-    if pg:  # nearest-rank quantiles in the database: percentile_disc
-        counts.update(median=PercentileDisc("work_days", fraction=0.5), p90=PercentileDisc("work_days", fraction=0.9))
-    for r in decided_qs.values(*fields).annotate(**counts).order_by():
-        a, k = acc[key_of(r)], key_of(r)
-        a["decided"] += r["n"]
-        a["on_time"] += r["on_time"]
-        a["one_visit"] += r["one"]
-        a["zero_visit"] += r["zero"]
-        if pg:
-            quantiles[k] = (r["median"], r["p90"])
-    if pg:
-        total_q = decided_qs.aggregate(median=PercentileDisc("work_days", fraction=0.5),
-                                       p90=PercentileDisc("work_days", fraction=0.9))
-        quantiles[None] = (total_q["median"], total_q["p90"])
+    hist: dict[str, dict] = defaultdict(lambda: defaultdict(int))  # key → working days → count
+    days = _whole_days(period)
+    if days and getattr(user, "is_authenticated", False):
+        _from_rollup(user, by, area, *days, acc, hist)
     else:
-        days: dict[str, list[float]] = defaultdict(list)
-        for k, d in decided_qs.values_list("key", "work_days"):
-            days[k].append(d or 0.0)
-        for k, values in days.items():
-            quantiles[k] = (_quantile(values, 0.5), _quantile(values, 0.9))
-        every = [d for v in days.values() for d in v]
-        quantiles[None] = (_quantile(every, 0.5), _quantile(every, 0.9))
-    delivered = base.filter(**in_period("delivered_at")).values(*fields).annotate(n=Count("id"))
-    for r in delivered:
-        acc[key_of(r)]["delivered"] += r["n"]
-    rated = base.filter(**in_period("rated_at")).values(*fields).annotate(
-        n=Count("id"), good=Count("id", filter=Q(rating__gte=4)))
-    for r in rated:
-        a = acc[key_of(r)]
-        a["rated"] += r["n"]
-        a["good"] += r["good"]
+        _from_rows(base, period.start, period.end, acc, hist)
+
     now = timezone.now()
     late = deadlines.overdue_q(now, running=Q(status=S.ACCEPTED), paused=Q(status__in=(S.SUPPLEMENT, S.SUSPENDED)),
                                deadline="due_at", paused_at="paused_at")
-    for r in base.filter(status__in=OPEN).values(*fields).annotate(n=Count("id"),
-                                                                  late=Count("id", filter=late)).order_by():
-        a = acc[key_of(r)]
+    for r in base.filter(status__in=OPEN).values("key").annotate(n=Count("id"),
+                                                                late=Count("id", filter=late)).order_by():
+        a = acc[r["key"]]
         a["open"] += r["n"]
         a["overdue"] += r["late"]
+
+    def quantiles(h: dict) -> tuple:
+        pairs = sorted(h.items())
+        return nearest_rank(pairs, 0.5), nearest_rank(pairs, 0.9)
 
     def rates(a, quantile):
         from civicgrid.core.indicators import ratio
@@ -368,12 +410,17 @@ def figures(user, period: periods.Period, *, by: str = "centre", area: str = "")
             "raw": {k: v for k, v in a.items()},
         }
 
-    rows = [{"key": k, **rates(a, quantiles.get(k, (None, None)))} for k, a in sorted(acc.items())]
+    rows = [{"key": k, **rates(a, quantiles(hist.get(k, {})))} for k, a in sorted(acc.items())
+            if any(a.values()) or k in hist]
     total = defaultdict(float)
     for a in acc.values():
         for k2, v in a.items():
             total[k2] += v
-    return {"period": period.key, "by": by, "rows": rows, "total": rates(total, quantiles[None])}
+    every: dict[float, int] = defaultdict(int)
+    for h in hist.values():
+        for d, n in h.items():
+            every[d] += n
+    return {"period": period.key, "by": by, "rows": rows, "total": rates(total, quantiles(every))}
 
 
 def staff_per_100_households(user, area: str = "") -> list[dict]:

@@ -5,6 +5,8 @@ from . import views
 app_name = "counter"
 urlpatterns = [
     path("", views.catalogue, name="catalogue"),
+    path("catalogue.xlsx", views.catalogue_export, name="catalogue_export"),
+    path("catalogue/import/", views.catalogue_import, name="catalogue_import"),
     path("items/<str:code>/", views.guide, name="guide"),
     path("intake/", views.intake, name="intake"),
     path("applications/", views.applications, name="applications"),

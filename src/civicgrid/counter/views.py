@@ -17,11 +17,12 @@ from civicgrid.core.decorators import capability_required
 from civicgrid.core.errors import UserError
 
 from . import actions, queries
-from .capabilities import COUNTER_CALLBACK, COUNTER_HANDLE, COUNTER_INTAKE, COUNTER_VIEW
+from .capabilities import COUNTER_CALLBACK, COUNTER_CATALOGUE, COUNTER_HANDLE, COUNTER_INTAKE, COUNTER_VIEW
 from .models import Application, Department, Level, ServiceItem
 from .rules import APPLICATION_FLOW, SUSPEND_STEP_REASONS
 
 SESSION_APPLICANT = "counter_applicant"
+SESSION_ORGANISATION = "counter_organisation"
 
 
 # --- catalogue ----------------------------------------------------------------------------------------
@@ -34,7 +35,108 @@ def catalogue(request):
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
     return render(request, "counter/catalogue.html", {"page": page, "q": q, "level": level,
                                                        "department": department, "levels": Level.choices,
-                                                       "departments": Department.choices, "total": qs.count()})
+                                                       "departments": Department.choices, "total": qs.count(),
+                                                       "can_edit": request.user.has_capability(COUNTER_CATALOGUE)})
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+IMPORT_LIMIT = 10 * 1024 * 1024
+SESSION_IMPORT = "counter_catalogue_import"
+
+
+@capability_required(COUNTER_CATALOGUE)
+def catalogue_export(request):
+    """The whole catalogue as .xlsx (the layout the import reads back)."""
+    from django.http import HttpResponse
+
+    from .catalogue_io import export_catalogue
+
+    audit.record("counter.item.export", actor=request.user, object_type="counter.serviceitem")
+    response = HttpResponse(export_catalogue(), content_type=XLSX)
+    response["Content-Disposition"] = 'attachment; filename="counter-items.xlsx"'
+    return response
+
+
+def _staged(request, token: str | None = None):
+    """The uploaded sheet kept between the preview and the import (the var directory; its token in
+    the session, so only the user who uploaded it can import it)."""
+    import re
+
+    from django.conf import settings
+
+    folder = settings.VAR_DIR / "counter-imports"
+    if token is None:
+        token = (request.session.get(SESSION_IMPORT) or {}).get("token", "")
+    if not re.fullmatch(r"[0-9a-f]{32}", token or ""):
+        return None
+    return folder / f"{request.user.pk}-{token}.xlsx"
+
+
+@never_cache
+@capability_required(COUNTER_CATALOGUE)
+@require_http_methods(["GET", "POST"])
+def catalogue_import(request):
+    """Upload a sheet → preview every row through the actions (rolled back), every problem by row and
+    column → import all rows or none."""
+    import secrets
+    import time
+
+    from .catalogue_io import do_import_catalogue, preview_catalogue
+
+    error, preview = "", None
+    do = request.POST.get("do", "")
+    name = (request.session.get(SESSION_IMPORT) or {}).get("name", "")
+    if request.method == "POST" and do == "preview":
+        upload = request.FILES.get("file")
+        if upload is None:
+            error = _("Catalogue sheet: choose the .xlsx file to import.")
+        elif upload.size > IMPORT_LIMIT:
+            error = _("Catalogue sheet: the file is larger than 10 MB.")
+        elif not upload.name.lower().endswith(".xlsx"):
+            error = _("Catalogue sheet: only an .xlsx spreadsheet can be imported (this file is %(name)s).") % {
+                "name": upload.name[:80]}
+        else:
+            data = upload.read(IMPORT_LIMIT + 1)
+            try:
+                preview = preview_catalogue(actor=request.user, data=data)
+            except UserError as exc:
+                error = exc.message
+            else:
+                folder = _staged(request, "0" * 32).parent
+                folder.mkdir(parents=True, exist_ok=True)
+                for old in folder.glob("*.xlsx"):  # sheets left over from a day ago
+                    if old.stat().st_mtime < time.time() - 86400:
+                        old.unlink(missing_ok=True)
+                token = secrets.token_hex(16)
+                _staged(request, token).write_bytes(data)
+                name = upload.name[:120]
+                request.session[SESSION_IMPORT] = {"token": token, "name": name}
+    elif request.method == "POST" and do in ("import", "discard"):
+        path = _staged(request)
+        if path is None or not path.exists():
+            error = _("Catalogue sheet: upload the file again (the preview has expired).")
+        elif do == "discard":
+            path.unlink(missing_ok=True)
+            request.session.pop(SESSION_IMPORT, None)
+            return redirect("counter:catalogue_import")
+        else:
+            data = path.read_bytes()
+            try:
+                done = do_import_catalogue(actor=request.user, data=data)
+            except UserError as exc:
+                error = exc.message
+                preview = preview_catalogue(actor=request.user, data=data)
+            else:
+                path.unlink(missing_ok=True)
+                request.session.pop(SESSION_IMPORT, None)
+                messages.success(request, _("Catalogue imported: %(n)s items, %(p)s versions published.")
+                                 % {"n": done["items"], "p": done["published"]})
+                return redirect("counter:catalogue")
+    return render(request, "counter/catalogue_import.html", {
+        "error": error, "preview": preview, "name": name,
+        "bad_rows": [r for r in preview["rows"] if r["errors"]][:500] if preview else [],
+        "rows": preview["rows"][:500] if preview else []},
+        status=400 if error else 200)
 
 
 @capability_required(COUNTER_VIEW)
@@ -47,6 +149,16 @@ def guide(request, code):
 
 
 # --- the window ---------------------------------------------------------------------------------------
+def _organisation(request):
+    pk = request.session.get(SESSION_ORGANISATION)
+    if not pk:
+        return None
+    try:
+        return queries.access_organisation(request.user, pk)
+    except Http404:
+        return None
+
+
 def _applicant(request):
     pk = request.session.get(SESSION_APPLICANT)
     if not pk:
@@ -67,6 +179,7 @@ def intake(request):
     pinyin initials or situation, tick what was handed in, receive."""
     errors: dict[str, str] = {}
     person = _applicant(request)
+    organisation = _organisation(request)
     item_code = request.POST.get("item") or request.GET.get("item", "")
     item = None
     if item_code:
@@ -79,8 +192,20 @@ def intake(request):
             errors["id_number"] = exc.message
             request.session.pop(SESSION_APPLICANT, None)
             person = None
+    elif request.method == "POST" and request.POST.get("do") == "organisation":
+        try:
+            organisation = queries.lookup_organisation(request.user, request.POST.get("credit_code", ""))
+            request.session[SESSION_ORGANISATION] = organisation.pk
+        except UserError as exc:
+            errors["credit_code"] = exc.message
+            request.session.pop(SESSION_ORGANISATION, None)
+            organisation = None
+    elif request.method == "POST" and request.POST.get("do") == "clear_organisation":
+        request.session.pop(SESSION_ORGANISATION, None)
+        organisation = None
     elif request.method == "POST" and request.POST.get("do") == "clear":
         request.session.pop(SESSION_APPLICANT, None)
+        request.session.pop(SESSION_ORGANISATION, None)
         return redirect("counter:intake")
     elif request.method == "POST" and request.POST.get("do") == "receive":
         try:
@@ -94,8 +219,9 @@ def intake(request):
                 situation=request.POST.get("situation", ""), handed=request.POST.getlist("handed"),
                 window=request.POST.get("window", ""), proxy=request.POST.get("proxy", ""),
                 proxy_person=person if request.POST.get("proxy") else None,
-                green_channel=bool(request.POST.get("green_channel")))
+                green_channel=bool(request.POST.get("green_channel")), organisation=organisation)
             request.session.pop(SESSION_APPLICANT, None)
+            request.session.pop(SESSION_ORGANISATION, None)
             messages.success(request, _("Received as %(n)s.") % {"n": app.number})
             return redirect("counter:application", app.pk)
         except UserError as exc:
@@ -105,7 +231,8 @@ def intake(request):
     version = item.current if item else None
     centres = [m for m in request.user.active_memberships() if m.area_code and len(m.area_code) in (9, 12)]
     return render(request, "counter/intake.html", {
-        "person": person, "q": q, "found": found, "item": item, "version": version,
+        "person": person, "organisation": organisation, "q": q, "found": found,
+        "posted_credit_code": request.POST.get("credit_code", "")[:18] if errors.get("credit_code") else "", "item": item, "version": version,
         "situations": list(version.situations.all()) if version else [],
         "materials": list(version.materials.all()) if version else [],
         "chosen": request.POST.get("situation") or request.GET.get("situation", ""),
