@@ -39,11 +39,22 @@ def home(request):
     })
 
 
+def _offset(value: str) -> int:
+    return min(int(value), 1_000_000) if value.isdigit() else 0
+
+
 @capability_required(HEALTH_VIEW)
 def tasks(request):
+    """Today's follow-ups of the user's team(s) by household, a page of households at a time; with
+    ``?view=upcoming`` the windows opening in the next days."""
     team = request.GET.get("team", "")
-    work = queries.worklist(request.user, team_id=int(team) if team.isdigit() else None)
-    return render(request, "health/tasks.html", {"work": work})
+    team_id = int(team) if team.isdigit() and len(team) < 10 else None
+    offset = _offset(request.GET.get("offset", ""))
+    if request.GET.get("view") == "upcoming":
+        return render(request, "health/tasks_upcoming.html",
+                      {"work": queries.upcoming_tasks(request.user, team_id=team_id, offset=offset), "team": team_id})
+    work = queries.worklist(request.user, team_id=team_id, offset=offset)
+    return render(request, "health/tasks.html", {"work": work, "team": team_id})
 
 
 @capability_required(HEALTH_VIEW)
