@@ -6,12 +6,14 @@ from django.utils.translation import pgettext_lazy
 
 from civicgrid.core import plugins
 
-from .capabilities import HEALTH_CARE, HEALTH_VIEW
+from .capabilities import HEALTH_CARE, HEALTH_MANAGE, HEALTH_VIEW
 
 plugins.menu("health", pgettext_lazy("menu", "Health"), order=45)
 plugins.menu_entry("health", _("Today's follow-ups"), "health:tasks", HEALTH_CARE, order=10)
 plugins.menu_entry("health", _("Sign an agreement"), "health:sign", HEALTH_CARE, order=20)
 plugins.menu_entry("health", _("Health figures and teams"), "health:home", HEALTH_VIEW, order=30)
+plugins.menu_entry("health", _("Map of health grids and teams"), "health:map", HEALTH_VIEW, order=35)
+plugins.menu_entry("health", _("Form a team"), "health:form_team", HEALTH_MANAGE, order=38)
 plugins.menu_entry("health", _("Team assessment"), "health:assessment", HEALTH_VIEW, order=40)
 plugins.menu_entry("health", _("Half-yearly report forms"), "health:reports", HEALTH_VIEW, order=50)
 plugins.urls("health/", "civicgrid.health.urls", order=75)

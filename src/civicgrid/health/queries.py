@@ -370,3 +370,100 @@ def visible_reports(user):
 
 def access_report(user, pk):
     return access_object(visible_reports(user), user, check=lambda u, r: True, pk=pk)
+
+
+# --- the map of health grids and teams; forming a team ------------------------------------------------------
+TEAM_COLOURS = ("#e53935", "#1e88e5", "#43a047", "#fb8c00", "#8e24aa", "#00897b", "#fdd835", "#6d4c41",
+                "#d81b60", "#3949ab", "#7cb342", "#546e7a")
+
+
+def _grid_counts(codes) -> dict[str, dict]:
+    """People living here and households per base grid, from the register (a household lives in one grid)."""
+    if not codes:
+        return {}
+    return {row["area_code"]: row for row in
+            Person.objects.filter(area_code__in=list(codes), status=Person.Status.ACTIVE).order_by()
+            .values("area_code").annotate(people=Count("id"), households=Count("household", distinct=True))}
+
+
+def team_map(user) -> list[dict]:
+    """The active teams of the user's jurisdiction (``health.view``) with their health grid (base
+    grids), community, members, households and people — what the map and its table show."""
+    from civicgrid.areas.models import Area
+
+    teams = list(visible_teams(user).filter(active=True)
+                 .annotate(members_n=Count("members", filter=Q(members__active=True)))
+                 .order_by("area_code", "name", "pk")[:5000])
+    counts = _grid_counts({g for t in teams for g in t.grid_codes})
+    names = dict(Area.objects.filter(code__in={t.area_code for t in teams}).values_list("code", "name"))
+    rows = []
+    for i, t in enumerate(teams):
+        rows.append({"team": t, "id": t.pk, "name": t.name, "community": names.get(t.area_code, t.area_code),
+                     "community_code": t.area_code, "grids": list(t.grid_codes), "members": t.members_n,
+                     "households": sum(counts.get(g, {}).get("households", 0) for g in t.grid_codes),
+                     "people": sum(counts.get(g, {}).get("people", 0) for g in t.grid_codes),
+                     "colour": TEAM_COLOURS[i % len(TEAM_COLOURS)]})
+    return rows
+
+
+def team_map_geojson(user) -> dict:
+    """One feature per team: its health grid as the union of its base grids' boundaries, with the
+    figures of ``team_map``. Grids without a boundary are left out of the shape, not of the counts."""
+    import shapely
+    from shapely.geometry import mapping, shape
+
+    from civicgrid.areas.models import Area
+
+    rows = team_map(user)
+    boundaries = dict(Area.objects.filter(code__in={g for r in rows for g in r["grids"]}, level=Area.Level.GRID,
+                                          boundary__isnull=False).values_list("code", "boundary"))
+    features = []
+    for r in rows:
+        shapes = []
+        for g in r["grids"]:
+            try:
+                shapes.append(shape(boundaries[g]))
+            except (KeyError, ValueError, TypeError, AttributeError, shapely.errors.GEOSException):
+                continue
+        if not shapes:
+            continue
+        union = shapely.union_all([shapely.make_valid(s) for s in shapes])
+        features.append({"type": "Feature", "geometry": mapping(union), "properties": {
+            "id": r["id"], "name": r["name"], "community": r["community"], "code": r["community_code"],
+            "grids": r["grids"], "members": r["members"], "households": r["households"], "people": r["people"],
+            "colour": r["colour"]}})
+    return {"type": "FeatureCollection", "features": features}
+
+
+def manageable_communities(user) -> QuerySet:
+    """Communities where the user may form teams (``health.manage``)."""
+    from civicgrid.areas.models import Area
+
+    qs = Area.objects.filter(level=Area.Level.COMMUNITY)
+    if not getattr(user, "is_superuser", False):
+        if not user.has_capability(HEALTH_MANAGE):
+            return qs.none()
+        qs = qs.filter(scope_q(user, "code", HEALTH_MANAGE))
+    return qs.order_by("code")
+
+
+def access_community_to_manage(user, code: str):
+    """A community the user may form teams in; 404 (audited) otherwise."""
+    from civicgrid.areas.models import Area
+
+    code = str(code or "")[:15]
+    community = manageable_communities(user).filter(code=code).first()
+    if community is None:
+        not_found_or_denied(user, Area.objects.filter(code=code, level=Area.Level.COMMUNITY).first())
+    return community
+
+
+def community_grids(community) -> list[dict]:
+    """The community's base grids with households and people, and the active team each already belongs to."""
+    from civicgrid.areas.models import Area
+
+    grids = list(Area.objects.filter(parent=community, level=Area.Level.GRID).order_by("code"))
+    counts = _grid_counts([g.code for g in grids])
+    owner = {g: t.name for t in Team.objects.filter(area_code=community.code, active=True) for g in t.grid_codes}
+    return [{"code": g.code, "name": g.name, "households": counts.get(g.code, {}).get("households", 0),
+             "people": counts.get(g.code, {}).get("people", 0), "team": owner.get(g.code, "")} for g in grids]

@@ -14,8 +14,8 @@ from civicgrid.core.errors import UserError
 from civicgrid.core.forms import add_action_error
 
 from . import actions, figures, queries
-from .capabilities import HEALTH_VIEW
-from .forms import EnrolForm, ReferralForm, SignForm, VisitForm
+from .capabilities import HEALTH_MANAGE, HEALTH_VIEW
+from .forms import EnrolForm, ReferralForm, SignForm, TeamForm, VisitForm
 
 LEVELS = ("community", "team", "street", "grid", "district")
 
@@ -245,3 +245,47 @@ def assessment(request):
     return render(request, "health/assessment.html", {
         "period": period, "rows": forms_.assessment(teams, period),
         "items": forms_.AssessmentItem.objects.filter(active=True).order_by("code")})
+
+
+# --- the map of health grids and teams; forming a team ----------------------------------------------------
+@capability_required(HEALTH_VIEW)
+def team_map(request):
+    from civicgrid.core import plugins
+
+    layers = [layer for layer in plugins.map_layers() if request.user.has_capability(layer.capability)]
+    return render(request, "health/map.html", {"rows": queries.team_map(request.user), "layers": layers})
+
+
+@capability_required(HEALTH_VIEW)
+def team_map_geojson(request):
+    from django.http import JsonResponse
+
+    return JsonResponse(queries.team_map_geojson(request.user))
+
+
+@capability_required(HEALTH_MANAGE)
+def form_team(request):
+    """The health-centre manager forms a team for 2–3 base grids of a community (``do_create_team``);
+    004b's size rule is reported as a warning on the team's page, not refused."""
+    code = request.GET.get("community", "") or request.POST.get("community", "")
+    communities = queries.manageable_communities(request.user)[:500]
+    if not code:
+        return render(request, "health/form_team.html", {"communities": communities, "community": None})
+    community = queries.access_community_to_manage(request.user, code)
+    grids = queries.community_grids(community)
+    form = TeamForm(request.POST or None, grids=grids)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            team = actions.do_create_team(actor=request.user, community_code=community.code, name=data["name"],
+                                          grid_codes=data["grid_codes"], centre=data["centre"],
+                                          centre_medical_staff=data["centre_medical_staff"] or 0)
+        except UserError as exc:
+            add_action_error(form, exc)
+        else:
+            messages.success(request, _("Team %(n)s formed.") % {"n": team.name})
+            for warning in actions.health_grid_sizing(team.grid_codes)["warnings"]:
+                messages.warning(request, warning)
+            return redirect("health:team", pk=team.pk)
+    return render(request, "health/form_team.html", {"communities": communities, "community": community,
+                                                     "grids": grids, "form": form})
