@@ -47,6 +47,10 @@ for code, label, name, definition in (
      _("surveyed residents who know their team ÷ surveyed residents")),
     ("health.satisfaction_rate", _("family doctor satisfaction rate"), "satisfaction_rate",
      _("surveyed residents satisfied ÷ surveyed residents")),
+    ("health.staff_share", _("share of the centre's medical staff in teams"), "staff_share",
+     _("team members in a medical post from the team's centre ÷ the centre's medical staff")),
+    ("health.provision_rate", _("service-function provision rate"), "provision_rate",
+     _("programmes with a visit in the period ÷ programmes the grid's residents are enrolled in")),
 ):
     plugins.indicator(code, label, compute=f"civicgrid.health.figures:{name}", source=_SOURCE,
                       definition=definition, capability=HEALTH_VIEW, order=60)

@@ -161,7 +161,8 @@ FIGURE_LABELS = {
     "dm_managed": gettext_lazy("diabetes managed"), "dm_standard": gettext_lazy("diabetes standard management"),
     "dm_control": gettext_lazy("diabetes control"), "elderly": gettext_lazy("65+ health management"), "ontime": gettext_lazy("follow-ups on time"),
     "coverage": gettext_lazy("grid coverage"), "awareness": gettext_lazy("awareness"),
-    "satisfaction": gettext_lazy("satisfaction"),
+    "satisfaction": gettext_lazy("satisfaction"), "staff": gettext_lazy("centre staff in teams"),
+    "provision": gettext_lazy("service provision"),
 }
 
 
