@@ -50,3 +50,19 @@ def test_staff_share_and_provision(health):
     before = figures.by_grid("330106001001001", periods.parse("2025Q1"), today=today)["330106001001001"]
     assert (before["provision"].numerator, before["provision"].denominator) == (1, 2)
     assert figures.provision_rate("330106001", period)["330106001001001"][1] >= 2
+
+
+def test_the_indicators_equal_by_grid(health):
+    from civicgrid.core.scoping import SYSTEM as actor
+
+    c = actions.do_create_team(actor=actor, community_code="330106001002", name="团队E",
+                               grid_codes=["330106001002001"], centre="卫生院", centre_medical_staff=7)
+    actions.do_add_member(c, actor=actor, name="全科", post="gp", organisation="卫生院")
+    resident = person("330106001001001", "孙一", birth=dt.date(1950, 1, 1))
+    actions.do_enrol(resident, "htn", actor=health["doctors"]["A"])
+    period = periods.current("year")
+    grids = figures.by_grid("330106", period)
+    for code, compute in (("staff", figures.staff_share), ("provision", figures.provision_rate)):
+        values = compute("330106", period)
+        assert values == {g: (f[code].numerator, f[code].denominator) for g, f in grids.items()}
+        assert any(den for _num, den in values.values())

@@ -216,5 +216,20 @@ ontime_rate = _indicator("ontime")
 grid_coverage = _indicator("coverage")
 awareness_rate = _indicator("awareness")
 satisfaction_rate = _indicator("satisfaction")
-staff_share = _indicator("staff")
-provision_rate = _indicator("provision")
+
+
+def _alone(code: str, fill):
+    """An indicator computing only its own figure (not every figure of ``by_grid``)."""
+    def compute(prefix: str, period):
+        d = reference_day(period)
+        grids = Area.objects.filter(level=Area.Level.GRID, code__startswith=prefix).values_list("code", flat=True)
+        out = {g: {code: Fraction()} for g in grids}
+        fill(prefix, period.first_day, d, out)
+        return {g: (f[code].numerator, f[code].denominator) for g, f in out.items()}
+
+    compute.__name__ = f"compute_{code}"
+    return compute
+
+
+staff_share = _alone("staff", lambda prefix, first, d, out: _staff(prefix, out))
+provision_rate = _alone("provision", _provision)
