@@ -65,7 +65,7 @@ def _where(alias: str, area) -> tuple[str, list]:
     return f"{alias}.area_code LIKE %s", [area + "%"]
 
 
-def independent(area, period, today) -> dict[str, tuple[float, float]]:
+def independent(area, period, today, team_id=None) -> dict[str, tuple[float, float]]:
     d = min(period.last_day, today)
     first = period.first_day
     need = figures.required_visits(period)
@@ -94,8 +94,27 @@ def independent(area, period, today) -> dict[str, tuple[float, float]]:
     closed = _sql(f"SELECT COUNT(*) {closed_sql}", [first, d, today, *at])
     done = _sql(f"SELECT COUNT(*) {closed_sql} AND t.status = 'done' AND t.done_on IS NOT NULL",
                 [first, d, today, *at])
+    # centre staff in teams: the team itself, or the teams of the area (a team lies in its community)
+    wteam, ateam = ("t.id = %s", [team_id]) if team_id else _where("t", area)
+    staff_in = _sql(f"SELECT COUNT(*) FROM health_teammember m JOIN health_team t ON t.id = m.team_id "
+                    f"WHERE m.active = %s AND t.active = %s AND m.post IN ('gp', 'nurse', 'public_health', "
+                    f"'specialist', 'tcm') AND TRIM(t.centre) <> '' AND TRIM(m.organisation) = TRIM(t.centre) "
+                    f"AND {wteam}", [True, True, *ateam])
+    staff = float(_sql(f"SELECT SUM(t.centre_medical_staff * 1.0 / (SELECT COUNT(*) FROM health_team t2 WHERE "
+                 f"t2.active = %s AND TRIM(t2.centre) = TRIM(t.centre) AND SUBSTR(t2.area_code, 1, 9) = "
+                 f"SUBSTR(t.area_code, 1, 9))) FROM health_team t WHERE t.active = %s AND {wteam}",
+                 [True, True, *ateam]))
+    # service functions: (grid, programme) with people living here enrolled on d; provided with a visit
+    needed_sql = (f"FROM (SELECT DISTINCT e.area_code, e.programme_id FROM health_enrolment e JOIN registry_person p "
+                  f"ON p.id = e.person_id WHERE p.status = 'active' AND e.enrolled_on <= %s AND (e.ended_on IS NULL "
+                  f"OR e.ended_on > %s) AND {we}) n")
+    needed = _sql(f"SELECT COUNT(*) {needed_sql}", [d, d, *ae])
+    provided = _sql(f"SELECT COUNT(*) {needed_sql} WHERE EXISTS (SELECT 1 FROM health_visit v JOIN health_enrolment "
+                    f"e2 ON e2.id = v.enrolment_id WHERE v.area_code = n.area_code AND e2.programme_id = "
+                    f"n.programme_id AND v.\"on\" >= %s AND v.\"on\" <= %s)", [d, d, *ae, first, d])
     return {"records": (records, residents), "contracts": (contracts, residents), "htn_standard": (standard, managed),
-            "htn_control": (control, managed), "ontime": (done, closed)}
+            "htn_control": (control, managed), "ontime": (done, closed), "staff": (staff_in, staff),
+            "provision": (provided, needed)}
 
 
 @pytest.mark.django_db
@@ -128,16 +147,21 @@ def test_figures_match_independent_sql_for_three_periods(demo):
         by_team = figures.rolled(community, period, level="team", today=today)
         by_community = figures.rolled(district, period, level="community", today=today)
         by_district = figures.rolled(district, period, level="district", today=today)
-        for area, platform in ((team.grid_codes, by_team[str(team.pk)]), (community, by_community[community]),
-                               (district, by_district[district])):
-            for code, (num, den) in independent(area, period, today).items():
+        for area, platform, team_id in ((team.grid_codes, by_team[str(team.pk)], team.pk),
+                                        (community, by_community[community], None),
+                                        (district, by_district[district], None)):
+            for code, (num, den) in independent(area, period, today, team_id).items():
                 f = platform[code]
-                assert (f.numerator, f.denominator) == (num, den), (period.key, area, code, f, num, den)
+                # the centre's staff shared among its teams is a fraction: equal up to rounding
+                assert (f.numerator, pytest.approx(f.denominator, rel=1e-9)) == (num, den), (
+                    period.key, area, code, f, num, den)
                 checked += 1
         # the district is the sum over its communities, never a mean of their rates
-        for code in ("contracts", "htn_standard", "ontime"):
+        for code in ("contracts", "htn_standard", "ontime", "provision"):
             parts = [figs[code] for figs in by_community.values()]
             assert by_district[district][code].numerator == sum(p.numerator for p in parts)
             assert by_district[district][code].denominator == sum(p.denominator for p in parts)
         assert by_district[district]["ontime"].denominator > 0
-    assert checked == 3 * 3 * 5
+        assert by_district[district]["provision"].denominator > 0 and by_district[district]["staff"].numerator > 0
+        assert 0 < by_district[district]["staff"].denominator
+    assert checked == 3 * 3 * 7

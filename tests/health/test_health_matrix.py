@@ -126,6 +126,12 @@ def test_health_jurisdiction_matrix(cast, tree, objects, client_for):
         if level in VIEWERS:
             m.listing(Team, f"page health · {level}", {t.area_code for t in page.context["teams"]}
                       | {r["area_code"] for r in page.context["rows"]}, inside(own, tree) | above(own))
+            rows = client.get("/health/map/").context["rows"]
+            m.listing(Team, f"page health map · {level}", {r["community_code"] for r in rows},
+                      inside(own, tree) | above(own))
+            features = client.get("/health/map/teams.geojson").json()["features"]
+            m.listing(Team, f"health map shapes · {level}", {f["properties"]["code"] for f in features},
+                      inside(own, tree) | above(own))
     m.done()
 
 

@@ -69,7 +69,8 @@ def test_todays_tasks_grouped_by_household(health, client_for):
     assert "幸福里1幢101" in labels
     family = next(g for g in work["households"] if g["label"] == "幸福里1幢101")
     assert len(family["tasks"]) == 2 and {t.person.name for t in family["tasks"]} == {"王一", "王二"}
-    assert work["overdue"] + work["due"] + work["upcoming"] == sum(len(g["tasks"]) for g in work["households"])
+    assert work["overdue"] + work["due"] == sum(len(g["tasks"]) for g in work["households"])
+    assert all(t.state_today in ("due", "overdue") for g in work["households"] for t in g["tasks"])
     assert client_for(health["doctors"]["B"]).get("/health/tasks/").context["work"]["households"] == []
     from civicgrid.health import queries
 
@@ -77,6 +78,69 @@ def test_todays_tasks_grouped_by_household(health, client_for):
     assert len(items) == queries.inbox_count(doctor) == work["overdue"] + work["due"]
     assert all(i.url.startswith("/health/people/") and i.due_at.tzinfo for i in items)
     assert queries.inbox_count(health["doctors"]["B"]) == 0
+
+
+def test_todays_tasks_paging_and_counts(health, client_for):
+    """The page of households and the counts, against a recount in Python of the team's open tasks."""
+    from civicgrid.health import queries
+
+    doctor, grid = health["doctors"]["A"], "330106001001001"
+    today = dt.date.today()
+    for h in range(5):
+        household = Household.objects.create(area_code=grid, number=f"P{h}", address=f"和平里{h}号")
+        for i in range(h % 3 + 1):
+            resident = person(grid, f"户{h}人{i}", birth=dt.date(1950, 1, 1), household=household)
+            actions.do_enrol(resident, "htn", actor=doctor, enrolled_on=today - dt.timedelta(days=(7 * h + 5 * i) % 31))
+    for i, days in enumerate((0, 12, 72, 73)):  # alone: each is their own group; 72/73 days: a window opens soon
+        actions.do_enrol(person(grid, f"独居{i}", birth=dt.date(1948, 3, 1)), "htn", actor=doctor,
+                         enrolled_on=today - dt.timedelta(days=days))
+    actions.do_enrol(person("330106001001002", "乙户", birth=dt.date(1950, 1, 1)), "htn",
+                     actor=health["doctors"]["B"], enrolled_on=today - dt.timedelta(days=3))  # team B's
+
+    expected: dict = {}
+    upcoming = 0
+    for t in Task.objects.filter(team=health["teams"]["A"], status="open"):
+        state = t.state(today)
+        if state in ("due", "overdue"):
+            g = expected.setdefault(t.household_id or -t.person_id, {"due": 0, "overdue": 0, "first": t.due, "n": 0})
+            g[state] += 1
+            g["n"] += 1
+            g["first"] = min(g["first"], t.due)
+        elif state == "upcoming" and t.start <= today + dt.timedelta(days=7):
+            upcoming += 1
+    order = sorted(expected, key=lambda k: (-expected[k]["overdue"], -expected[k]["due"], expected[k]["first"], k))
+    assert len(order) >= 7 and upcoming >= 1
+    assert sum(g["due"] for g in expected.values()) >= 1 and sum(g["overdue"] for g in expected.values()) >= 1
+
+    seen = []
+    offset = 0
+    while True:
+        work = queries.worklist(doctor, offset=offset, limit=3)
+        assert work["total_households"] == len(order) and work["upcoming"] == upcoming
+        assert work["due"] == sum(g["due"] for g in expected.values())
+        assert work["overdue"] == sum(g["overdue"] for g in expected.values())
+        assert len(work["households"]) <= 3
+        for g in work["households"]:
+            want = expected[g["key"]]
+            assert (g["due"], g["overdue"], len(g["tasks"])) == (want["due"], want["overdue"], want["n"])
+        seen += [g["key"] for g in work["households"]]
+        if work["next_offset"] is None:
+            break
+        assert work["next_offset"] == offset + 3
+        offset = work["next_offset"]
+    assert seen == order  # every household once, most urgent first
+
+    client = client_for(doctor)
+    html = client.get("/health/tasks/?offset=3").content.decode()
+    assert 'rel="prev"' in html and "offset=0" in html
+    assert client.get("/health/tasks/?offset=abc").status_code == 200
+    assert client.get("/health/tasks/?offset=99999999999").context["work"]["households"] == []
+    page = client.get("/health/tasks/?view=upcoming")
+    assert page.status_code == 200 and page.context["work"]["total"] == upcoming
+    assert {t.person.name for t in page.context["work"]["tasks"]} <= {"独居2", "独居3"} | {
+        f"户{h}人{i}" for h in range(5) for i in range(3)}
+    other = client_for(health["doctors"]["B"]).get("/health/tasks/").context["work"]
+    assert other["total_households"] == 1 and other["households"][0]["tasks"][0].person.name == "乙户"
 
 
 def test_api_flow_and_bad_input(health, client_for):

@@ -96,6 +96,8 @@ def test_team_assessment_scores_from_the_standard(streets, health, client_for):
     assert a["done_contracts"] == 3 and a["quota_contracts"] == round(0.6 * 5)  # grid 001: 5 residents
     coverage = next(line for line in a["lines"] if line["item"].figure == "coverage")
     assert coverage["value"] == 100.0 and coverage["achieved"] == 100.0
+    targets = {line["item"].figure: float(line["item"].target) for line in a["lines"]}
+    assert targets["staff"] == 0.3 and targets["provision"] == 1.0  # 004b, migration 0006
     assert a["score"] is not None and a["grade"] in {"优秀", "良好", "合格", "不合格"} and a["pay"]
     assert b["done_contracts"] == 0 and b["score"] < a["score"]
     page = client_for(streets["district"]).get("/health/assessment/?period=2025S1")

@@ -19,10 +19,10 @@ from civicgrid.areas.models import Area
 from civicgrid.core.indicators import Fraction
 from civicgrid.registry.models import Person
 
-from .models import Contract, Enrolment, HealthRecord, Parameter, Survey, Task, Team, Visit
+from .models import Contract, Enrolment, HealthRecord, Parameter, Survey, Task, Team, TeamMember, Visit
 
 CODES = ("records", "contracts", "htn_managed", "htn_standard", "htn_control", "dm_managed", "dm_standard",
-         "dm_control", "elderly", "ontime", "coverage", "awareness", "satisfaction")
+         "dm_control", "elderly", "ontime", "coverage", "awareness", "satisfaction", "staff", "provision")
 
 
 def reference_day(period, today: dt.date | None = None) -> dt.date:
@@ -109,6 +109,8 @@ def by_grid(prefix: str, period, today: dt.date | None = None) -> dict[str, dict
         figs["satisfaction"] = Fraction(satisfied.get(g, 0), surveyed.get(g, 0))
         for code in ("htn", "dm"):
             figs[f"{code}_managed"] = Fraction(0, float(Decimal(over35.get(g, 0)) * chronic[code][3]))
+    _staff(prefix, out)
+    _provision(prefix, first, d, out)
     for code, (managed, f2f, last, _prev) in chronic.items():
         for enrolment_id, g in managed:
             if g not in out:
@@ -119,6 +121,52 @@ def by_grid(prefix: str, period, today: dt.date | None = None) -> dict[str, dict
             ok = last.get(enrolment_id)
             figs[f"{code}_control"] = figs[f"{code}_control"] + Fraction(int(bool(ok and ok[2])), 1)
     return out
+
+
+def _centre(team) -> tuple[str, str]:
+    """A health centre: its name within a street (teams name the centre they belong to)."""
+    return team[0][:9], team[1].strip()
+
+
+def _staff(prefix: str, out: dict) -> None:
+    """Share of the centre's medical staff in teams, attributed to each team's first grid: members in
+    a medical post whose source organisation is the team's centre ÷ the centre's medical staff shared
+    equally among its active teams. Teams carry no dates: the membership as it stands."""
+    teams = [t for t in Team.objects.filter(area_code__startswith=prefix[:12], active=True)
+             .values_list("area_code", "centre", "centre_medical_staff", "grid_codes", "pk")
+             if t[3] and min(t[3]) in out]
+    if not teams:
+        return
+    streets = Q()
+    for street in {t[0][:9] for t in teams}:
+        streets |= Q(area_code__startswith=street)
+    per_centre: dict[tuple[str, str], int] = defaultdict(int)
+    for team in Team.objects.filter(streets, active=True).values_list("area_code", "centre"):
+        per_centre[_centre(team)] += 1
+    in_teams = defaultdict(int)
+    for team_id, organisation, centre in (TeamMember.objects.filter(team_id__in=[t[4] for t in teams], active=True,
+                                                                     post__in=TeamMember.MEDICAL_POSTS)
+                                          .values_list("team_id", "organisation", "team__centre")):
+        if centre.strip() and organisation.strip() == centre.strip():
+            in_teams[team_id] += 1
+    for team in teams:
+        g = min(team[3])
+        share = team[2] / per_centre[_centre(team)]
+        out[g]["staff"] = out[g]["staff"] + Fraction(in_teams[team[4]], share)
+
+
+def _provision(prefix: str, first: dt.date, d: dt.date, out: dict) -> None:
+    """Service-function provision: per grid, the programmes (service functions) its people living
+    here are enrolled in on ``d``; provided when the grid has a visit of that programme in the period."""
+    needed = set(Enrolment.objects.filter(area_code__startswith=prefix, person__status=Person.Status.ACTIVE,
+                                          enrolled_on__lte=d).filter(Q(ended_on__isnull=True) | Q(ended_on__gt=d))
+                 .values_list("area_code", "programme_id").distinct().order_by())
+    provided = set(Visit.objects.filter(area_code__startswith=prefix, on__gte=first, on__lte=d,
+                                        enrolment__isnull=False)
+                   .values_list("area_code", "enrolment__programme_id").distinct().order_by())
+    for g, programme in needed:
+        if g in out:
+            out[g]["provision"] = out[g]["provision"] + Fraction(int((g, programme) in provided), 1)
 
 
 def rolled(prefix: str, period, *, level: str, today: dt.date | None = None) -> dict[str, dict[str, Fraction]]:
@@ -168,3 +216,20 @@ ontime_rate = _indicator("ontime")
 grid_coverage = _indicator("coverage")
 awareness_rate = _indicator("awareness")
 satisfaction_rate = _indicator("satisfaction")
+
+
+def _alone(code: str, fill):
+    """An indicator computing only its own figure (not every figure of ``by_grid``)."""
+    def compute(prefix: str, period):
+        d = reference_day(period)
+        grids = Area.objects.filter(level=Area.Level.GRID, code__startswith=prefix).values_list("code", flat=True)
+        out = {g: {code: Fraction()} for g in grids}
+        fill(prefix, period.first_day, d, out)
+        return {g: (f[code].numerator, f[code].denominator) for g, f in out.items()}
+
+    compute.__name__ = f"compute_{code}"
+    return compute
+
+
+staff_share = _alone("staff", lambda prefix, first, d, out: _staff(prefix, out))
+provision_rate = _alone("provision", _provision)

@@ -58,3 +58,26 @@ class ReferralForm(StyledFormMixin, forms.Form):
     def __init__(self, *args, hospitals=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["hospital"].choices = [(h.pk, h.name) for h in hospitals]
+
+
+class TeamForm(StyledFormMixin, forms.Form):
+    """Form a "3+X" team for a health grid of 2–3 base grids of one community (the action checks it
+    all again; 004b's size rule is reported after, not refused)."""
+
+    name = forms.CharField(label=_("team name"), max_length=100)
+    grid_codes = forms.MultipleChoiceField(label=_("base grids of the health grid"), widget=forms.CheckboxSelectMultiple,
+                                           help_text=_("004b: 2–3 base grids, or about 500 households / 1,500 people."))
+    centre = forms.CharField(label=_("health centre"), required=False, max_length=100)
+    centre_medical_staff = forms.IntegerField(label=_("medical staff of the centre"), required=False, min_value=0,
+                                              max_value=100000)
+
+    def __init__(self, *args, grids=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        choices = []
+        for g in grids:
+            label = _("%(name)s · %(h)s households, %(p)s people") % {"name": g["name"], "h": g["households"],
+                                                                      "p": g["people"]}
+            if g["team"]:
+                label += " · " + _("already in %(team)s") % {"team": g["team"]}
+            choices.append((g["code"], label))
+        self.fields["grid_codes"].choices = choices

@@ -6,12 +6,14 @@ from django.utils.translation import pgettext_lazy
 
 from civicgrid.core import plugins
 
-from .capabilities import HEALTH_CARE, HEALTH_VIEW
+from .capabilities import HEALTH_CARE, HEALTH_MANAGE, HEALTH_VIEW
 
 plugins.menu("health", pgettext_lazy("menu", "Health"), order=45)
 plugins.menu_entry("health", _("Today's follow-ups"), "health:tasks", HEALTH_CARE, order=10)
 plugins.menu_entry("health", _("Sign an agreement"), "health:sign", HEALTH_CARE, order=20)
 plugins.menu_entry("health", _("Health figures and teams"), "health:home", HEALTH_VIEW, order=30)
+plugins.menu_entry("health", _("Map of health grids and teams"), "health:map", HEALTH_VIEW, order=35)
+plugins.menu_entry("health", _("Form a team"), "health:form_team", HEALTH_MANAGE, order=38)
 plugins.menu_entry("health", _("Team assessment"), "health:assessment", HEALTH_VIEW, order=40)
 plugins.menu_entry("health", _("Half-yearly report forms"), "health:reports", HEALTH_VIEW, order=50)
 plugins.urls("health/", "civicgrid.health.urls", order=75)
@@ -45,6 +47,10 @@ for code, label, name, definition in (
      _("surveyed residents who know their team ÷ surveyed residents")),
     ("health.satisfaction_rate", _("family doctor satisfaction rate"), "satisfaction_rate",
      _("surveyed residents satisfied ÷ surveyed residents")),
+    ("health.staff_share", _("share of the centre's medical staff in teams"), "staff_share",
+     _("team members in a medical post from the team's centre ÷ the centre's medical staff")),
+    ("health.provision_rate", _("service-function provision rate"), "provision_rate",
+     _("programmes with a visit in the period ÷ programmes the grid's residents are enrolled in")),
 ):
     plugins.indicator(code, label, compute=f"civicgrid.health.figures:{name}", source=_SOURCE,
                       definition=definition, capability=HEALTH_VIEW, order=60)

@@ -9,11 +9,13 @@ import datetime as dt
 import json
 from collections import defaultdict
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, F, IntegerField, Min, Q, QuerySet, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from civicgrid.core import audit, crypto
 from civicgrid.core.access import access_object, not_found_or_denied
+from civicgrid.core.paging import page
 from civicgrid.core.scoping import scope_q
 from civicgrid.registry.models import Person
 
@@ -201,34 +203,89 @@ def referral_detail(user, pk) -> dict:
 
 
 # --- tasks: the team member's worklist ----------------------------------------------------------------------------
+WORKLIST_PAGE = 30  # households per page of the today's-tasks page
+AHEAD_DAYS = 7  # "upcoming": windows opening within this many days
+
+
 def visible_tasks(user) -> QuerySet[Task]:
-    return Task.objects.filter(health_q(user) & mental_q(user, programme="enrolment__programme__sensitive"))
+    # the programme through the rule (a tiny table), not the enrolment: the same programme, no join
+    # of the enrolments on the phone page's queries
+    return Task.objects.filter(health_q(user) & mental_q(user, programme="rule__programme__sensitive"))
 
 
-def worklist(user, *, today: dt.date | None = None, team_id: int | None = None, ahead_days: int = 7) -> dict:
-    """Today's tasks grouped by household (a household's due and overdue counts first): open tasks
-    whose window is open today, and those opening within ``ahead_days``."""
+def _team_tasks(user, team_id: int | None) -> QuerySet[Task]:
+    qs = visible_tasks(user).filter(status=Task.Status.OPEN)
+    return qs.filter(team_id=team_id) if team_id else qs
+
+
+def household_key():
+    """The grouping of the phone page: the household, or the person alone (negative) without one."""
+    return Coalesce(F("household_id"), Value(0) - F("person_id"), output_field=IntegerField())
+
+
+def worklist(user, *, today: dt.date | None = None, team_id: int | None = None, ahead_days: int = AHEAD_DAYS,
+             offset: int = 0, limit: int = WORKLIST_PAGE) -> dict:
+    """What a team member acts on today: open tasks whose window is open today (due: due today or
+    later; overdue: due passed, window still open), grouped by household — a page of households
+    (``core.paging``), most overdue first, then most due, then the earliest due day — with each
+    household's due and overdue counts and the totals counted in SQL. Windows opening within
+    ``ahead_days`` are only counted here (``upcoming_tasks`` lists them)."""
     today = today or timezone.localdate()
-    qs = visible_tasks(user).filter(status=Task.Status.OPEN, end__gte=today,
-                                    start__lte=today + dt.timedelta(days=ahead_days))
-    if team_id:
-        qs = qs.filter(team_id=team_id)
-    tasks = list(qs.select_related("person", "person__household", "rule", "enrolment__programme")
-                 .order_by("due", "id")[:2000])
-    groups: dict = defaultdict(lambda: {"tasks": [], "due": 0, "overdue": 0, "upcoming": 0})
+    key = household_key()
+    open_today = _team_tasks(user, team_id).filter(start__lte=today, end__gte=today)
+    overdue_q, due_q = Q(due__lt=today), Q(due__gte=today)
+    totals = open_today.aggregate(n_overdue=Count("pk", filter=overdue_q), n_due=Count("pk", filter=due_q),
+                                  households=Count(key, distinct=True))
+    upcoming = _team_tasks(user, team_id).filter(start__gt=today,
+                                                 start__lte=today + dt.timedelta(days=ahead_days)).count()
+    groups = list(page(open_today.annotate(hh=key).values("hh")
+                       .annotate(n_overdue=Count("pk", filter=overdue_q), n_due=Count("pk", filter=due_q),
+                                 first_due=Min("due"))
+                       .order_by("-n_overdue", "-n_due", "first_due", "hh"), offset=offset, limit=limit))
+    keys = [g["hh"] for g in groups]
+    tasks = (open_today.filter(Q(household_id__in=[k for k in keys if k > 0])
+                               | Q(household_id__isnull=True, person_id__in=[-k for k in keys if k < 0]))
+             .select_related("person", "person__household", "rule").order_by("due", "id")) if keys else []
+    by_key: dict = defaultdict(list)
     for t in tasks:
         t.state_today = t.state(today)
-        key = t.household_id or -t.person_id
-        g = groups[key]
-        g["tasks"].append(t)
-        g[t.state_today] = g.get(t.state_today, 0) + 1
-        if "label" not in g:
-            household = t.person.household
-            g["label"] = (household.address or household.number) if household else t.person.address or t.person.name
-            g["area_code"] = t.area_code
-    ordered = sorted(groups.values(), key=lambda g: (-g["overdue"], -g["due"], g["tasks"][0].due))
-    return {"today": today, "households": ordered, "due": sum(g["due"] for g in ordered),
-            "overdue": sum(g["overdue"] for g in ordered), "upcoming": sum(g["upcoming"] for g in ordered)}
+        by_key[t.household_id or -t.person_id].append(t)
+    households = []
+    for g in groups:
+        members = by_key.get(g["hh"], [])
+        if not members:
+            continue  # resolved between the two reads
+        first = members[0]
+        household = first.person.household
+        households.append({"key": g["hh"], "tasks": members, "due": g["n_due"], "overdue": g["n_overdue"],
+                           "area_code": first.area_code,
+                           "label": ((household.address or household.number) if household
+                                     else first.person.address or first.person.name)})
+    total = totals["households"] or 0
+    offset = max(int(offset), 0)
+    return {"today": today, "households": households, "due": totals["n_due"], "overdue": totals["n_overdue"],
+            "upcoming": upcoming, "ahead_days": ahead_days, "total_households": total, "offset": offset,
+            "limit": limit, "next_offset": offset + limit if offset + limit < total else None,
+            "previous_offset": max(offset - limit, 0) if offset > 0 else None,
+            "first": offset + 1 if households else 0, "last": offset + len(groups)}
+
+
+def upcoming_tasks(user, *, today: dt.date | None = None, team_id: int | None = None,
+                   ahead_days: int = AHEAD_DAYS, offset: int = 0, limit: int = 50) -> dict:
+    """The secondary page: open tasks whose window opens within ``ahead_days`` (after today), the
+    soonest first, one page of them."""
+    today = today or timezone.localdate()
+    qs = _team_tasks(user, team_id).filter(start__gt=today, start__lte=today + dt.timedelta(days=ahead_days))
+    total = qs.count()
+    tasks = list(page(qs.select_related("person", "person__household", "rule").order_by("start", "due", "id"),
+                      offset=offset, limit=limit))
+    for t in tasks:
+        t.state_today = t.state(today)
+    offset = max(int(offset), 0)
+    return {"today": today, "tasks": tasks, "total": total, "ahead_days": ahead_days, "offset": offset,
+            "limit": limit, "next_offset": offset + limit if offset + limit < total else None,
+            "previous_offset": max(offset - limit, 0) if offset > 0 else None,
+            "first": offset + 1 if tasks else 0, "last": offset + len(tasks)}
 
 
 def inbox_items(user, limit: int = 20):
@@ -313,3 +370,100 @@ def visible_reports(user):
 
 def access_report(user, pk):
     return access_object(visible_reports(user), user, check=lambda u, r: True, pk=pk)
+
+
+# --- the map of health grids and teams; forming a team ------------------------------------------------------
+TEAM_COLOURS = ("#e53935", "#1e88e5", "#43a047", "#fb8c00", "#8e24aa", "#00897b", "#fdd835", "#6d4c41",
+                "#d81b60", "#3949ab", "#7cb342", "#546e7a")
+
+
+def _grid_counts(codes) -> dict[str, dict]:
+    """People living here and households per base grid, from the register (a household lives in one grid)."""
+    if not codes:
+        return {}
+    return {row["area_code"]: row for row in
+            Person.objects.filter(area_code__in=list(codes), status=Person.Status.ACTIVE).order_by()
+            .values("area_code").annotate(people=Count("id"), households=Count("household", distinct=True))}
+
+
+def team_map(user) -> list[dict]:
+    """The active teams of the user's jurisdiction (``health.view``) with their health grid (base
+    grids), community, members, households and people — what the map and its table show."""
+    from civicgrid.areas.models import Area
+
+    teams = list(visible_teams(user).filter(active=True)
+                 .annotate(members_n=Count("members", filter=Q(members__active=True)))
+                 .order_by("area_code", "name", "pk")[:5000])
+    counts = _grid_counts({g for t in teams for g in t.grid_codes})
+    names = dict(Area.objects.filter(code__in={t.area_code for t in teams}).values_list("code", "name"))
+    rows = []
+    for i, t in enumerate(teams):
+        rows.append({"team": t, "id": t.pk, "name": t.name, "community": names.get(t.area_code, t.area_code),
+                     "community_code": t.area_code, "grids": list(t.grid_codes), "members": t.members_n,
+                     "households": sum(counts.get(g, {}).get("households", 0) for g in t.grid_codes),
+                     "people": sum(counts.get(g, {}).get("people", 0) for g in t.grid_codes),
+                     "colour": TEAM_COLOURS[i % len(TEAM_COLOURS)]})
+    return rows
+
+
+def team_map_geojson(user) -> dict:
+    """One feature per team: its health grid as the union of its base grids' boundaries, with the
+    figures of ``team_map``. Grids without a boundary are left out of the shape, not of the counts."""
+    import shapely
+    from shapely.geometry import mapping, shape
+
+    from civicgrid.areas.models import Area
+
+    rows = team_map(user)
+    boundaries = dict(Area.objects.filter(code__in={g for r in rows for g in r["grids"]}, level=Area.Level.GRID,
+                                          boundary__isnull=False).values_list("code", "boundary"))
+    features = []
+    for r in rows:
+        shapes = []
+        for g in r["grids"]:
+            try:
+                shapes.append(shape(boundaries[g]))
+            except (KeyError, ValueError, TypeError, AttributeError, shapely.errors.GEOSException):
+                continue
+        if not shapes:
+            continue
+        union = shapely.union_all([shapely.make_valid(s) for s in shapes])
+        features.append({"type": "Feature", "geometry": mapping(union), "properties": {
+            "id": r["id"], "name": r["name"], "community": r["community"], "code": r["community_code"],
+            "grids": r["grids"], "members": r["members"], "households": r["households"], "people": r["people"],
+            "colour": r["colour"]}})
+    return {"type": "FeatureCollection", "features": features}
+
+
+def manageable_communities(user) -> QuerySet:
+    """Communities where the user may form teams (``health.manage``)."""
+    from civicgrid.areas.models import Area
+
+    qs = Area.objects.filter(level=Area.Level.COMMUNITY)
+    if not getattr(user, "is_superuser", False):
+        if not user.has_capability(HEALTH_MANAGE):
+            return qs.none()
+        qs = qs.filter(scope_q(user, "code", HEALTH_MANAGE))
+    return qs.order_by("code")
+
+
+def access_community_to_manage(user, code: str):
+    """A community the user may form teams in; 404 (audited) otherwise."""
+    from civicgrid.areas.models import Area
+
+    code = str(code or "")[:15]
+    community = manageable_communities(user).filter(code=code).first()
+    if community is None:
+        not_found_or_denied(user, Area.objects.filter(code=code, level=Area.Level.COMMUNITY).first())
+    return community
+
+
+def community_grids(community) -> list[dict]:
+    """The community's base grids with households and people, and the active team each already belongs to."""
+    from civicgrid.areas.models import Area
+
+    grids = list(Area.objects.filter(parent=community, level=Area.Level.GRID).order_by("code"))
+    counts = _grid_counts([g.code for g in grids])
+    owner = {g: t.name for t in Team.objects.filter(area_code=community.code, active=True) for g in t.grid_codes}
+    return [{"code": g.code, "name": g.name, "households": counts.get(g.code, {}).get("households", 0),
+             "people": counts.get(g.code, {}).get("people", 0), "team": owner.get(g.code, "")} for g in grids]

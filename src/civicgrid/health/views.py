@@ -14,8 +14,8 @@ from civicgrid.core.errors import UserError
 from civicgrid.core.forms import add_action_error
 
 from . import actions, figures, queries
-from .capabilities import HEALTH_VIEW
-from .forms import EnrolForm, ReferralForm, SignForm, VisitForm
+from .capabilities import HEALTH_MANAGE, HEALTH_VIEW
+from .forms import EnrolForm, ReferralForm, SignForm, TeamForm, VisitForm
 
 LEVELS = ("community", "team", "street", "grid", "district")
 
@@ -39,11 +39,22 @@ def home(request):
     })
 
 
+def _offset(value: str) -> int:
+    return min(int(value), 1_000_000) if value.isdigit() else 0
+
+
 @capability_required(HEALTH_VIEW)
 def tasks(request):
+    """Today's follow-ups of the user's team(s) by household, a page of households at a time; with
+    ``?view=upcoming`` the windows opening in the next days."""
     team = request.GET.get("team", "")
-    work = queries.worklist(request.user, team_id=int(team) if team.isdigit() else None)
-    return render(request, "health/tasks.html", {"work": work})
+    team_id = int(team) if team.isdigit() and len(team) < 10 else None
+    offset = _offset(request.GET.get("offset", ""))
+    if request.GET.get("view") == "upcoming":
+        return render(request, "health/tasks_upcoming.html",
+                      {"work": queries.upcoming_tasks(request.user, team_id=team_id, offset=offset), "team": team_id})
+    work = queries.worklist(request.user, team_id=team_id, offset=offset)
+    return render(request, "health/tasks.html", {"work": work, "team": team_id})
 
 
 @capability_required(HEALTH_VIEW)
@@ -150,7 +161,8 @@ FIGURE_LABELS = {
     "dm_managed": gettext_lazy("diabetes managed"), "dm_standard": gettext_lazy("diabetes standard management"),
     "dm_control": gettext_lazy("diabetes control"), "elderly": gettext_lazy("65+ health management"), "ontime": gettext_lazy("follow-ups on time"),
     "coverage": gettext_lazy("grid coverage"), "awareness": gettext_lazy("awareness"),
-    "satisfaction": gettext_lazy("satisfaction"),
+    "satisfaction": gettext_lazy("satisfaction"), "staff": gettext_lazy("centre staff in teams"),
+    "provision": gettext_lazy("service provision"),
 }
 
 
@@ -239,3 +251,47 @@ def assessment(request):
     return render(request, "health/assessment.html", {
         "period": period, "rows": forms_.assessment(teams, period),
         "items": forms_.AssessmentItem.objects.filter(active=True).order_by("code")})
+
+
+# --- the map of health grids and teams; forming a team ----------------------------------------------------
+@capability_required(HEALTH_VIEW)
+def team_map(request):
+    from civicgrid.core import plugins
+
+    layers = [layer for layer in plugins.map_layers() if request.user.has_capability(layer.capability)]
+    return render(request, "health/map.html", {"rows": queries.team_map(request.user), "layers": layers})
+
+
+@capability_required(HEALTH_VIEW)
+def team_map_geojson(request):
+    from django.http import JsonResponse
+
+    return JsonResponse(queries.team_map_geojson(request.user))
+
+
+@capability_required(HEALTH_MANAGE)
+def form_team(request):
+    """The health-centre manager forms a team for 2–3 base grids of a community (``do_create_team``);
+    004b's size rule is reported as a warning on the team's page, not refused."""
+    code = request.GET.get("community", "") or request.POST.get("community", "")
+    communities = queries.manageable_communities(request.user)[:500]
+    if not code:
+        return render(request, "health/form_team.html", {"communities": communities, "community": None})
+    community = queries.access_community_to_manage(request.user, code)
+    grids = queries.community_grids(community)
+    form = TeamForm(request.POST or None, grids=grids)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            team = actions.do_create_team(actor=request.user, community_code=community.code, name=data["name"],
+                                          grid_codes=data["grid_codes"], centre=data["centre"],
+                                          centre_medical_staff=data["centre_medical_staff"] or 0)
+        except UserError as exc:
+            add_action_error(form, exc)
+        else:
+            messages.success(request, _("Team %(n)s formed.") % {"n": team.name})
+            for warning in actions.health_grid_sizing(team.grid_codes)["warnings"]:
+                messages.warning(request, warning)
+            return redirect("health:team", pk=team.pk)
+    return render(request, "health/form_team.html", {"communities": communities, "community": community,
+                                                     "grids": grids, "form": form})
