@@ -12,6 +12,8 @@ plugins.menu("health", pgettext_lazy("menu", "Health"), order=45)
 plugins.menu_entry("health", _("Today's follow-ups"), "health:tasks", HEALTH_CARE, order=10)
 plugins.menu_entry("health", _("Sign an agreement"), "health:sign", HEALTH_CARE, order=20)
 plugins.menu_entry("health", _("Health figures and teams"), "health:home", HEALTH_VIEW, order=30)
+plugins.menu_entry("health", _("Infectious-disease reports"), "health:disease_reports", HEALTH_VIEW, order=35)
+plugins.menu_entry("health", _("Health-supervision findings"), "health:supervision", HEALTH_VIEW, order=37)
 plugins.menu_entry("health", _("Team assessment"), "health:assessment", HEALTH_VIEW, order=40)
 plugins.menu_entry("health", _("Half-yearly report forms"), "health:reports", HEALTH_VIEW, order=50)
 plugins.urls("health/", "civicgrid.health.urls", order=75)
@@ -45,6 +47,8 @@ for code, label, name, definition in (
      _("surveyed residents who know their team ÷ surveyed residents")),
     ("health.satisfaction_rate", _("family doctor satisfaction rate"), "satisfaction_rate",
      _("surveyed residents satisfied ÷ surveyed residents")),
+    ("health.disease_ontime_rate", _("infectious-disease report timeliness"), "disease_ontime_rate",
+     _("disease reports reported within their time limit ÷ disease reports")),
 ):
     plugins.indicator(code, label, compute=f"civicgrid.health.figures:{name}", source=_SOURCE,
                       definition=definition, capability=HEALTH_VIEW, order=60)
@@ -68,6 +72,9 @@ plugins.audit_actions({
     "health.survey.record": _("survey answers recorded"),
     "health.surveys.bulk_create": _("survey answers recorded in bulk"),
     "health.report.export": _("half-yearly report exported"),
+    "health.disease.file": _("infectious-disease report filed"),
+    "health.disease.read": _("infectious-disease report read"),
+    "health.supervision.file": _("health-supervision finding reported"),
     "health.contracts.bulk_sign": _("family doctor agreements signed in bulk"),
     "health.enrolments.bulk_create": _("health programme enrolments in bulk"),
     "health.visits.bulk_create": _("follow-up visits recorded in bulk"),
