@@ -832,8 +832,9 @@ def do_file_supervision_finding(organisation: Organisation, *, actor, category: 
     if (lon is None or lat is None) and building is None:
         raise UserError(_("Regulated party: the register holds no building or position for this organisation."),
                         field="organisation")
-    credit = f"（{_('unified social credit code')} {organisation.credit_code}）" if organisation.credit_code else ""
-    text = f"{_('Regulated party')}：{organisation.name}{credit}\n{description}"
+    party, code_label = _("Regulated party"), _("unified social credit code")
+    credit = f"（{code_label} {organisation.credit_code}）" if organisation.credit_code else ""
+    text = f"{party}：{organisation.name}{credit}\n{description}"
     report_case = plugins.resolve(CASE_INTAKE)
     with transaction.atomic():
         case = report_case(actor=actor, channel="patrol", cls=cls,

@@ -546,3 +546,65 @@ def disease_report_step(request, pk: int, step: str, payload: DiseaseStepIn):
     report = queries.access_disease_report(request.user, pk)
     return actions.do_disease_report_step(report, step, actor=request.user, version=payload.version,
                                           note=payload.note)
+
+
+# --- health-supervision findings ----------------------------------------------------------------------------------
+class SupervisionFindingIn(Schema):
+    organisation_id: int
+    category: str
+    description: str
+    title: str = ""
+
+
+class SupervisionFindingOut(Schema):
+    id: int
+    area_code: str
+    case_id: int
+    case_number: str
+    case_status: str
+    category: str
+    category_name: str
+    organisation_id: int
+    organisation_name: str
+    team_id: int | None
+
+    @staticmethod
+    def resolve_case_number(obj):
+        return obj.case.number
+
+    @staticmethod
+    def resolve_case_status(obj):
+        return obj.case.status
+
+    @staticmethod
+    def resolve_category(obj):
+        return obj.case.cls.code
+
+    @staticmethod
+    def resolve_category_name(obj):
+        return obj.case.cls.name
+
+    @staticmethod
+    def resolve_organisation_name(obj):
+        return obj.organisation.name
+
+
+@router.get("/supervision", response=list[SupervisionFindingOut],
+            summary="Health-supervision findings of your jurisdiction and their cases' state")
+def list_findings(request, paging: Query[Page]):
+    require_capability(request.user, HEALTH_VIEW)
+    return list(page(queries.visible_findings(request.user).order_by("-created_at", "-id"), paging))
+
+
+@router.get("/supervision/{int:pk}", response=SupervisionFindingOut, summary="One health-supervision finding")
+def get_finding(request, pk: int):
+    return queries.access_finding(request.user, pk)
+
+
+@router.post("/supervision", response={201: SupervisionFindingOut},
+             summary="Report a health-supervision finding about an organisation (a case of the class 卫生监督协管)")
+def file_finding(request, payload: SupervisionFindingIn):
+    organisation = queries.access_supervised_organisation(request.user, payload.organisation_id)
+    return Status(201, actions.do_file_supervision_finding(organisation, actor=request.user,
+                                                           category=payload.category, title=payload.title,
+                                                           description=payload.description))
