@@ -792,6 +792,7 @@ def do_disease_report_step(report, step: str, *, actor, version: int | None = No
 # --- health-supervision findings (卫生监督协管) -----------------------------------------------------------------
 SUPERVISION_MAJOR = "卫生监督协管"  # the case class (cases migration 0008: WS01–WS05)
 CASE_INTAKE = "civicgrid.cases.actions:do_report_case"  # the cases intake action, named (apps stay independent)
+CASES_REPORT = "cases.report"  # the capability the intake asks of a patrol report (cases.capabilities)
 
 
 def supervision_classes():

@@ -310,7 +310,9 @@ def supervision(request):
     the form that reports one into the case loop."""
     from .forms import FindingForm
 
-    may_file = request.user.has_capability(HEALTH_CARE) or request.user.has_capability(HEALTH_MANAGE)
+    # Filing goes through the cases intake (a patrol report): it needs ``cases.report`` too.
+    may_file = (request.user.has_capability(HEALTH_CARE) or request.user.has_capability(HEALTH_MANAGE)) \
+        and request.user.has_capability(actions.CASES_REPORT)
     text = request.GET.get("q", "").strip()[:50]
     form = None
     if may_file:
