@@ -791,7 +791,6 @@ def do_disease_report_step(report, step: str, *, actor, version: int | None = No
 
 # --- health-supervision findings (卫生监督协管) -----------------------------------------------------------------
 SUPERVISION_MAJOR = "卫生监督协管"  # the case class (cases migration 0008: WS01–WS05)
-CASE_INTAKE = "civicgrid.cases.actions:do_report_case"  # the cases intake action, named (apps stay independent)
 CASES_REPORT = "cases.report"  # the capability the intake asks of a patrol report (cases.capabilities)
 
 
@@ -810,7 +809,8 @@ def do_file_supervision_finding(organisation: Organisation, *, actor, category: 
     organisation's building or position, and linked to the organisation by a ``SupervisionFinding``
     row in the same transaction. Only a member of the team whose health grid holds the organisation
     (``health.care``) or the centre (``health.manage``) files it."""
-    from civicgrid.core import plugins
+    # The one import of a sibling app, named in the import contract (pyproject.toml): its intake action.
+    from civicgrid.cases.actions import do_report_case
     from civicgrid.core.scoping import in_scope
 
     from .capabilities import HEALTH_CARE
@@ -836,9 +836,8 @@ def do_file_supervision_finding(organisation: Organisation, *, actor, category: 
     party, code_label = _("Regulated party"), _("unified social credit code")
     credit = f"（{code_label} {organisation.credit_code}）" if organisation.credit_code else ""
     text = f"{party}：{organisation.name}{credit}\n{description}"
-    report_case = plugins.resolve(CASE_INTAKE)
     with transaction.atomic():
-        case = report_case(actor=actor, channel="patrol", cls=cls,
+        case = do_report_case(actor=actor, channel="patrol", cls=cls,
                            title=(title or f"{cls.name}：{organisation.name}")[:100], description=text[:2000],
                            lon=lon, lat=lat, building=building,
                            address=(f"{organisation.name} {organisation.address}".strip())[:200])
