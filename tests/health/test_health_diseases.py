@@ -224,3 +224,19 @@ def test_timeliness_figure_matches_independent_sql(health, tree):
             figures.total("330106", period)["disease_ontime"].denominator) == (1, 3)
     grid = figures.by_grid("330106001001", period)["330106001001002"]["disease_ontime"]
     assert (grid.numerator, grid.denominator) == (1, 2)
+
+
+def test_detail_page_buttons_are_the_workflow_s(health, tree, client_for):
+    report = _file(health)
+    street_user = make_user("s_admin_b", Role.STREET_ADMIN, tree["330106001"])
+    doctor, street = client_for(health["doctors"]["A"]), client_for(street_user)
+    assert 'name="step" value="verify"' not in doctor.get(f"/health/diseases/{report.pk}/").content.decode()
+    html = street.get(f"/health/diseases/{report.pk}/").content.decode()
+    assert 'name="step" value="verify"' in html and 'name="step" value="return"' in html
+    assert 'name="step" value="close"' not in html
+    refused = doctor.post(f"/health/diseases/{report.pk}/", {"step": "verify", "version": report.version})
+    assert refused.status_code in (302, 403) and DiseaseReport.objects.get(pk=report.pk).status == "filed"
+    done = street.post(f"/health/diseases/{report.pk}/", {"step": "verify", "version": report.version})
+    assert done.status_code == 302 and DiseaseReport.objects.get(pk=report.pk).status == "verified"
+    html = street.get(f"/health/diseases/{report.pk}/").content.decode()
+    assert 'name="step" value="report"' in html and "已审核" in html
