@@ -240,3 +240,22 @@ def test_detail_page_buttons_are_the_workflow_s(health, tree, client_for):
     assert done.status_code == 302 and DiseaseReport.objects.get(pk=report.pk).status == "verified"
     html = street.get(f"/health/diseases/{report.pk}/").content.decode()
     assert 'name="step" value="report"' in html and "已审核" in html
+
+
+def test_the_centre_s_inbox_holds_the_reports_waiting_for_it(health, tree, client_for):
+    from civicgrid.health import queries
+
+    street = make_user("s_admin_i", Role.STREET_ADMIN, tree["330106001"])
+    other = make_user("s_admin_j", Role.STREET_ADMIN, tree["330108001"])
+    late = _file(health, disease="A02", hours_ago=5)
+    waiting = _file(health, key="B")
+    done = _file(health)
+    for step in ("verify", "report"):
+        done = actions.do_disease_report_step(done, step, actor=street)
+    assert queries.disease_inbox_count(street) == 2 and queries.disease_inbox_count(other) == 0
+    items = queries.disease_inbox_items(street)
+    assert [i.title.split(" ")[0] for i in items] == [late.number, waiting.number]
+    assert items[0].state == "overdue" and items[1].state == ""
+    assert queries.disease_inbox_count(health["doctors"]["A"]) == 0
+    home = client_for(street).get("/").content.decode()
+    assert "待审核或上报的传染病报告" in home and late.number in home

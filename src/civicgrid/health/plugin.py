@@ -6,7 +6,7 @@ from django.utils.translation import pgettext_lazy
 
 from civicgrid.core import plugins
 
-from .capabilities import HEALTH_CARE, HEALTH_VIEW
+from .capabilities import HEALTH_CARE, HEALTH_MANAGE, HEALTH_VIEW
 
 plugins.menu("health", pgettext_lazy("menu", "Health"), order=45)
 plugins.menu_entry("health", _("Today's follow-ups"), "health:tasks", HEALTH_CARE, order=10)
@@ -20,6 +20,10 @@ plugins.urls("health/", "civicgrid.health.urls", order=75)
 plugins.api_router("/health/", "civicgrid.health.api:router", order=65)
 plugins.inbox_queue("health.tasks", _("Follow-ups due"), items="civicgrid.health.queries:inbox_items",
                     count="civicgrid.health.queries:inbox_count", capability=HEALTH_CARE, order=50)
+plugins.inbox_queue("health.diseases", _("Disease reports to verify or report"),
+                    items="civicgrid.health.queries:disease_inbox_items",
+                    count="civicgrid.health.queries:disease_inbox_count", capability=HEALTH_MANAGE, order=52,
+                    url="health:disease_reports")
 
 _SOURCE = "004b；000a；国家基本公共卫生服务规范（第三版）"
 for code, label, name, definition in (

@@ -388,3 +388,30 @@ def access_supervised_organisation(user, pk):
     from civicgrid.registry.models import Organisation
 
     return access_object(Organisation.objects.filter(_organisation_q(user)), user, check=lambda u, o: True, pk=pk)
+
+
+def _disease_pending(user):
+    """Reports waiting for the centre: filed (to verify) or verified (to report to the CDC), in the
+    user's ``health.manage`` area."""
+    from .models import DiseaseReport
+
+    if not (getattr(user, "is_superuser", False) or user.has_capability(HEALTH_MANAGE)):
+        return DiseaseReport.objects.none()
+    q = Q() if getattr(user, "is_superuser", False) else scope_q(user, "area_code", HEALTH_MANAGE)
+    return DiseaseReport.objects.filter(q, status__in=[DiseaseReport.Status.FILED, DiseaseReport.Status.VERIFIED])
+
+
+def disease_inbox_items(user, limit: int = 20):
+    from django.urls import reverse
+
+    from civicgrid.core.plugins import InboxItem
+
+    now = timezone.now()
+    return [InboxItem(kind="health.disease", title=f"{r.number} · {r.get_status_display()}",
+                      url=reverse("health:disease_report", args=[r.pk]), area_code=r.area_code,
+                      arrived_at=r.reported_at, due_at=r.deadline, state="overdue" if r.deadline < now else "")
+            for r in _disease_pending(user).order_by("deadline", "id")[:limit]]
+
+
+def disease_inbox_count(user) -> int:
+    return _disease_pending(user).count()
