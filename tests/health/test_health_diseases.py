@@ -259,3 +259,18 @@ def test_the_centre_s_inbox_holds_the_reports_waiting_for_it(health, tree, clien
     assert queries.disease_inbox_count(health["doctors"]["A"]) == 0
     home = client_for(street).get("/").content.decode()
     assert "待审核或上报的传染病报告" in home and late.number in home
+
+
+def test_a_tb_report_enrols_the_patient_for_the_team_s_follow_ups(health):
+    from civicgrid.health.models import Enrolment, Task
+
+    resident = health["residents"]["A"]
+    assert Disease.objects.get(code="B13").follow_up.code == "tb"
+    _file(health, disease="C01")  # influenza: no follow-up programme
+    assert not Enrolment.objects.filter(person=resident).exists()
+    _file(health, disease="B13")
+    enrolment = Enrolment.objects.get(person=resident, programme__code="tb")
+    assert enrolment.team == health["teams"]["A"] and enrolment.ended_on is None
+    assert Task.objects.filter(enrolment=enrolment, team=health["teams"]["A"]).exists()
+    _file(health, disease="B13")  # a second report: no second enrolment
+    assert Enrolment.objects.filter(person=resident, programme__code="tb").count() == 1

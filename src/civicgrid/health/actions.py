@@ -771,7 +771,20 @@ def do_file_disease_report(person: Person, *, actor, disease, case_type: str, di
             reporter=actor if getattr(actor, "pk", None) else None)
         DISEASE_FLOW.record(report, "filed", actor=actor, from_status="", at=now)
         audit.record("health.disease.file", actor=actor, obj=report, detail={"late": report.late})
+        _follow_up(report, disease, person, team, actor=actor, now=now)
     return report
+
+
+def _follow_up(report, disease, person: Person, team: Team | None, *, actor, now) -> None:
+    """A disease with a follow-up programme (肺结核 → TB) enrols the patient, so the team gets the
+    follow-up tasks, in the same transaction as the report — unless they are enrolled already, do not
+    live here or lie in no team's grid (the enrolment's audit row names the programme)."""
+    programme = disease.follow_up
+    if (programme is None or not programme.active or team is None or report.case_type == "carrier"
+            or person.status != Person.Status.ACTIVE
+            or Enrolment.objects.filter(person=person, programme=programme, ended_on__isnull=True).exists()):
+        return
+    do_enrol(person, programme.code, actor=actor, enrolled_on=timezone.localtime(now).date())
 
 
 def do_disease_report_step(report, step: str, *, actor, version: int | None = None, note: str = ""):

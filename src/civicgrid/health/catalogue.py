@@ -50,12 +50,19 @@ def limit_hours(category: str, managed_as_a: bool) -> int:
     return 2 if category == "A" or managed_as_a else 24
 
 
-def seed_diseases(Disease) -> None:
+# A report of these enrols the patient in a programme (the team's follow-up tasks): national practice,
+# 国家基本公共卫生服务规范（第三版）肺结核患者健康管理.
+FOLLOW_UP = {"B13": "tb"}
+
+
+def seed_diseases(Disease, Programme) -> None:
     """Create the diseases that are missing (idempotent; rows an administrator changed are kept)."""
     have = set(Disease.objects.values_list("code", flat=True))
+    programmes = {p.code: p for p in Programme.objects.filter(code__in=FOLLOW_UP.values())}
     Disease.objects.bulk_create([
         Disease(code=code, name=name, category=category, managed_as_a=as_a, limit_hours=limit_hours(category, as_a),
-                source=f"{LAW}{'第四条（按甲类管理）' if as_a else ''}；{PRACTICE}", active=True)
+                source=f"{LAW}{'第四条（按甲类管理）' if as_a else ''}；{PRACTICE}", active=True,
+                follow_up=programmes.get(FOLLOW_UP.get(code, "")))
         for code, name, category, as_a in DISEASES if code not in have])
 
 
@@ -69,4 +76,4 @@ def ensure_catalogue() -> None:
     if not AssessmentItem.objects.exists():
         importlib.import_module("civicgrid.health.migrations.0003_reports").seed(apps, None)
     if not Disease.objects.exists():
-        seed_diseases(Disease)
+        seed_diseases(Disease, Programme)

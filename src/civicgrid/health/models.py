@@ -488,6 +488,10 @@ class Disease(CatalogueModel):
     managed_as_a = models.BooleanField(_("managed as class A"), default=False)  # 按甲类管理
     limit_hours = models.PositiveSmallIntegerField(_("reporting time limit (hours)"))
     source = models.CharField(_("source"), max_length=200, blank=True)
+    # The programme a report enrols the patient in, so the team gets its follow-up tasks (肺结核 → the
+    # TB programme); none for most diseases.
+    follow_up = models.ForeignKey(Programme, verbose_name=_("follow-up programme"), null=True, blank=True,
+                                  on_delete=models.SET_NULL, related_name="+")
 
     class Meta(CatalogueModel.Meta):
         verbose_name = _("notifiable disease")

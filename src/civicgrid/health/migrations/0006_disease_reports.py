@@ -11,7 +11,7 @@ from civicgrid.core.history import AppendOnly
 def seed(apps, schema_editor):
     from civicgrid.health.catalogue import seed_diseases
 
-    seed_diseases(apps.get_model("health", "Disease"))
+    seed_diseases(apps.get_model("health", "Disease"), apps.get_model("health", "Programme"))
 
 
 class Migration(migrations.Migration):
@@ -34,6 +34,7 @@ class Migration(migrations.Migration):
                 ('managed_as_a', models.BooleanField(default=False, verbose_name='managed as class A')),
                 ('limit_hours', models.PositiveSmallIntegerField(verbose_name='reporting time limit (hours)')),
                 ('source', models.CharField(blank=True, max_length=200, verbose_name='source')),
+                ('follow_up', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='health.programme', verbose_name='follow-up programme')),
             ],
             options={
                 'verbose_name': 'notifiable disease',
