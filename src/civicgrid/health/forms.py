@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from civicgrid.core.forms import StyledFormMixin
 
-from .models import Contract, Referral, Visit
+from .models import Contract, DiseaseReport, Referral, Visit
 
 
 class SignForm(StyledFormMixin, forms.Form):
@@ -81,3 +81,40 @@ class TeamForm(StyledFormMixin, forms.Form):
                 label += " · " + _("already in %(team)s") % {"team": g["team"]}
             choices.append((g["code"], label))
         self.fields["grid_codes"].choices = choices
+
+
+class DiseaseReportForm(StyledFormMixin, forms.Form):
+    """An infectious-disease report card (the action checks the times and the person again)."""
+
+    person = forms.TypedChoiceField(label=_("patient"), coerce=int)
+    disease = forms.ChoiceField(label=_("disease"))
+    case_type = forms.ChoiceField(label=_("case type"), choices=DiseaseReport.CaseType.choices)
+    diagnosed_at = forms.DateTimeField(label=_("diagnosed or discovered at"),
+                                       widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
+    reported_at = forms.DateTimeField(label=_("reported at"), required=False,
+                                      help_text=_("Empty: now."),
+                                      widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
+    onset_date = forms.DateField(label=_("onset date"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    basis = forms.CharField(label=_("basis of the diagnosis"), required=False, max_length=1000)
+    symptoms = forms.CharField(label=_("symptoms"), required=False, max_length=1000)
+    diagnosing_unit = forms.CharField(label=_("diagnosing unit"), required=False, max_length=1000)
+    note = forms.CharField(label=_("note"), required=False, max_length=1000, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, people=(), diseases=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["person"].choices = [(p.pk, f"{p.name} · {p.address or p.area_code}") for p in people]
+        self.fields["disease"].choices = [(d.code, f"{d.name}（{d.get_category_display()}）") for d in diseases]
+
+
+class FindingForm(StyledFormMixin, forms.Form):
+    """A health-supervision finding (卫生监督协管): it becomes a case of the class 卫生监督协管."""
+
+    organisation = forms.TypedChoiceField(label=_("regulated party"), coerce=int)
+    category = forms.ChoiceField(label=_("category"))
+    title = forms.CharField(label=_("title"), required=False, max_length=60)
+    description = forms.CharField(label=_("what was found"), max_length=1500, widget=forms.Textarea(attrs={"rows": 3}))
+
+    def __init__(self, *args, organisations=(), categories=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["organisation"].choices = [(o.pk, f"{o.name} · {o.address or o.area_code}") for o in organisations]
+        self.fields["category"].choices = [(c.code, c.name) for c in categories]

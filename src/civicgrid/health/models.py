@@ -14,6 +14,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from civicgrid.core.history import HistoryEvent
 from civicgrid.core.models import CatalogueModel, ScopedModel, VersionedModel
@@ -472,3 +473,118 @@ class Survey(ScopedModel):
 
     def __str__(self) -> str:
         return f"survey {self.pk}"
+
+
+# --- infectious-disease reports (传染病报告) ----------------------------------------------------------------
+class Disease(CatalogueModel):
+    """A notifiable infectious disease (法定传染病) and its reporting time limit, kept as data. Classes
+    甲/乙/丙 follow 《中华人民共和国传染病防治法》; the limits follow national practice (《传染病信息报告
+    管理规范》): 甲类 and 乙类 managed as 甲类 within 2 hours, other 乙类 and 丙类 within 24 hours —
+    not the seeds, which give none. ``source`` says so for each row."""
+
+    class Category(models.TextChoices):
+        A = "A", _("class A")  # 甲类
+        B = "B", _("class B")  # 乙类
+        C = "C", _("class C")  # 丙类
+
+    category = models.CharField(_("class"), max_length=1, choices=Category.choices)
+    managed_as_a = models.BooleanField(_("managed as class A"), default=False)  # 按甲类管理
+    limit_hours = models.PositiveSmallIntegerField(_("reporting time limit (hours)"))
+    source = models.CharField(_("source"), max_length=200, blank=True)
+    # The programme a report enrols the patient in, so the team gets its follow-up tasks (肺结核 → the
+    # TB programme); none for most diseases.
+    follow_up = models.ForeignKey(Programme, verbose_name=_("follow-up programme"), null=True, blank=True,
+                                  on_delete=models.SET_NULL, related_name="+")
+
+    class Meta(CatalogueModel.Meta):
+        verbose_name = _("notifiable disease")
+        verbose_name_plural = _("notifiable diseases")
+
+
+class DiseaseReport(ScopedModel, VersionedModel):
+    """An infectious-disease report (传染病报告卡) a team files about a person of the register (the
+    patient). ``details_enc`` holds the diagnosis details (basis, onset, symptoms, diagnosing unit,
+    note) as encrypted JSON; the disease stays plain like a programme enrolment (the lists and the
+    timeliness figure need it). ``late``: reported more than the disease's limit (copied at filing
+    as ``limit_hours``) after the diagnosis or discovery."""
+
+    class Status(models.TextChoices):
+        FILED = "filed", pgettext_lazy("disease report", "filed")  # the team filed it, waiting for the centre
+        VERIFIED = "verified", _("verified")  # the centre checked it
+        REPORTED = "reported", _("reported to the CDC")  # 上报: sent on to the disease control centre
+        CLOSED = "closed", pgettext_lazy("disease report", "closed")  # nothing more to do
+        RETURNED = "returned", _("returned")  # not a valid report (duplicate, wrong), with the reason
+
+    class CaseType(models.TextChoices):
+        CONFIRMED = "confirmed", _("confirmed case")  # 确诊病例
+        CLINICAL = "clinical", _("clinically diagnosed case")  # 临床诊断病例
+        SUSPECTED = "suspected", _("suspected case")  # 疑似病例
+        CARRIER = "carrier", _("pathogen carrier")  # 病原携带者
+
+    number = models.CharField(_("report number"), max_length=30, unique=True)
+    person = models.ForeignKey("registry.Person", verbose_name=_("patient"), on_delete=models.PROTECT,
+                               related_name="health_disease_reports")
+    team = models.ForeignKey(Team, verbose_name=_("team"), null=True, blank=True, on_delete=models.SET_NULL,
+                             related_name="disease_reports")
+    disease = models.ForeignKey(Disease, verbose_name=_("disease"), on_delete=models.PROTECT, related_name="reports")
+    case_type = models.CharField(_("case type"), max_length=10, choices=CaseType.choices)
+    diagnosed_at = models.DateTimeField(_("diagnosed or discovered at"))
+    reported_at = models.DateTimeField(_("reported at"), db_index=True)
+    limit_hours = models.PositiveSmallIntegerField(_("reporting time limit (hours)"))
+    deadline = models.DateTimeField(_("report by"))
+    late = models.BooleanField(_("late"), default=False)
+    details_enc = models.TextField(editable=False, blank=True)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.FILED,
+                              db_index=True)
+    reporter = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                 related_name="+")
+
+    class Meta:
+        verbose_name = _("infectious-disease report")
+        verbose_name_plural = _("infectious-disease reports")
+        ordering = ["-reported_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.number  # never the disease or the name: audit rows copy this
+
+
+class DiseaseReportEvent(HistoryEvent):
+    class Kind(models.TextChoices):
+        FILED = "filed", pgettext_lazy("disease report", "filed")
+        VERIFIED = "verified", _("verified")
+        REPORTED = "reported", _("reported to the CDC")
+        CLOSED = "closed", pgettext_lazy("disease report", "closed")
+        RETURNED = "returned", _("returned")
+
+    report = models.ForeignKey(DiseaseReport, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(_("what"), max_length=30, choices=Kind.choices)
+
+    class Meta:
+        ordering = ["at", "id"]
+
+
+# --- health-supervision findings (卫生监督协管) ------------------------------------------------------------------
+class SupervisionFinding(ScopedModel):
+    """A health-supervision finding (卫生监督协管信息报告) a team member filed about a registry
+    organisation (the regulated party): the case it became, through the cases intake action, in the
+    class 卫生监督协管 (food safety, drinking water, illegal practice and blood collection, schools,
+    public places). The case holds no organisation field: this row is the link (the case carries the
+    organisation's building, address and name in its text). ``area_code`` is the case's grid."""
+
+    case = models.OneToOneField("cases.Case", verbose_name=_("case"), on_delete=models.PROTECT,
+                                related_name="health_finding")
+    organisation = models.ForeignKey("registry.Organisation", verbose_name=_("regulated party"),
+                                     on_delete=models.PROTECT, related_name="health_findings")
+    team = models.ForeignKey(Team, verbose_name=_("team"), null=True, blank=True, on_delete=models.SET_NULL,
+                             related_name="findings")
+    reporter = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                 related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("health-supervision finding")
+        verbose_name_plural = _("health-supervision findings")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"finding {self.pk}"

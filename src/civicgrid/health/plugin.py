@@ -14,12 +14,18 @@ plugins.menu_entry("health", _("Sign an agreement"), "health:sign", HEALTH_CARE,
 plugins.menu_entry("health", _("Health figures and teams"), "health:home", HEALTH_VIEW, order=30)
 plugins.menu_entry("health", _("Map of health grids and teams"), "health:map", HEALTH_VIEW, order=35)
 plugins.menu_entry("health", _("Form a team"), "health:form_team", HEALTH_MANAGE, order=38)
+plugins.menu_entry("health", _("Infectious-disease reports"), "health:disease_reports", HEALTH_VIEW, order=35)
+plugins.menu_entry("health", _("Health-supervision findings"), "health:supervision", HEALTH_VIEW, order=37)
 plugins.menu_entry("health", _("Team assessment"), "health:assessment", HEALTH_VIEW, order=40)
 plugins.menu_entry("health", _("Half-yearly report forms"), "health:reports", HEALTH_VIEW, order=50)
 plugins.urls("health/", "civicgrid.health.urls", order=75)
 plugins.api_router("/health/", "civicgrid.health.api:router", order=65)
 plugins.inbox_queue("health.tasks", _("Follow-ups due"), items="civicgrid.health.queries:inbox_items",
                     count="civicgrid.health.queries:inbox_count", capability=HEALTH_CARE, order=50)
+plugins.inbox_queue("health.diseases", _("Disease reports to verify or report"),
+                    items="civicgrid.health.queries:disease_inbox_items",
+                    count="civicgrid.health.queries:disease_inbox_count", capability=HEALTH_MANAGE, order=52,
+                    url="health:disease_reports")
 
 _SOURCE = "004b；000a；国家基本公共卫生服务规范（第三版）"
 for code, label, name, definition in (
@@ -51,6 +57,8 @@ for code, label, name, definition in (
      _("team members in a medical post from the team's centre ÷ the centre's medical staff")),
     ("health.provision_rate", _("service-function provision rate"), "provision_rate",
      _("programmes with a visit in the period ÷ programmes the grid's residents are enrolled in")),
+    ("health.disease_ontime_rate", _("infectious-disease report timeliness"), "disease_ontime_rate",
+     _("disease reports reported within their time limit ÷ disease reports")),
 ):
     plugins.indicator(code, label, compute=f"civicgrid.health.figures:{name}", source=_SOURCE,
                       definition=definition, capability=HEALTH_VIEW, order=60)
@@ -74,6 +82,9 @@ plugins.audit_actions({
     "health.survey.record": _("survey answers recorded"),
     "health.surveys.bulk_create": _("survey answers recorded in bulk"),
     "health.report.export": _("half-yearly report exported"),
+    "health.disease.file": _("infectious-disease report filed"),
+    "health.disease.read": _("infectious-disease report read"),
+    "health.supervision.file": _("health-supervision finding reported"),
     "health.contracts.bulk_sign": _("family doctor agreements signed in bulk"),
     "health.enrolments.bulk_create": _("health programme enrolments in bulk"),
     "health.visits.bulk_create": _("follow-up visits recorded in bulk"),

@@ -467,3 +467,105 @@ def community_grids(community) -> list[dict]:
     owner = {g: t.name for t in Team.objects.filter(area_code=community.code, active=True) for g in t.grid_codes}
     return [{"code": g.code, "name": g.name, "households": counts.get(g.code, {}).get("households", 0),
              "people": counts.get(g.code, {}).get("people", 0), "team": owner.get(g.code, "")} for g in grids]
+
+
+# --- infectious-disease reports ----------------------------------------------------------------------------
+def visible_disease_reports(user) -> QuerySet:
+    """Disease reports of the person's team (members holding ``health.care``), of the centre
+    (``health.manage``) and of roles granted ``health.records`` in the area."""
+    from .models import DiseaseReport
+
+    q = health_q(user)
+    if not getattr(user, "is_superuser", False) and user.has_capability(HEALTH_MANAGE):
+        q |= scope_q(user, "area_code", HEALTH_MANAGE)
+    return DiseaseReport.objects.filter(q).select_related("person", "disease", "team")
+
+
+def access_disease_report(user, pk):
+    return access_object(visible_disease_reports(user), user, check=lambda u, r: True, pk=pk)
+
+
+def disease_report_detail(user, pk) -> dict:
+    """One report with its diagnosis details decrypted — an audited read (``health.disease.read``)."""
+    from .actions import DISEASE_DETAILS_COLUMN
+    from .rules import DISEASE_FLOW
+
+    report = access_disease_report(user, pk)
+    audit.record("health.disease.read", actor=user, obj=report, detail={"person": report.person_id})
+    return {"report": report, "details": decrypt_json(report.details_enc, DISEASE_DETAILS_COLUMN),
+            "events": list(report.events.all()), "steps": DISEASE_FLOW.available(user, report)}
+
+
+def diseases():
+    from .models import Disease
+
+    return Disease.objects.filter(active=True).order_by("code")
+
+
+# --- health-supervision findings ------------------------------------------------------------------------------
+def visible_findings(user) -> QuerySet:
+    """Findings of the jurisdiction (``health.view``): what was reported about which organisation, and
+    where its case stands."""
+    from .models import SupervisionFinding
+
+    return SupervisionFinding.objects.restrict(user, HEALTH_VIEW).select_related("case", "case__cls", "organisation",
+                                                                                 "team")
+
+
+def access_finding(user, pk):
+    return access_object(visible_findings(user), user, check=lambda u, f: True, pk=pk)
+
+
+def _organisation_q(user) -> Q:
+    """Organisations a user may report about: in the health grids of their teams (``health.care``), or
+    in the centre's area (``health.manage``)."""
+    if getattr(user, "is_superuser", False):
+        return Q()
+    grids = [g for t in Team.objects.filter(pk__in=my_team_ids(user)) for g in t.grid_codes]
+    q = Q(area_code__in=grids) & scope_q(user, "area_code", HEALTH_CARE) if grids else Q(pk__in=[])
+    if user.has_capability(HEALTH_MANAGE):
+        q |= scope_q(user, "area_code", HEALTH_MANAGE)
+    return q
+
+
+def supervised_organisations(user, text: str = "", limit: int = 200):
+    from civicgrid.registry.models import Organisation
+
+    qs = Organisation.objects.filter(_organisation_q(user)).exclude(kind="party")
+    if text:
+        qs = qs.filter(name__contains=text)
+    return qs.order_by("area_code", "name")[:limit]
+
+
+def access_supervised_organisation(user, pk):
+    """An organisation the user may report a finding about (404 otherwise, audited)."""
+    from civicgrid.registry.models import Organisation
+
+    return access_object(Organisation.objects.filter(_organisation_q(user)), user, check=lambda u, o: True, pk=pk)
+
+
+def _disease_pending(user):
+    """Reports waiting for the centre: filed (to verify) or verified (to report to the CDC), in the
+    user's ``health.manage`` area."""
+    from .models import DiseaseReport
+
+    if not (getattr(user, "is_superuser", False) or user.has_capability(HEALTH_MANAGE)):
+        return DiseaseReport.objects.none()
+    q = Q() if getattr(user, "is_superuser", False) else scope_q(user, "area_code", HEALTH_MANAGE)
+    return DiseaseReport.objects.filter(q, status__in=[DiseaseReport.Status.FILED, DiseaseReport.Status.VERIFIED])
+
+
+def disease_inbox_items(user, limit: int = 20):
+    from django.urls import reverse
+
+    from civicgrid.core.plugins import InboxItem
+
+    now = timezone.now()
+    return [InboxItem(kind="health.disease", title=f"{r.number} · {r.get_status_display()}",
+                      url=reverse("health:disease_report", args=[r.pk]), area_code=r.area_code,
+                      arrived_at=r.reported_at, due_at=r.deadline, state="overdue" if r.deadline < now else "")
+            for r in _disease_pending(user).order_by("deadline", "id")[:limit]]
+
+
+def disease_inbox_count(user) -> int:
+    return _disease_pending(user).count()

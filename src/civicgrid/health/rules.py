@@ -7,6 +7,7 @@ Referrals: requested → accepted → arrived → completed, or returned by the 
 from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from civicgrid.core.scoping import in_scope
 from civicgrid.core.workflow import Step, Workflow
@@ -117,5 +118,28 @@ REPORT_FLOW = Workflow(
              conflict=_REPORT_CONFLICT),
         Step("return", {H.SUBMITTED}, H.RETURNED, HK.RETURNED, HEALTH_REVIEW, label=_("returned"),
              conflict=_REPORT_CONFLICT),
+    ],
+)
+
+
+# --- infectious-disease reports -----------------------------------------------------------------------------
+from .models import DiseaseReport, DiseaseReportEvent  # noqa: E402
+
+D, DK = DiseaseReport.Status, DiseaseReportEvent.Kind
+_DISEASE_CONFLICT = _("A disease report that is %(state)s cannot be %(action)s.")
+# filed (by the team) → verified (by the centre) → reported to the CDC (上报) → closed; the centre
+# returns a report that is not valid (duplicate, wrong person) with the reason.
+DISEASE_FLOW = Workflow(
+    DiseaseReport, history=DiseaseReportEvent, parent="report", audit_prefix="health.disease", scope=may_care,
+    stale=_("Someone else changed this disease report meanwhile; reload and try again."),
+    steps=[
+        Step("verify", {D.FILED}, D.VERIFIED, DK.VERIFIED, HEALTH_MANAGE, label=_("verified"),
+             conflict=_DISEASE_CONFLICT),
+        Step("report", {D.VERIFIED}, D.REPORTED, DK.REPORTED, HEALTH_MANAGE, label=_("reported to the CDC"),
+             conflict=_DISEASE_CONFLICT),
+        Step("close", {D.REPORTED}, D.CLOSED, DK.CLOSED, HEALTH_MANAGE, label=pgettext_lazy("disease report", "closed"),
+             conflict=_DISEASE_CONFLICT),
+        Step("return", {D.FILED, D.VERIFIED}, D.RETURNED, DK.RETURNED, HEALTH_MANAGE, label=_("returned"),
+             conflict=_DISEASE_CONFLICT),
     ],
 )

@@ -14,7 +14,7 @@ from civicgrid.core.errors import UserError
 from civicgrid.core.forms import add_action_error
 
 from . import actions, figures, queries
-from .capabilities import HEALTH_MANAGE, HEALTH_VIEW
+from .capabilities import HEALTH_CARE, HEALTH_MANAGE, HEALTH_VIEW
 from .forms import EnrolForm, ReferralForm, SignForm, TeamForm, VisitForm
 
 LEVELS = ("community", "team", "street", "grid", "district")
@@ -162,7 +162,7 @@ FIGURE_LABELS = {
     "dm_control": gettext_lazy("diabetes control"), "elderly": gettext_lazy("65+ health management"), "ontime": gettext_lazy("follow-ups on time"),
     "coverage": gettext_lazy("grid coverage"), "awareness": gettext_lazy("awareness"),
     "satisfaction": gettext_lazy("satisfaction"), "staff": gettext_lazy("centre staff in teams"),
-    "provision": gettext_lazy("service provision"),
+    "provision": gettext_lazy("service provision"), "disease_ontime": gettext_lazy("disease reports on time"),
 }
 
 
@@ -295,3 +295,106 @@ def form_team(request):
             return redirect("health:team", pk=team.pk)
     return render(request, "health/form_team.html", {"communities": communities, "community": community,
                                                      "grids": grids, "form": form})
+
+
+# --- infectious-disease reports -------------------------------------------------------------------------------
+DISEASE_STATES = ("filed", "verified", "reported", "closed", "returned")
+
+
+@capability_required(HEALTH_VIEW)
+def disease_reports(request):
+    """The disease reports the user may see, newest first, with the late flag; ``?state=`` and ``?late=1``."""
+    qs = queries.visible_disease_reports(request.user).order_by("-reported_at", "-id")
+    state = request.GET.get("state", "")
+    if state in DISEASE_STATES:
+        qs = qs.filter(status=state)
+    late = request.GET.get("late", "") == "1"
+    if late:
+        qs = qs.filter(late=True)
+    return render(request, "health/diseases.html", {
+        "reports": qs[:300], "state": state, "late": late, "states": DISEASE_STATES,
+        "may_file": request.user.has_capability(HEALTH_CARE) or request.user.has_capability(HEALTH_MANAGE)})
+
+
+@capability_required(HEALTH_VIEW)
+def disease_report_new(request):
+    from django.core.exceptions import PermissionDenied
+
+    from .forms import DiseaseReportForm
+
+    if not (request.user.has_capability(HEALTH_CARE) or request.user.has_capability(HEALTH_MANAGE)):
+        raise PermissionDenied
+
+    text = request.GET.get("q", "").strip()[:50]
+    people = list(queries.person_candidates(request.user, text, limit=200))
+    diseases = list(queries.diseases())
+    form = DiseaseReportForm(request.POST or None, people=people, diseases=diseases)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        try:
+            target, _record = queries.access_health_person(request.user, data.pop("person"))
+            report = actions.do_file_disease_report(
+                target, actor=request.user, disease=data.pop("disease"), case_type=data.pop("case_type"),
+                diagnosed_at=data.pop("diagnosed_at"), reported_at=data.pop("reported_at"), details=data)
+        except UserError as exc:
+            add_action_error(form, exc)
+        else:
+            if report.late:
+                messages.warning(request, _("Report %(n)s filed — late: more than %(h)s hours after the diagnosis.")
+                                 % {"n": report.number, "h": report.limit_hours})
+            else:
+                messages.success(request, _("Report %(n)s filed.") % {"n": report.number})
+            return redirect("health:disease_report", pk=report.pk)
+    return render(request, "health/disease_form.html", {"form": form, "q": text, "diseases": diseases})
+
+
+@capability_required(HEALTH_VIEW)
+def disease_report(request, pk):
+    if request.method == "POST":
+        obj = queries.access_disease_report(request.user, pk)
+        try:
+            actions.do_disease_report_step(obj, request.POST.get("step", ""), actor=request.user,
+                                           version=int(request.POST.get("version") or 0) or None,
+                                           note=request.POST.get("note", ""))
+        except UserError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("Saved."))
+        return redirect("health:disease_report", pk=pk)
+    return render(request, "health/disease_report.html", queries.disease_report_detail(request.user, pk))
+
+
+# --- health-supervision findings -------------------------------------------------------------------------------
+@capability_required(HEALTH_VIEW)
+def supervision(request):
+    """The findings of the jurisdiction with their cases' state, and (for a team member or the centre)
+    the form that reports one into the case loop."""
+    from .forms import FindingForm
+
+    # Filing goes through the cases intake (a patrol report): it needs ``cases.report`` too.
+    may_file = (request.user.has_capability(HEALTH_CARE) or request.user.has_capability(HEALTH_MANAGE)) \
+        and request.user.has_capability(actions.CASES_REPORT)
+    text = request.GET.get("q", "").strip()[:50]
+    form = None
+    if may_file:
+        form = FindingForm(request.POST or None, organisations=queries.supervised_organisations(request.user, text),
+                           categories=actions.supervision_classes())
+    if request.method == "POST":
+        if form is None:
+            from django.core.exceptions import PermissionDenied
+
+            raise PermissionDenied
+        if form.is_valid():
+            data = form.cleaned_data
+            organisation = queries.access_supervised_organisation(request.user, data["organisation"])
+            try:
+                finding = actions.do_file_supervision_finding(organisation, actor=request.user,
+                                                              category=data["category"], title=data["title"],
+                                                              description=data["description"])
+            except UserError as exc:
+                add_action_error(form, exc)
+            else:
+                messages.success(request, _("Case %(n)s reported; it is in the case loop.") % {"n": finding.case.number})
+                return redirect("health:supervision")
+    findings = queries.visible_findings(request.user).order_by("-created_at", "-id")[:300]
+    return render(request, "health/supervision.html", {"form": form, "findings": findings, "q": text})
