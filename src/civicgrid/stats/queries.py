@@ -281,3 +281,20 @@ def survey_grids(user):
     from .capabilities import STATS_SURVEY
 
     return list(visible_areas(user, STATS_SURVEY).filter(level="grid").defer("boundary").order_by("code")[:1000])
+
+
+# --- definitions (report forms, schemes, surveys) ---------------------------------------------------
+def definable(user, model):
+    """The definitions of ``model`` the user may edit (``actions.can_define``), by code."""
+    from .actions import can_define
+
+    return [d for d in model.objects.order_by("code") if can_define(user, d.owner_code)]
+
+
+def access_definition(user, model, pk):
+    """One definition the user may edit; 404 for missing and not-yours alike (audited)."""
+    from civicgrid.core.access import access_object
+
+    from .actions import can_define
+
+    return access_object(model, user, pk=pk, check=lambda u, obj: can_define(u, obj.owner_code))

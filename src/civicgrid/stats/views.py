@@ -310,3 +310,157 @@ def surveys(request):
         "grids": queries.survey_grids(request.user) if can_record else [], "recent": recent,
         "count": queries.visible_responses(request.user).filter(survey=survey).count(),
     }, status=400 if errors else 200)
+
+
+# --- definitions: report forms, assessment schemes, surveys ----------------------------------------------
+MAX_ROWS = 60  # rows of a definition's table read from one form
+
+
+def _table(post, prefix: str, fields: tuple[str, ...]) -> list[dict]:
+    """The rows ``<prefix>-<i>-<field>`` of a posted table, in order (blank rows included)."""
+    try:
+        n = min(max(int(post.get(f"{prefix}-rows") or 0), 0), MAX_ROWS)
+    except ValueError:
+        n = 0
+    return [{f: post.get(f"{prefix}-{i}-{f}", "") for f in fields} for i in range(n)]
+
+
+def _padded(rows: list[dict], prefix: str, errors: dict, extra: int = 3) -> list[dict]:
+    """The table's rows for the page (and three blank ones), each with its index and its errors."""
+    rows = [*rows, *({} for _ in range(extra))]
+    return [{"i": i, "v": r, "err": {k.rsplit("-", 1)[1]: m for k, m in errors.items()
+                                     if k.startswith(f"{prefix}-{i}-")}} for i, r in enumerate(rows)]
+
+
+def _levels():
+    from civicgrid.areas.models import Area
+
+    return Area.Level.choices
+
+
+def _define_page(request, template_name: str, ctx: dict, errors: dict):
+    from civicgrid.areas.queries import area_names
+
+    owner = ctx["obj"].owner_code if ctx["obj"] is not None else actions._owner_of(request.user)
+    ctx.update({"errors": errors, "indicators": catalogue.indicators(), "levels": _levels(),
+                "period_kinds": catalogue_period_kinds(),
+                "owner": owner, "owner_name": area_names([owner]).get(owner, owner) if owner else ""})
+    return render(request, template_name, ctx, status=400 if errors else 200)
+
+
+def catalogue_period_kinds():
+    from .models import ReportTemplate
+
+    return ReportTemplate.PeriodKind.choices
+
+
+@capability_required("stats.admin")
+def define(request):
+    from .models import AssessmentScheme, ReportTemplate, Survey
+
+    return render(request, "stats/define.html", {
+        "templates": queries.definable(request.user, ReportTemplate),
+        "schemes": queries.definable(request.user, AssessmentScheme),
+        "surveys": queries.definable(request.user, Survey),
+    })
+
+
+def _version(request) -> int | None:
+    try:
+        return int(request.POST.get("version") or 0) or None
+    except ValueError:
+        return None
+
+
+CELL_FIELDS = ("position", "label", "kind", "indicator", "unit", "required")
+
+
+@capability_required("stats.admin")
+def define_report(request, pk: int | None = None):
+    from .models import ReportTemplate
+
+    obj = queries.access_definition(request.user, ReportTemplate, pk) if pk else None
+    errors: dict = {}
+    if request.method == "POST":
+        cells = _table(request.POST, "cell", CELL_FIELDS)
+        try:
+            saved = actions.do_save_report_template(actor=request.user, template=obj, data=request.POST, cells=cells,
+                                                    expected_version=_version(request))
+            messages.success(request, _("Report form saved."))
+            return redirect("stats:define_report", pk=saved.pk)
+        except UserError as e:
+            errors = e.errors or {"all": e.message}
+            errors.setdefault("all", e.message)
+        data, rows = request.POST, cells
+    else:
+        data = obj.__dict__ if obj else {"due_days": 0, "active": True}
+        rows = [{f: getattr(c, f) for f in CELL_FIELDS} for c in obj.cells.all()] if obj else []
+    return _define_page(request, "stats/define_report.html", {
+        "obj": obj, "data": data, "rows": _padded(rows, "cell", errors), "kinds": _cell_kinds(),
+        "frozen": obj is not None and obj.instances.exists(),
+    }, errors)
+
+
+def _cell_kinds():
+    from .models import ReportCell
+
+    return ReportCell.Kind.choices
+
+
+RULE_FIELDS = ("indicator", "weight", "rule", "low", "high")
+
+
+@capability_required("stats.admin")
+def define_scheme(request, pk: int | None = None):
+    from .models import AssessmentRule, AssessmentScheme
+
+    obj = queries.access_definition(request.user, AssessmentScheme, pk) if pk else None
+    errors: dict = {}
+    if request.method == "POST":
+        rules = _table(request.POST, "rule", RULE_FIELDS)
+        try:
+            saved = actions.do_save_scheme(actor=request.user, scheme=obj, data=request.POST, rules=rules,
+                                           expected_version=_version(request))
+            messages.success(request, _("Assessment scheme saved."))
+            return redirect("stats:define_scheme", pk=saved.pk)
+        except UserError as e:
+            errors = e.errors or {"all": e.message}
+            errors.setdefault("all", e.message)
+        data, rows = request.POST, rules
+    else:
+        data = obj.__dict__ if obj else {"active": True, "base_funding": 0, "per_person": 0}
+        rows = [{f: "" if getattr(r, f) is None else getattr(r, f) for f in RULE_FIELDS}
+                for r in obj.rules.all()] if obj else []
+    return _define_page(request, "stats/define_scheme.html", {
+        "obj": obj, "data": data, "rows": _padded(rows, "rule", errors), "rule_kinds": AssessmentRule.Rule.choices,
+        "frozen": obj is not None and obj.results.filter(published=True).exists(),
+    }, errors)
+
+
+QUESTION_FIELDS = ("position", "text", "kind")
+
+
+@capability_required("stats.admin")
+def define_survey(request, pk: int | None = None):
+    from .models import Survey, SurveyQuestion
+
+    obj = queries.access_definition(request.user, Survey, pk) if pk else None
+    errors: dict = {}
+    if request.method == "POST":
+        questions = _table(request.POST, "question", QUESTION_FIELDS)
+        try:
+            saved = actions.do_save_survey(actor=request.user, survey=obj, data=request.POST, questions=questions,
+                                           expected_version=_version(request))
+            messages.success(request, _("Survey saved."))
+            return redirect("stats:define_survey", pk=saved.pk)
+        except UserError as e:
+            errors = e.errors or {"all": e.message}
+            errors.setdefault("all", e.message)
+        data, rows = request.POST, questions
+    else:
+        data = obj.__dict__ if obj else {"active": True}
+        rows = [{f: getattr(q, f) for f in QUESTION_FIELDS} for q in obj.questions.all()] if obj else []
+    return _define_page(request, "stats/define_survey.html", {
+        "obj": obj, "data": data, "rows": _padded(rows, "question", errors), "question_kinds": SurveyQuestion.Kind.choices,
+        "frozen": obj is not None and obj.responses.exists(),
+    }, errors)
