@@ -4,6 +4,7 @@ child areas on a map and in bars, drill-down, targets not met), the indicator li
 from __future__ import annotations
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -13,6 +14,7 @@ from civicgrid.core import periods as P
 from civicgrid.core.capabilities import VIEW
 from civicgrid.core.decorators import capability_required
 from civicgrid.core.errors import UserError
+from civicgrid.core.scoping import in_scope
 
 from . import actions, catalogue, charts, queries
 from .capabilities import STATS_TARGETS
@@ -76,7 +78,9 @@ def indicator_list(request):
 def targets(request):
     can_set = request.user.has_capability(STATS_TARGETS)
     errors: dict = {}
-    if request.method == "POST" and can_set:
+    if request.method == "POST" and not can_set:
+        raise PermissionDenied
+    if request.method == "POST":
         try:
             t = actions.do_set_target(actor=request.user, indicator=request.POST.get("indicator", ""),
                                       area_code=request.POST.get("area_code", ""), value=request.POST.get("value"),
@@ -92,7 +96,7 @@ def targets(request):
         "rows": [(t, names.get(t.indicator, t.indicator)) for t in rows], "can_set": can_set,
         "indicators": catalogue.indicators(), "areas": queries.area_choices(request.user) if can_set else [],
         "errors": errors, "posted": request.POST if errors else {},
-    })
+    }, status=400 if errors else 200)
 
 
 @capability_required(VIEW)
@@ -100,8 +104,11 @@ def target(request, pk: int):
     t = queries.access_target(request.user, pk)
     ind = catalogue.get(t.indicator)
     errors: dict = {}
-    can_set = request.user.has_capability(STATS_TARGETS) and bool(t.area_code) and len(t.period) == 4
-    if request.method == "POST" and can_set:
+    can_set = (request.user.has_capability(STATS_TARGETS) and bool(t.area_code) and len(t.period) == 4
+               and in_scope(request.user, t.area_code, STATS_TARGETS))
+    if request.method == "POST" and not can_set:
+        raise PermissionDenied
+    if request.method == "POST":
         try:
             actions.do_set_breakdown(actor=request.user, target=t,
                                      quarters={q: request.POST.get(f"q{q}", "") for q in (1, 2, 3, 4)},
@@ -111,10 +118,13 @@ def target(request, pk: int):
         except UserError as e:
             errors = e.errors or {"all": e.message}
     quarters = {b.period[-1]: b for b in t.breakdown.all()}
+    shown = [(q, request.POST.get(f"q{q}", "") if errors else (f"{quarters[str(q)].value:g}" if str(q) in quarters
+                                                               else ""), errors.get(f"q{q}"))
+             for q in (1, 2, 3, 4)]
     return render(request, "stats/target.html", {
         "t": t, "indicator": ind, "unit": catalogue.unit_label(ind) if ind else "", "can_set": can_set,
-        "quarters": [(q, quarters.get(str(q))) for q in (1, 2, 3, 4)], "errors": errors,
-    })
+        "quarters": shown, "errors": errors,
+    }, status=400 if errors else 200)
 
 
 # --- report forms (报表) ---------------------------------------------------------------------------
