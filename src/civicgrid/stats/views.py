@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from civicgrid.areas.queries import visible_ancestors
 from civicgrid.core import periods as P
@@ -21,7 +22,8 @@ from .capabilities import STATS_TARGETS
 
 
 def _light_labels():
-    return {"met": _("met"), "near": _("within the margin"), "missed": _("missed"), "": _("no target or no data")}
+    return {"met": _("met"), "near": _("within the margin"), "missed": pgettext("traffic light", "missed"),
+            "": _("no target or no data")}
 
 
 @capability_required(VIEW)
@@ -337,6 +339,8 @@ def _table(post, prefix: str, fields: tuple[str, ...]) -> list[dict]:
 
 def _padded(rows: list[dict], prefix: str, errors: dict, extra: int = 3) -> list[dict]:
     """The table's rows for the page (and three blank ones), each with its index and its errors."""
+    rows = [r for r in rows if any(str(v).strip() for k, v in r.items() if k not in ("kind", "rule"))]
+    rows = [{k: f"{v:g}" if isinstance(v, float) else v for k, v in r.items()} for r in rows]
     rows = [*rows, *({} for _ in range(extra))]
     return [{"i": i, "v": r, "err": {k.rsplit("-", 1)[1]: m for k, m in errors.items()
                                      if k.startswith(f"{prefix}-{i}-")}} for i, r in enumerate(rows)]
@@ -438,7 +442,8 @@ def define_scheme(request, pk: int | None = None):
             errors.setdefault("all", e.message)
         data, rows = request.POST, rules
     else:
-        data = obj.__dict__ if obj else {"active": True, "base_funding": 0, "per_person": 0}
+        data = ({**obj.__dict__, "base_funding": f"{obj.base_funding:g}", "per_person": f"{obj.per_person:g}"}
+                if obj else {"active": True, "base_funding": 0, "per_person": 0})
         rows = [{f: "" if getattr(r, f) is None else getattr(r, f) for f in RULE_FIELDS}
                 for r in obj.rules.all()] if obj else []
     return _define_page(request, "stats/define_scheme.html", {
