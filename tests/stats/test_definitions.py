@@ -189,4 +189,8 @@ def test_surveys_are_defined_and_their_questions_freeze_with_responses(admins, c
     assert response.status_code == 400 and "不能再" in response.content.decode()
     assert s.questions.get(position=2).text == "您对网格服务满意吗?"
     assert client_for(admins["other"]).get(f"/stats/define/survey/{s.pk}/").status_code == 404
+    # The district's survey is offered in the district, not in the other one.
+    assert "测试问卷" in client.get("/stats/surveys/?survey=WJ-T").content.decode()
+    elsewhere = client_for(admins["other"]).get("/stats/surveys/?survey=WJ-T").content.decode()
+    assert "测试问卷" not in elsewhere and Survey.objects.get(code="WJ-GRID").name in elsewhere
     assert client_for(admins["street"]).get(f"/stats/define/survey/{s.pk}/").status_code == 403

@@ -231,10 +231,24 @@ def access_report(user, pk):
     return access_object(visible_reports(user), user, pk=pk)
 
 
-def report_templates():
+def applying_to(user) -> Q:
+    """Definitions (forms, schemes, surveys) that apply to the user's areas: the deployment's, those
+    of an area above theirs and those of areas inside theirs (``owner_code``)."""
+    from civicgrid.core.scoping import scope_codes
+
+    codes = scope_codes(user) if user is not None else None
+    if codes is None:
+        return Q()
+    q = Q(owner_code="")
+    for code in codes:
+        q |= Q(owner_code__startswith=code) | Q(owner_code__in=_chain(code))
+    return q
+
+
+def report_templates(user=None):
     from .models import ReportTemplate
 
-    return ReportTemplate.objects.filter(active=True).prefetch_related("cells")
+    return ReportTemplate.objects.filter(applying_to(user), active=True).prefetch_related("cells")
 
 
 def report_rates(user, template, period_code: str, parent_code: str) -> dict:
@@ -271,17 +285,17 @@ def visible_results(user):
     return qs
 
 
-def schemes():
+def schemes(user=None):
     from .models import AssessmentScheme
 
-    return AssessmentScheme.objects.filter(active=True).prefetch_related("rules")
+    return AssessmentScheme.objects.filter(applying_to(user), active=True).prefetch_related("rules")
 
 
 # --- surveys ------------------------------------------------------------------------------------------
-def surveys():
+def surveys(user=None):
     from .models import Survey
 
-    return Survey.objects.filter(active=True).prefetch_related("questions")
+    return Survey.objects.filter(applying_to(user), active=True).prefetch_related("questions")
 
 
 def visible_responses(user):

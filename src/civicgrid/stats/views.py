@@ -147,7 +147,7 @@ def reports(request):
 
     from .capabilities import STATS_REVIEW
 
-    templates = list(queries.report_templates())
+    templates = list(queries.report_templates(request.user))
     if not templates:
         return render(request, "stats/reports.html", {"templates": []})
     template = next((t for t in templates if t.code == request.GET.get("form")), templates[0])
@@ -266,7 +266,7 @@ def assessment(request):
 
     from .capabilities import STATS_REVIEW
 
-    all_schemes = list(queries.schemes())
+    all_schemes = list(queries.schemes(request.user))
     if not all_schemes:
         return render(request, "stats/assessment.html", {"schemes": []})
     scheme = next((s for s in all_schemes if s.code == request.GET.get("scheme")), all_schemes[0])
@@ -301,7 +301,7 @@ def assessment(request):
 def surveys(request):
     from .capabilities import STATS_SURVEY
 
-    all_surveys = list(queries.surveys())
+    all_surveys = list(queries.surveys(request.user))
     if not all_surveys:
         return render(request, "stats/surveys.html", {"surveys": []})
     survey = next((s for s in all_surveys if s.code == request.GET.get("survey")), all_surveys[0])
