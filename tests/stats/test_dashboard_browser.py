@@ -133,4 +133,11 @@ def test_dashboards_of_every_level_of_a_city(live_server, browser, tmp_path):  #
             assert box["width"] >= 300, box
             page.wait_for_timeout(400)
             shot(page, f"stats-dashboard-{level}-phone", tmp_path)
+            if level == "city":  # a report form's definition on the phone: its table scrolls, not the page
+                page.goto(f"{base}/stats/define/")
+                page.locator("#define-reports a", has_text="GW-S").click()
+                page.wait_for_load_state()
+                assert page.locator("#cell-table tbody tr").count() >= 10
+                assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"] + 1
+                shot(page, "stats-define-report-phone", tmp_path)
             context.close()

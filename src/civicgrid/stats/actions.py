@@ -680,7 +680,7 @@ def _positions(rows, errors: dict, label) -> list[int]:
     return out
 
 
-def _save_definition(actor, model, obj, header: dict, fields: dict, expected_version, audit_action: str):
+def _save_definition(actor, model, obj, header: dict, fields: dict, expected_version):
     with transaction.atomic():
         if obj is None:
             obj = model.objects.create(owner_code=_owner_of(actor), **header, **fields)
@@ -749,8 +749,7 @@ def do_save_report_template(*, actor, template=None, data: dict, cells: list[dic
             raise UserError(_("Not saved: %(n)s reports of this form exist; its cells, period and level can no "
                               "longer change — make a new form instead.") % {"n": n}, field="cells", code="frozen")
     with transaction.atomic():
-        obj, created = _save_definition(actor, ReportTemplate, template, header, fields, expected_version,
-                                        "stats.define.report")
+        obj, created = _save_definition(actor, ReportTemplate, template, header, fields, expected_version)
         if created or not obj.instances.exists():
             obj.cells.all().delete()
             ReportCell.objects.bulk_create([ReportCell(template=obj, **c) for c in clean])
@@ -821,8 +820,7 @@ def do_save_scheme(*, actor, scheme=None, data: dict, rules: list[dict], expecte
                               "and funding can no longer change — make a new scheme instead."), field="rules",
                             code="frozen")
     with transaction.atomic():
-        obj, created = _save_definition(actor, AssessmentScheme, scheme, header, fields, expected_version,
-                                        "stats.define.scheme")
+        obj, created = _save_definition(actor, AssessmentScheme, scheme, header, fields, expected_version)
         if created or not obj.results.filter(published=True).exists():
             obj.rules.all().delete()
             AssessmentRule.objects.bulk_create([AssessmentRule(scheme=obj, **c) for c in clean])
@@ -866,7 +864,7 @@ def do_save_survey(*, actor, survey=None, data: dict, questions: list[dict], exp
             raise UserError(_("Not saved: %(n)s responses to this survey are recorded; its questions can no longer "
                               "change — make a new survey instead.") % {"n": n}, field="questions", code="frozen")
     with transaction.atomic():
-        obj, created = _save_definition(actor, Survey, survey, header, {}, expected_version, "stats.define.survey")
+        obj, created = _save_definition(actor, Survey, survey, header, {}, expected_version)
         if created or not obj.responses.exists():
             obj.questions.all().delete()
             SurveyQuestion.objects.bulk_create([SurveyQuestion(survey=obj, **c) for c in clean])
