@@ -94,3 +94,36 @@ def test_targets_refuse_bad_input_and_foreign_areas(tree):
                               value="95.5", source="街道考核方案")
     assert (t.value, t.set_by_id) == (95.5, street_admin.pk)
     assert Target.objects.filter(area_code__startswith="330106002").count() == 0
+
+
+@pytest.mark.django_db
+def test_a_target_set_at_a_city_area_is_inherited_by_its_districts_communities(tree):
+    """A city (PPCC00) shares only four digits with its districts' codes: its target is found above
+    a district all the same, and its figures are the sum over its districts'."""
+    from civicgrid.areas.actions import do_import_areas
+    from civicgrid.areas.models import Area
+    from civicgrid.stats.models import IndicatorValue
+
+    from ..areas.test_city_level import CITY
+    from ..conftest import collection
+
+    assert do_import_areas(collection([CITY]), actor=SYSTEM).committed
+    quarter = P.parse("2026Q2")
+    actions.do_set_target(actor=SYSTEM, indicator="cases.closing_rate", area_code="330100", value=80, source="市规划")
+    for code in ("330106001001", "330108", "330100"):
+        got = queries.targets_for(["cases.closing_rate"], code, quarter)["cases.closing_rate"]
+        assert (got.area_code, got.value) == ("330100", 80), code
+    actions.do_set_target(actor=SYSTEM, indicator="cases.closing_rate", area_code="330106", value=85, source="区规划")
+    assert queries.targets_for(["cases.closing_rate"], "330106001001", quarter)["cases.closing_rate"].value == 85
+    assert queries.targets_for(["cases.closing_rate"], "330108001001", quarter)["cases.closing_rate"].value == 80
+    shi = make_user("shi", Role.CITY_ADMIN, Area.objects.get(code="330100"))
+    assert {"330100", "330106"} <= set(queries.visible_targets(shi).values_list("area_code", flat=True))
+    qu = make_user("qu", Role.DISTRICT_ADMIN, tree["330106"])
+    assert "330100" in set(queries.visible_targets(qu).values_list("area_code", flat=True))  # what applies to it
+    IndicatorValue.objects.bulk_create([
+        IndicatorValue(indicator="cases.closing_rate", period="2026Q2", kind="quarter", area_code=g, numerator=n,
+                       denominator=d)
+        for g, n, d in (("330106001001001", 3, 4), ("330108001001001", 1, 4))])
+    assert queries.sums(["330100"], ["2026Q2"])[("cases.closing_rate", "330100", "2026Q2")] == (4, 8)
+    children = queries.by_children("330100", 6, "2026Q2", ["cases.closing_rate"])
+    assert children == {("cases.closing_rate", "330106"): (3, 4), ("cases.closing_rate", "330108"): (1, 4)}

@@ -11,6 +11,7 @@ it stands (``stock``) only for the periods not yet over.
 
 from __future__ import annotations
 
+import re as _re
 import time
 
 from django.db import transaction
@@ -20,7 +21,7 @@ from django.utils.translation import gettext as _
 from civicgrid.core import audit, plugins
 from civicgrid.core import periods as P
 from civicgrid.core.access import require_capability
-from civicgrid.core.errors import UserError
+from civicgrid.core.errors import NotPermitted, UserError
 from civicgrid.core.models import AuditLog
 from civicgrid.core.scoping import ensure_in_scope
 from civicgrid.core.workflow import lock_row
@@ -265,7 +266,8 @@ def do_issue_reports(*, actor, template, period: P.Period) -> int:
         raise UserError(_("This form is filled per %(kind)s.") % {"kind": template.get_period_kind_display()},
                         field="period")
     codes = scope_codes(actor, STATS_REVIEW)
-    areas = Area.objects.filter(level=template.level).select_related("parent").defer("boundary")
+    areas = (Area.objects.filter(level=template.level, code__startswith=template.owner_code)
+             .select_related("parent").defer("boundary"))
     if codes is not None:
         from django.db.models import Q
 
@@ -455,7 +457,8 @@ def do_assess(*, actor, scheme, period: P.Period) -> int:
         raise UserError(_("This scheme assesses per %(kind)s.") % {"kind": scheme.get_period_kind_display()},
                         field="period")
     codes = scope_codes(actor, STATS_REVIEW)
-    areas = [a for a in Area.objects.filter(level=scheme.level).values_list("code", flat=True)
+    areas = [a for a in Area.objects.filter(level=scheme.level, code__startswith=scheme.owner_code)
+             .values_list("code", flat=True)
              if codes is None or any(a.startswith(c) and a != c for c in codes)]
     rules = list(scheme.rules.all())
     indicators = [r.indicator for r in rules] + ([scheme.persons_indicator] if scheme.persons_indicator else [])
@@ -526,7 +529,7 @@ def do_record_response(*, actor, survey, area_code: str, answers: dict, at=None)
 
     require_capability(actor, STATS_SURVEY)
     errors, clean = {}, {}
-    if not Area.objects.filter(code=str(area_code)[:15], level="grid").exists():
+    if not Area.objects.filter(code=str(area_code)[:15], level="grid", code__startswith=survey.owner_code).exists():
         errors["area_code"] = _("Grid: choose a grid of your area.")
     for q in survey.questions.all():
         raw = answers.get(str(q.position), answers.get(q.position))
@@ -554,3 +557,318 @@ def do_record_response(*, actor, survey, area_code: str, answers: dict, at=None)
                                                  recorded_at=at or timezone.now(), recorded_by=actor_row(actor))
         audit.record("stats.survey.response", actor=actor, obj=response)
     return response
+
+
+# --- definitions: report forms, assessment schemes, surveys (pages /stats/define/) -------------------
+# Each belongs to an area (``owner_code``, a scope prefix; "" = the whole deployment, the platform's
+# seeds): administrators holding ``stats.admin`` define them for their area and edit those of their
+# area; the whole deployment's are edited by administrators of the top of the tree. Once a form has
+# reports, a scheme published results or a survey responses, what those recorded values mean (cells,
+# period, level; rules, weights and funding; questions) is frozen: the change is refused and a new
+# definition is to be made. Names, sources, the due rule of later forms and "active" stay editable.
+_CODE = _re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,19}$")
+
+
+def can_define(actor, owner_code: str) -> bool:
+    """May ``actor`` edit a definition of the area ``owner_code``?"""
+    from civicgrid.areas.models import Area, scope_code
+    from civicgrid.core.scoping import scope_codes
+
+    from .capabilities import STATS_ADMIN
+
+    if not actor.has_capability(STATS_ADMIN):
+        return False
+    codes = scope_codes(actor, STATS_ADMIN)
+    if codes is None:
+        return True
+    if owner_code == "":
+        roots = {scope_code(c) for c in Area.objects.filter(parent__isnull=True).values_list("code", flat=True)}
+        return any(c in roots for c in codes)
+    return any(owner_code.startswith(c) for c in codes)
+
+
+def _owner_of(actor) -> str:
+    from civicgrid.core.scoping import scope_codes
+
+    from .capabilities import STATS_ADMIN
+
+    codes = scope_codes(actor, STATS_ADMIN)
+    return "" if codes is None else (codes[0] if codes else "")
+
+
+def _text(data: dict, key: str, label, errors: dict, *, required: bool = True, max_length: int = 100) -> str:
+    value = str(data.get(key) or "").strip()
+    if "\x00" in value:
+        errors[key] = _("%(label)s: remove the control characters.") % {"label": label}
+    elif required and not value:
+        errors[key] = _("%(label)s: required.") % {"label": label}
+    elif len(value) > max_length:
+        errors[key] = _("%(label)s: at most %(n)s characters.") % {"label": label, "n": max_length}
+    return value
+
+
+def _float(raw, key: str, label, errors: dict, *, required: bool = True, minimum: float | None = None):
+    raw = "" if raw is None else str(raw).strip()
+    if raw == "":
+        if required:
+            errors[key] = _("%(label)s: required.") % {"label": label}
+        return None
+    try:
+        number = float(raw)
+        if number != number or abs(number) > 1e12 or (minimum is not None and number < minimum):
+            raise ValueError
+        return number
+    except ValueError:
+        if minimum is not None:
+            errors[key] = _("%(label)s: write a number of %(min)s or more.") % {"label": label, "min": f"{minimum:g}"}
+        else:
+            errors[key] = _("%(label)s: write a number.") % {"label": label}
+        return None
+
+
+def _choice(data: dict, key: str, label, choices, errors: dict) -> str:
+    value = str(data.get(key) or "")
+    if value not in {str(c) for c in choices}:
+        errors[key] = _("%(label)s: choose one of the list.") % {"label": label}
+    return value
+
+
+def _indicator(raw, key: str, label, errors: dict, *, required: bool = True) -> str:
+    code = str(raw or "").strip()
+    if not code and not required:
+        return ""
+    if catalogue.get(code) is None:
+        errors[key] = _("%(label)s: choose an indicator of the list.") % {"label": label}
+    return code
+
+
+def _header(data: dict, errors: dict, model, existing) -> dict:
+    """Code, name, source, active — common to the three definitions."""
+    out = {}
+    if existing is None:
+        code = str(data.get("code") or "").strip()
+        if not _CODE.match(code):
+            errors["code"] = _("Code: 1–20 letters, digits, '-' or '_', starting with a letter or digit.")
+        elif model.objects.filter(code=code).exists():
+            errors["code"] = _("Code: %(code)s is taken; choose another.") % {"code": code}
+        out["code"] = code
+    out["name"] = _text(data, "name", _("Name"), errors)
+    out["source"] = _text(data, "source", _("Source document"), errors, required=False, max_length=200)
+    out["active"] = bool(data.get("active")) if existing is not None else True
+    return out
+
+
+def _rows_of(rows: list[dict], fields: tuple[str, ...]) -> list[tuple[int, dict]]:
+    """The non-empty rows of a table in the form, with their index (the fields' error keys)."""
+    return [(i, r) for i, r in enumerate(rows) if any(str(r.get(f) or "").strip() for f in fields)]
+
+
+def _positions(rows, errors: dict, label) -> list[int]:
+    out = []
+    for i, r in rows:
+        raw = str(r.get("position") or "").strip()
+        try:
+            n = int(raw) if raw else (max(out) + 1 if out else 1)
+            if not 1 <= n <= 999:
+                raise ValueError
+        except ValueError:
+            errors[f"{label}-{i}-position"] = _("Order: a whole number from 1 to 999.")
+            n = 0
+        if n and n in out:
+            errors[f"{label}-{i}-position"] = _("Order: %(n)s is used twice.") % {"n": n}
+        out.append(n)
+    return out
+
+
+def _save_definition(actor, model, obj, header: dict, fields: dict, expected_version):
+    with transaction.atomic():
+        if obj is None:
+            obj = model.objects.create(owner_code=_owner_of(actor), **header, **fields)
+            created = True
+        else:
+            obj = lock_row(obj, expected_version)
+            for k, v in {**header, **fields}.items():
+                setattr(obj, k, v)
+            obj.version += 1
+            obj.save()
+            created = False
+        return obj, created
+
+
+def do_save_report_template(*, actor, template=None, data: dict, cells: list[dict],
+                            expected_version: int | None = None):
+    """Create or change a report form and its cells (indicator cells or entries, with label and
+    order). Once reports exist for it, its cells, period and level are frozen (refused)."""
+    from civicgrid.areas.models import Area
+
+    from .capabilities import STATS_ADMIN
+    from .models import ReportCell, ReportTemplate
+
+    require_capability(actor, STATS_ADMIN)
+    if template is not None and not can_define(actor, template.owner_code):
+        raise NotPermitted(_("Your role does not allow this."))
+    errors: dict = {}
+    header = _header(data, errors, ReportTemplate, template)
+    fields = {
+        "period_kind": _choice(data, "period_kind", _("Period"), ReportTemplate.PeriodKind.values, errors),
+        "level": _choice(data, "level", _("Filled by the level"), Area.Level.values, errors),
+    }
+    due = _float(data.get("due_days"), "due_days", _("Due, days after the period's last day"), errors)
+    if due is not None and (due != int(due) or not -60 <= due <= 366):
+        errors["due_days"] = _("Due, days after the period's last day: a whole number from -60 to 366.")
+    fields["due_days"] = int(due) if due is not None and "due_days" not in errors else 0
+    rows = _rows_of(cells, ("label", "indicator", "unit"))
+    if not rows:
+        errors["cells"] = _("Cells: add at least one cell.")
+    positions = _positions(rows, errors, "cell")
+    clean = []
+    for (i, r), pos in zip(rows, positions, strict=True):
+        label = _text(r, "label", _("Label"), {}, max_length=100)
+        if not label:
+            errors[f"cell-{i}-label"] = _("Label: required.")
+        elif len(label) > 100:
+            errors[f"cell-{i}-label"] = _("Label: at most %(n)s characters.") % {"n": 100}
+        kind = str(r.get("kind") or "")
+        if kind not in ReportCell.Kind.values:
+            errors[f"cell-{i}-kind"] = _("Kind: choose one of the list.")
+        indicator = ""
+        if kind == ReportCell.Kind.INDICATOR:
+            indicator = _indicator(r.get("indicator"), f"cell-{i}-indicator",
+                                   _("%(label)s: indicator") % {"label": label or pos}, errors)
+        unit = str(r.get("unit") or "").strip()[:20]
+        clean.append({"position": pos, "label": label, "kind": kind, "indicator": indicator, "unit": unit,
+                      "required": bool(r.get("required")) and kind == ReportCell.Kind.NUMBER})
+    if errors:
+        raise UserError(_("The report form was not saved."), errors=errors)
+    clean.sort(key=lambda c: c["position"])
+    if template is not None and template.instances.exists():
+        old = [{"position": c.position, "label": c.label, "kind": c.kind, "indicator": c.indicator, "unit": c.unit,
+                "required": c.required} for c in template.cells.order_by("position")]
+        if old != clean or fields["period_kind"] != template.period_kind or fields["level"] != template.level:
+            n = template.instances.count()
+            raise UserError(_("Not saved: %(n)s reports of this form exist; its cells, period and level can no "
+                              "longer change — make a new form instead.") % {"n": n}, field="cells", code="frozen")
+    with transaction.atomic():
+        obj, created = _save_definition(actor, ReportTemplate, template, header, fields, expected_version)
+        if created or not obj.instances.exists():
+            obj.cells.all().delete()
+            ReportCell.objects.bulk_create([ReportCell(template=obj, **c) for c in clean])
+        audit.record("stats.define.report", actor=actor, area_code=obj.owner_code,
+                     object_type="stats.reporttemplate", object_id=str(obj.pk), object_repr=obj.name,
+                     detail={"created": created, "cells": len(clean), "version": obj.version})
+    return obj
+
+
+def do_save_scheme(*, actor, scheme=None, data: dict, rules: list[dict], expected_version: int | None = None):
+    """Create or change an assessment scheme: its rules (indicator, weight, scoring rule — the
+    weights add up to 100) and funding parameters. Once results of it are published, its rules,
+    period, level and funding are frozen (refused); unpublished results are replaced when scored again."""
+    from civicgrid.areas.models import Area
+
+    from .capabilities import STATS_ADMIN
+    from .models import AssessmentRule, AssessmentScheme, ReportTemplate
+
+    require_capability(actor, STATS_ADMIN)
+    if scheme is not None and not can_define(actor, scheme.owner_code):
+        raise NotPermitted(_("Your role does not allow this."))
+    errors: dict = {}
+    header = _header(data, errors, AssessmentScheme, scheme)
+    fields = {
+        "period_kind": _choice(data, "period_kind", _("Period"), ReportTemplate.PeriodKind.values, errors),
+        "level": _choice(data, "level", _("Assessed level"), Area.Level.values, errors),
+        "base_funding": _float(data.get("base_funding"), "base_funding", _("Base funding (yuan)"), errors,
+                               minimum=0),
+        "per_person": _float(data.get("per_person") or "0", "per_person",
+                             _("Funding per person served and year (yuan)"), errors, minimum=0),
+        "persons_indicator": _indicator(data.get("persons_indicator"), "persons_indicator",
+                                        _("Persons served (indicator)"), errors, required=False),
+    }
+    if fields["per_person"] and not fields["persons_indicator"] and "persons_indicator" not in errors:
+        errors["persons_indicator"] = _("Persons served (indicator): choose the indicator counting the persons "
+                                        "when funding is paid per person.")
+    rows = _rows_of(rules, ("indicator", "weight", "low", "high"))
+    if not rows:
+        errors["rules"] = _("Rules: add at least one scored indicator.")
+    clean, total, seen = [], 0.0, set()
+    for i, r in rows:
+        ind = _indicator(r.get("indicator"), f"rule-{i}-indicator", _("Indicator"), errors)
+        if ind and ind in seen:
+            errors[f"rule-{i}-indicator"] = _("Indicator: scored twice; keep one rule per indicator.")
+        seen.add(ind)
+        weight = _float(r.get("weight"), f"rule-{i}-weight", _("Weight"), errors, minimum=0)
+        if weight is not None and weight <= 0:
+            errors[f"rule-{i}-weight"] = _("Weight: more than 0.")
+        total += weight or 0
+        kind = str(r.get("rule") or "target")
+        if kind not in AssessmentRule.Rule.values:
+            errors[f"rule-{i}-rule"] = _("Rule: choose one of the list.")
+        low = _float(r.get("low"), f"rule-{i}-low", _("No points at"), errors, required=kind == "band")
+        high = _float(r.get("high"), f"rule-{i}-high", _("Full points at"), errors, required=kind == "band")
+        if kind == "band" and low is not None and high is not None and low == high:
+            errors[f"rule-{i}-high"] = _("Full points at: different from the value with no points.")
+        clean.append({"indicator": ind, "weight": weight, "rule": kind, "low": low, "high": high})
+    if rows and abs(total - 100) > 1e-6:
+        errors["weights"] = _("Weights: they add up to %(sum)s; they must add up to 100.") % {"sum": f"{total:g}"}
+    if errors:
+        raise UserError(_("The assessment scheme was not saved."), errors=errors)
+    if scheme is not None and scheme.results.filter(published=True).exists():
+        old = [{"indicator": r.indicator, "weight": r.weight, "rule": r.rule, "low": r.low, "high": r.high}
+               for r in scheme.rules.order_by("id")]
+        frozen = ("period_kind", "level", "base_funding", "per_person", "persons_indicator")
+        if old != clean or any(fields[k] != getattr(scheme, k) for k in frozen):
+            raise UserError(_("Not saved: results of this scheme are published; its rules, weights, period, level "
+                              "and funding can no longer change — make a new scheme instead."), field="rules",
+                            code="frozen")
+    with transaction.atomic():
+        obj, created = _save_definition(actor, AssessmentScheme, scheme, header, fields, expected_version)
+        if created or not obj.results.filter(published=True).exists():
+            obj.rules.all().delete()
+            AssessmentRule.objects.bulk_create([AssessmentRule(scheme=obj, **c) for c in clean])
+        audit.record("stats.define.scheme", actor=actor, area_code=obj.owner_code,
+                     object_type="stats.assessmentscheme", object_id=str(obj.pk), object_repr=obj.name,
+                     detail={"created": created, "rules": len(clean), "version": obj.version})
+    return obj
+
+
+def do_save_survey(*, actor, survey=None, data: dict, questions: list[dict], expected_version: int | None = None):
+    """Create or change a survey and its questions (awareness yes/no, satisfaction 1–5). Once
+    responses are recorded (answers are kept by question position), its questions are frozen."""
+    from .capabilities import STATS_ADMIN
+    from .models import Survey, SurveyQuestion
+
+    require_capability(actor, STATS_ADMIN)
+    if survey is not None and not can_define(actor, survey.owner_code):
+        raise NotPermitted(_("Your role does not allow this."))
+    errors: dict = {}
+    header = _header(data, errors, Survey, survey)
+    rows = _rows_of(questions, ("text",))
+    if not rows:
+        errors["questions"] = _("Questions: add at least one question.")
+    positions = _positions(rows, errors, "question")
+    clean = []
+    for (i, r), pos in zip(rows, positions, strict=True):
+        text = str(r.get("text") or "").strip()
+        if len(text) > 200 or "\x00" in text:
+            errors[f"question-{i}-text"] = _("Question: at most %(n)s characters.") % {"n": 200}
+        kind = str(r.get("kind") or "")
+        if kind not in SurveyQuestion.Kind.values:
+            errors[f"question-{i}-kind"] = _("Kind: choose one of the list.")
+        clean.append({"position": pos, "text": text, "kind": kind})
+    if errors:
+        raise UserError(_("The survey was not saved."), errors=errors)
+    clean.sort(key=lambda c: c["position"])
+    if survey is not None and survey.responses.exists():
+        old = [{"position": q.position, "text": q.text, "kind": q.kind} for q in survey.questions.order_by("position")]
+        if old != clean:
+            n = survey.responses.count()
+            raise UserError(_("Not saved: %(n)s responses to this survey are recorded; its questions can no longer "
+                              "change — make a new survey instead.") % {"n": n}, field="questions", code="frozen")
+    with transaction.atomic():
+        obj, created = _save_definition(actor, Survey, survey, header, {}, expected_version)
+        if created or not obj.responses.exists():
+            obj.questions.all().delete()
+            SurveyQuestion.objects.bulk_create([SurveyQuestion(survey=obj, **c) for c in clean])
+        audit.record("stats.define.survey", actor=actor, area_code=obj.owner_code,
+                     object_type="stats.survey", object_id=str(obj.pk), object_repr=obj.name,
+                     detail={"created": created, "questions": len(clean), "version": obj.version})
+    return obj

@@ -371,7 +371,7 @@ def stats_survey_responses(request, code: str, paging: Query[WidePage]):
 def stats_record_response(request, code: str, payload: ResponseIn):
     from django.http import Http404
 
-    survey = queries.surveys().filter(code=code).first()
+    survey = queries.surveys(request.user).filter(code=code).first()
     if survey is None:
         raise Http404
     r = actions.do_record_response(actor=request.user, survey=survey, area_code=payload.area_code,

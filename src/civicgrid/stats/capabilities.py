@@ -24,3 +24,7 @@ grant(Role.GRID_HEAD, STATS_REPORT)
 STATS_SURVEY = capability("stats.survey", _("record residents' survey answers in one's area"))
 for _role in (Role.DISTRICT_ADMIN, Role.STREET_ADMIN, Role.COMMUNITY_WORKER, Role.GRID_WORKER, Role.GRID_HEAD):
     grant(_role, STATS_SURVEY)
+
+STATS_ADMIN = capability("stats.admin", _("define the report forms, assessment schemes and surveys of one's area"))
+grant(Role.DISTRICT_ADMIN, STATS_ADMIN)
+grant(Role.CITY_ADMIN, STATS_ADMIN)

@@ -105,6 +105,8 @@ class ReportTemplate(models.Model):
     due_days = models.SmallIntegerField(_("due, days after the period's last day"), default=0)
     source = models.CharField(_("source document"), max_length=200, blank=True)
     active = models.BooleanField(_("active"), default=True)
+    owner_code = models.CharField(_("defined by the area"), max_length=15, blank=True, db_index=True)
+    version = models.PositiveIntegerField(default=1)
 
     class Meta:
         verbose_name = _("report form")
@@ -217,6 +219,8 @@ class AssessmentScheme(models.Model):
     persons_indicator = models.CharField(_("persons served (indicator)"), max_length=60, blank=True)
     source = models.CharField(_("source document"), max_length=300, blank=True)
     active = models.BooleanField(_("active"), default=True)
+    owner_code = models.CharField(_("defined by the area"), max_length=15, blank=True, db_index=True)
+    version = models.PositiveIntegerField(default=1)
 
     class Meta:
         verbose_name = _("assessment scheme")
@@ -280,6 +284,8 @@ class Survey(models.Model):
     name = models.CharField(_("name"), max_length=100)
     source = models.CharField(_("source document"), max_length=300, blank=True)
     active = models.BooleanField(_("active"), default=True)
+    owner_code = models.CharField(_("defined by the area"), max_length=15, blank=True, db_index=True)
+    version = models.PositiveIntegerField(default=1)
 
     class Meta:
         verbose_name = _("survey")

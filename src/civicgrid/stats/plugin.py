@@ -13,6 +13,7 @@ plugins.menu_entry("stats", _("Targets"), "stats:targets", VIEW, order=30)
 plugins.menu_entry("stats", _("Report forms"), "stats:reports", VIEW, order=40)
 plugins.menu_entry("stats", _("Assessment"), "stats:assessment", VIEW, order=50)
 plugins.menu_entry("stats", _("Surveys"), "stats:surveys", VIEW, order=60)
+plugins.menu_entry("stats", _("Forms, schemes and surveys"), "stats:define", "stats.admin", order=70)
 plugins.indicator("stats.survey_awareness", _("awareness (survey)"), compute="civicgrid.stats.indicators:awareness",
                   order=60, source="004 居民对网格化管理知晓率达到60%以上",
                   definition=_("awareness answers 'yes' ÷ awareness answers recorded in the period"))
@@ -31,4 +32,7 @@ plugins.audit_actions({
     "stats.assessment.compute": _("assessment scored"),
     "stats.assessment.publish": _("assessment results published"),
     "stats.survey.response": _("survey answers recorded"),
+    "stats.define.report": _("report form defined or changed"),
+    "stats.define.scheme": _("assessment scheme defined or changed"),
+    "stats.define.survey": _("survey defined or changed"),
 })

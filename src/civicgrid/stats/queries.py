@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from django.db.models import Q, Sum
 from django.db.models.functions import Substr
 
-from civicgrid.areas.models import Area
+from civicgrid.areas.models import Area, is_city_code, scope_code
 from civicgrid.areas.queries import access_area, visible_areas, visible_children, visible_roots
 from civicgrid.core import periods as P
 from civicgrid.core import plugins
@@ -66,7 +66,7 @@ def sums(area_codes: list[str], periods: list[str], indicators: list[str] | None
     The caller has checked the user may see those areas."""
     out = {}
     for code in set(area_codes):
-        qs = IndicatorValue.objects.filter(area_code__startswith=code, period__in=periods)
+        qs = IndicatorValue.objects.filter(area_code__startswith=scope_code(code), period__in=periods)
         if indicators is not None:
             qs = qs.filter(indicator__in=indicators)
         for row in qs.values("indicator", "period").annotate(n=Sum("numerator"), d=Sum("denominator")):
@@ -76,7 +76,7 @@ def sums(area_codes: list[str], periods: list[str], indicators: list[str] | None
 
 def by_children(parent_code: str, child_length: int, period: str, indicators: list[str] | None = None) -> dict:
     """{(indicator, child code): (Σ num, Σ den)} in one GROUP BY over the rows under ``parent_code``."""
-    qs = IndicatorValue.objects.filter(area_code__startswith=parent_code, period=period)
+    qs = IndicatorValue.objects.filter(area_code__startswith=scope_code(parent_code), period=period)
     if indicators is not None:
         qs = qs.filter(indicator__in=indicators)
     rows = (qs.annotate(child=Substr("area_code", 1, child_length)).values("indicator", "child")
@@ -93,9 +93,21 @@ def targets_for(indicators: list[str], area_code: str, period: P.Period | None) 
     return targets_for_many(indicators, [area_code], period)[area_code]
 
 
+def _chain(code: str) -> list[str]:
+    """The codes a target may be set at for an area, nearest first: its own, every prefix of it and,
+    above a district, its city (PPCC00, whose codes share only the first four digits) — then ""."""
+    out = []
+    for n in range(len(code), -1, -1):
+        if n == 4 and len(code) >= 6 and code[:4] + "00" not in out and is_city_code(code[:4] + "00"):
+            out.append(code[:4] + "00")
+        if code[:n] not in out:
+            out.append(code[:n])
+    return out
+
+
 def targets_for_many(indicators: list[str], area_codes: list[str], period: P.Period | None) -> dict:
     """``targets_for`` of several areas in one query: {area code: {indicator: Target}}."""
-    chains = {code: [code[:n] for n in range(len(code), -1, -1)] for code in area_codes}
+    chains = {code: _chain(code) for code in area_codes}
     wanted_periods = [""]
     if period is not None:
         wanted_periods = [period.code]
@@ -127,7 +139,7 @@ def visible_targets(user):
         return Target.objects.all()
     q = Q(pk__in=[])
     for code in codes:
-        q |= Q(area_code__startswith=code) | Q(area_code__in=[code[:n] for n in range(len(code))])
+        q |= Q(area_code__startswith=code) | Q(area_code__in=_chain(code))
     return Target.objects.filter(q)
 
 
@@ -219,10 +231,24 @@ def access_report(user, pk):
     return access_object(visible_reports(user), user, pk=pk)
 
 
-def report_templates():
+def applying_to(user) -> Q:
+    """Definitions (forms, schemes, surveys) that apply to the user's areas: the deployment's, those
+    of an area above theirs and those of areas inside theirs (``owner_code``)."""
+    from civicgrid.core.scoping import scope_codes
+
+    codes = scope_codes(user) if user is not None else None
+    if codes is None:
+        return Q()
+    q = Q(owner_code="")
+    for code in codes:
+        q |= Q(owner_code__startswith=code) | Q(owner_code__in=_chain(code))
+    return q
+
+
+def report_templates(user=None):
     from .models import ReportTemplate
 
-    return ReportTemplate.objects.filter(active=True).prefetch_related("cells")
+    return ReportTemplate.objects.filter(applying_to(user), active=True).prefetch_related("cells")
 
 
 def report_rates(user, template, period_code: str, parent_code: str) -> dict:
@@ -233,7 +259,8 @@ def report_rates(user, template, period_code: str, parent_code: str) -> dict:
     from .models import ReportInstance
 
     S = ReportInstance.Status
-    qs = visible_reports(user).filter(template=template, period=period_code, area_code__startswith=parent_code)
+    qs = visible_reports(user).filter(template=template, period=period_code,
+                                      area_code__startswith=scope_code(parent_code))
     row = qs.aggregate(expected=Count("id"), reported=Count("id", filter=Q(status__in=[S.SUBMITTED, S.ACCEPTED])),
                        on_time=Count("id", filter=Q(status__in=[S.SUBMITTED, S.ACCEPTED], late=False)))
     expected = row["expected"]
@@ -258,17 +285,17 @@ def visible_results(user):
     return qs
 
 
-def schemes():
+def schemes(user=None):
     from .models import AssessmentScheme
 
-    return AssessmentScheme.objects.filter(active=True).prefetch_related("rules")
+    return AssessmentScheme.objects.filter(applying_to(user), active=True).prefetch_related("rules")
 
 
 # --- surveys ------------------------------------------------------------------------------------------
-def surveys():
+def surveys(user=None):
     from .models import Survey
 
-    return Survey.objects.filter(active=True).prefetch_related("questions")
+    return Survey.objects.filter(applying_to(user), active=True).prefetch_related("questions")
 
 
 def visible_responses(user):
@@ -281,3 +308,20 @@ def survey_grids(user):
     from .capabilities import STATS_SURVEY
 
     return list(visible_areas(user, STATS_SURVEY).filter(level="grid").defer("boundary").order_by("code")[:1000])
+
+
+# --- definitions (report forms, schemes, surveys) ---------------------------------------------------
+def definable(user, model):
+    """The definitions of ``model`` the user may edit (``actions.can_define``), by code."""
+    from .actions import can_define
+
+    return [d for d in model.objects.order_by("code") if can_define(user, d.owner_code)]
+
+
+def access_definition(user, model, pk):
+    """One definition the user may edit; 404 for missing and not-yours alike (audited)."""
+    from civicgrid.core.access import access_object
+
+    from .actions import can_define
+
+    return access_object(model, user, pk=pk, check=lambda u, obj: can_define(u, obj.owner_code))

@@ -18,3 +18,12 @@ urlpatterns += [
 ]
 urlpatterns += [path("assessment/", views.assessment, name="assessment")]
 urlpatterns += [path("surveys/", views.surveys, name="surveys")]
+urlpatterns += [
+    path("define/", views.define, name="define"),
+    path("define/report/new/", views.define_report, name="define_report_new"),
+    path("define/report/<int:pk>/", views.define_report, name="define_report"),
+    path("define/scheme/new/", views.define_scheme, name="define_scheme_new"),
+    path("define/scheme/<int:pk>/", views.define_scheme, name="define_scheme"),
+    path("define/survey/new/", views.define_survey, name="define_survey_new"),
+    path("define/survey/<int:pk>/", views.define_survey, name="define_survey"),
+]

@@ -4,22 +4,26 @@ child areas on a map and in bars, drill-down, targets not met), the indicator li
 from __future__ import annotations
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from civicgrid.areas.queries import visible_ancestors
 from civicgrid.core import periods as P
 from civicgrid.core.capabilities import VIEW
 from civicgrid.core.decorators import capability_required
 from civicgrid.core.errors import UserError
+from civicgrid.core.scoping import in_scope
 
 from . import actions, catalogue, charts, queries
 from .capabilities import STATS_TARGETS
 
 
 def _light_labels():
-    return {"met": _("met"), "near": _("within the margin"), "missed": _("missed"), "": _("no target or no data")}
+    return {"met": _("met"), "near": _("within the margin"), "missed": pgettext("traffic light", "missed"),
+            "": _("no target or no data")}
 
 
 @capability_required(VIEW)
@@ -76,7 +80,9 @@ def indicator_list(request):
 def targets(request):
     can_set = request.user.has_capability(STATS_TARGETS)
     errors: dict = {}
-    if request.method == "POST" and can_set:
+    if request.method == "POST" and not can_set:
+        raise PermissionDenied
+    if request.method == "POST":
         try:
             t = actions.do_set_target(actor=request.user, indicator=request.POST.get("indicator", ""),
                                       area_code=request.POST.get("area_code", ""), value=request.POST.get("value"),
@@ -92,7 +98,7 @@ def targets(request):
         "rows": [(t, names.get(t.indicator, t.indicator)) for t in rows], "can_set": can_set,
         "indicators": catalogue.indicators(), "areas": queries.area_choices(request.user) if can_set else [],
         "errors": errors, "posted": request.POST if errors else {},
-    })
+    }, status=400 if errors else 200)
 
 
 @capability_required(VIEW)
@@ -100,8 +106,11 @@ def target(request, pk: int):
     t = queries.access_target(request.user, pk)
     ind = catalogue.get(t.indicator)
     errors: dict = {}
-    can_set = request.user.has_capability(STATS_TARGETS) and bool(t.area_code) and len(t.period) == 4
-    if request.method == "POST" and can_set:
+    can_set = (request.user.has_capability(STATS_TARGETS) and bool(t.area_code) and len(t.period) == 4
+               and in_scope(request.user, t.area_code, STATS_TARGETS))
+    if request.method == "POST" and not can_set:
+        raise PermissionDenied
+    if request.method == "POST":
         try:
             actions.do_set_breakdown(actor=request.user, target=t,
                                      quarters={q: request.POST.get(f"q{q}", "") for q in (1, 2, 3, 4)},
@@ -111,10 +120,13 @@ def target(request, pk: int):
         except UserError as e:
             errors = e.errors or {"all": e.message}
     quarters = {b.period[-1]: b for b in t.breakdown.all()}
+    shown = [(q, request.POST.get(f"q{q}", "") if errors else (f"{quarters[str(q)].value:g}" if str(q) in quarters
+                                                               else ""), errors.get(f"q{q}"))
+             for q in (1, 2, 3, 4)]
     return render(request, "stats/target.html", {
         "t": t, "indicator": ind, "unit": catalogue.unit_label(ind) if ind else "", "can_set": can_set,
-        "quarters": [(q, quarters.get(str(q))) for q in (1, 2, 3, 4)], "errors": errors,
-    })
+        "quarters": shown, "errors": errors,
+    }, status=400 if errors else 200)
 
 
 # --- report forms (报表) ---------------------------------------------------------------------------
@@ -135,7 +147,7 @@ def reports(request):
 
     from .capabilities import STATS_REVIEW
 
-    templates = list(queries.report_templates())
+    templates = list(queries.report_templates(request.user))
     if not templates:
         return render(request, "stats/reports.html", {"templates": []})
     template = next((t for t in templates if t.code == request.GET.get("form")), templates[0])
@@ -254,7 +266,7 @@ def assessment(request):
 
     from .capabilities import STATS_REVIEW
 
-    all_schemes = list(queries.schemes())
+    all_schemes = list(queries.schemes(request.user))
     if not all_schemes:
         return render(request, "stats/assessment.html", {"schemes": []})
     scheme = next((s for s in all_schemes if s.code == request.GET.get("scheme")), all_schemes[0])
@@ -289,7 +301,7 @@ def assessment(request):
 def surveys(request):
     from .capabilities import STATS_SURVEY
 
-    all_surveys = list(queries.surveys())
+    all_surveys = list(queries.surveys(request.user))
     if not all_surveys:
         return render(request, "stats/surveys.html", {"surveys": []})
     survey = next((s for s in all_surveys if s.code == request.GET.get("survey")), all_surveys[0])
@@ -310,3 +322,160 @@ def surveys(request):
         "grids": queries.survey_grids(request.user) if can_record else [], "recent": recent,
         "count": queries.visible_responses(request.user).filter(survey=survey).count(),
     }, status=400 if errors else 200)
+
+
+# --- definitions: report forms, assessment schemes, surveys ----------------------------------------------
+MAX_ROWS = 60  # rows of a definition's table read from one form
+
+
+def _table(post, prefix: str, fields: tuple[str, ...]) -> list[dict]:
+    """The rows ``<prefix>-<i>-<field>`` of a posted table, in order (blank rows included)."""
+    try:
+        n = min(max(int(post.get(f"{prefix}-rows") or 0), 0), MAX_ROWS)
+    except ValueError:
+        n = 0
+    return [{f: post.get(f"{prefix}-{i}-{f}", "") for f in fields} for i in range(n)]
+
+
+def _padded(rows: list[dict], prefix: str, errors: dict, extra: int = 3) -> list[dict]:
+    """The table's rows for the page (and three blank ones), each with its index and its errors."""
+    rows = [r for r in rows if any(str(v).strip() for k, v in r.items() if k not in ("kind", "rule"))]
+    rows = [{k: f"{v:g}" if isinstance(v, float) else v for k, v in r.items()} for r in rows]
+    rows = [*rows, *({} for _ in range(extra))]
+    return [{"i": i, "v": r, "err": {k.rsplit("-", 1)[1]: m for k, m in errors.items()
+                                     if k.startswith(f"{prefix}-{i}-")}} for i, r in enumerate(rows)]
+
+
+def _levels():
+    from civicgrid.areas.models import Area
+
+    return Area.Level.choices
+
+
+def _define_page(request, template_name: str, ctx: dict, errors: dict):
+    from civicgrid.areas.queries import area_names
+
+    owner = ctx["obj"].owner_code if ctx["obj"] is not None else actions._owner_of(request.user)
+    ctx.update({"errors": errors, "indicators": catalogue.indicators(), "levels": _levels(),
+                "period_kinds": catalogue_period_kinds(),
+                "owner": owner, "owner_name": area_names([owner]).get(owner, owner) if owner else ""})
+    return render(request, template_name, ctx, status=400 if errors else 200)
+
+
+def catalogue_period_kinds():
+    from .models import ReportTemplate
+
+    return ReportTemplate.PeriodKind.choices
+
+
+@capability_required("stats.admin")
+def define(request):
+    from .models import AssessmentScheme, ReportTemplate, Survey
+
+    return render(request, "stats/define.html", {
+        "templates": queries.definable(request.user, ReportTemplate),
+        "schemes": queries.definable(request.user, AssessmentScheme),
+        "surveys": queries.definable(request.user, Survey),
+    })
+
+
+def _version(request) -> int | None:
+    try:
+        return int(request.POST.get("version") or 0) or None
+    except ValueError:
+        return None
+
+
+CELL_FIELDS = ("position", "label", "kind", "indicator", "unit", "required")
+
+
+@capability_required("stats.admin")
+def define_report(request, pk: int | None = None):
+    from .models import ReportTemplate
+
+    obj = queries.access_definition(request.user, ReportTemplate, pk) if pk else None
+    errors: dict = {}
+    if request.method == "POST":
+        cells = _table(request.POST, "cell", CELL_FIELDS)
+        try:
+            saved = actions.do_save_report_template(actor=request.user, template=obj, data=request.POST, cells=cells,
+                                                    expected_version=_version(request))
+            messages.success(request, _("Report form saved."))
+            return redirect("stats:define_report", pk=saved.pk)
+        except UserError as e:
+            errors = e.errors or {"all": e.message}
+            errors.setdefault("all", e.message)
+        data, rows = request.POST, cells
+    else:
+        data = obj.__dict__ if obj else {"due_days": 0, "active": True}
+        rows = [{f: getattr(c, f) for f in CELL_FIELDS} for c in obj.cells.all()] if obj else []
+    return _define_page(request, "stats/define_report.html", {
+        "obj": obj, "data": data, "rows": _padded(rows, "cell", errors), "kinds": _cell_kinds(),
+        "frozen": obj is not None and obj.instances.exists(),
+    }, errors)
+
+
+def _cell_kinds():
+    from .models import ReportCell
+
+    return ReportCell.Kind.choices
+
+
+RULE_FIELDS = ("indicator", "weight", "rule", "low", "high")
+
+
+@capability_required("stats.admin")
+def define_scheme(request, pk: int | None = None):
+    from .models import AssessmentRule, AssessmentScheme
+
+    obj = queries.access_definition(request.user, AssessmentScheme, pk) if pk else None
+    errors: dict = {}
+    if request.method == "POST":
+        rules = _table(request.POST, "rule", RULE_FIELDS)
+        try:
+            saved = actions.do_save_scheme(actor=request.user, scheme=obj, data=request.POST, rules=rules,
+                                           expected_version=_version(request))
+            messages.success(request, _("Assessment scheme saved."))
+            return redirect("stats:define_scheme", pk=saved.pk)
+        except UserError as e:
+            errors = e.errors or {"all": e.message}
+            errors.setdefault("all", e.message)
+        data, rows = request.POST, rules
+    else:
+        data = ({**obj.__dict__, "base_funding": f"{obj.base_funding:g}", "per_person": f"{obj.per_person:g}"}
+                if obj else {"active": True, "base_funding": 0, "per_person": 0})
+        rows = [{f: "" if getattr(r, f) is None else getattr(r, f) for f in RULE_FIELDS}
+                for r in obj.rules.all()] if obj else []
+    return _define_page(request, "stats/define_scheme.html", {
+        "obj": obj, "data": data, "rows": _padded(rows, "rule", errors), "rule_kinds": AssessmentRule.Rule.choices,
+        "frozen": obj is not None and obj.results.filter(published=True).exists(),
+    }, errors)
+
+
+QUESTION_FIELDS = ("position", "text", "kind")
+
+
+@capability_required("stats.admin")
+def define_survey(request, pk: int | None = None):
+    from .models import Survey, SurveyQuestion
+
+    obj = queries.access_definition(request.user, Survey, pk) if pk else None
+    errors: dict = {}
+    if request.method == "POST":
+        questions = _table(request.POST, "question", QUESTION_FIELDS)
+        try:
+            saved = actions.do_save_survey(actor=request.user, survey=obj, data=request.POST, questions=questions,
+                                           expected_version=_version(request))
+            messages.success(request, _("Survey saved."))
+            return redirect("stats:define_survey", pk=saved.pk)
+        except UserError as e:
+            errors = e.errors or {"all": e.message}
+            errors.setdefault("all", e.message)
+        data, rows = request.POST, questions
+    else:
+        data = obj.__dict__ if obj else {"active": True}
+        rows = [{f: getattr(q, f) for f in QUESTION_FIELDS} for q in obj.questions.all()] if obj else []
+    return _define_page(request, "stats/define_survey.html", {
+        "obj": obj, "data": data, "rows": _padded(rows, "question", errors), "question_kinds": SurveyQuestion.Kind.choices,
+        "frozen": obj is not None and obj.responses.exists(),
+    }, errors)
