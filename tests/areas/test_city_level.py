@@ -109,3 +109,13 @@ def test_the_city_role_is_bound_to_the_city_and_ranks_above_the_districts(tree, 
     account_actions.do_grant_membership(actor=shi, user=other, role=Role.DISTRICT_ADMIN, area=tree["330108"])
     assert Membership.objects.get(user=other).area_code == "330108"
     assert Membership.objects.get(user=shi).area_code == "3301"
+
+
+def test_the_city_page_maps_its_districts(tree, city, client_for):
+    """A city's page asks for its districts, and ``within=<city code>`` reads under its four digits."""
+    shi = make_user("shi", Role.CITY_ADMIN, city)
+    client = client_for(shi)
+    page = client.get("/areas/330100/").content.decode()
+    assert "?within=330100&level=district" in page
+    got = client.get("/api/areas/geojson?within=330100&level=district").json()
+    assert sorted(f["properties"]["code"] for f in got["features"]) == ["330106", "330108"]

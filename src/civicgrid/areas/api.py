@@ -117,7 +117,9 @@ def areas_geojson(request, level: Area.Level | None = None, within: str | None =
     if level:
         qs = qs.filter(level=level)
     if within:
-        qs = qs.filter(code__startswith=within)
+        from civicgrid.areas.models import scope_code
+
+        qs = qs.filter(code__startswith=scope_code(within))  # a city's code: its districts' four digits
     return exports.feature_collection(qs)
 
 
