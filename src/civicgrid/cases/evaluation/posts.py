@@ -16,6 +16,7 @@ from civicgrid.core.periods import Period
 
 from .. import sla
 from ..models import Case, CaseEvent, CaseTask, ScoreRule
+from . import cache
 from .figures import (
     NOT_DUE,
     OUTSIDE_CHANNELS,
@@ -254,6 +255,10 @@ def evaluate(period: Period, prefixes=None) -> Evaluation:
         levels = ("district", "street")  # a city
     else:
         levels = ("street", "community")
+    return cache.cached("evaluate", period, prefixes, levels, lambda: _evaluate(period, prefixes, levels))
+
+
+def _evaluate(period: Period, prefixes, levels) -> Evaluation:
     data = base(period, prefixes)  # read once for the three case tables
     return Evaluation(period, totals(period, prefixes, data=data), by_unit(period, prefixes, data=data),
                       by_area(period, prefixes, levels=levels, data=data), by_post(period, prefixes, data=data))
