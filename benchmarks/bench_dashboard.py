@@ -155,6 +155,10 @@ def main() -> int:
     quarter = P.current("quarter")
     users = {"district": User.objects.get(username="qu_admin"), "street": User.objects.get(username="jd_admin")}
     codes = {"district": district.code, "street": users["street"].memberships.first().area_code}
+    city = User.objects.filter(username="shi_admin").first()  # a demo city (--districts N)
+    if city is not None:
+        users = {"city": city, **users}
+        codes = {"city": city.memberships.first().area_code, **codes}
     print(f"\n2. dashboards ({args.repeat} requests each, in process), ms     p50      p95")
     for level, user in users.items():
         client = Client()

@@ -5,11 +5,13 @@ the right."""
 
 from __future__ import annotations
 
+from unittest import mock
+
 from civicgrid.accounts.roles import Role
 from civicgrid.circle import actions as circle_actions
 from civicgrid.core import periods as P
 from civicgrid.core.scoping import SYSTEM
-from civicgrid.stats import actions
+from civicgrid.stats import actions, queries
 from civicgrid.stats.models import IndicatorValue, RefreshRun
 
 from ..conftest import make_user
@@ -33,6 +35,12 @@ def test_incremental_refresh_touches_only_the_changed_community(tree, client_for
     assert first.kind == "full" and first.values > 0
     area = IndicatorValue.objects.get(indicator="circle.facility_area", period=month.code, area_code=grid.code)
     assert (area.numerator, area.denominator) == (0, 50)
+    # The dashboards' sums are kept until the rows change: read once, then from Django's cache.
+    with mock.patch.object(queries, "_sums", wraps=queries._sums) as read:
+        assert queries.sums([grid.code], [month.code], ["circle.facility_area"])[
+            ("circle.facility_area", grid.code, month.code)][0] == 0
+        queries.sums([grid.code], [month.code], ["circle.facility_area"])
+        assert read.call_count == 1
     untouched = IndicatorValue.objects.get(indicator="circle.facility_area", period=month.code,
                                            area_code="330108001001001")
     lon, lat = centre(grid)
@@ -41,6 +49,16 @@ def test_incremental_refresh_touches_only_the_changed_community(tree, client_for
     assert run.kind == RefreshRun.Kind.INCREMENTAL and run.prefixes == ["330106001001"]
     area = IndicatorValue.objects.get(indicator="circle.facility_area", period=month.code, area_code=grid.code)
     assert (area.numerator, area.denominator) == (120, 50)
+    # … and the sums move with the refresh at once.
+    assert queries.sums([grid.code], [month.code], ["circle.facility_area"])[
+        ("circle.facility_area", grid.code, month.code)][0] == 120
+    # A city's figure (its code 330100 is not its districts' prefix 3301) is the Σ over its districts.
+    both = queries.sums(["330106", "330108"], [month.code], ["circle.facility_area"])
+    city = queries.sums(["330100"], [month.code], ["circle.facility_area"])[("circle.facility_area", "330100", month.code)]
+    assert city == tuple(map(sum, zip(*[both[("circle.facility_area", d, month.code)] for d in ("330106", "330108")],
+                                      strict=True))) and city[1] > 50
+    children = queries.by_children("330100", 6, month.code, ["circle.facility_area"])
+    assert children[("circle.facility_area", "330106")] == both[("circle.facility_area", "330106", month.code)]
     # Other areas' rows were not rewritten; other apps' indicators were not recomputed.
     assert IndicatorValue.objects.get(pk=untouched.pk).computed_at == untouched.computed_at
     assert not IndicatorValue.objects.filter(indicator__startswith="registry.", computed_at__gt=first.started_at,
