@@ -80,3 +80,50 @@ def test_group_prefixes_coarsen_when_many_areas_changed():
     many = {f"330106{s:03d}{c:03d}001" for s in range(1, 9) for c in range(1, 9)}
     assert actions.group_prefixes(many) == [f"330106{s:03d}" for s in range(1, 9)]
     assert actions.group_prefixes({"", "330106"}) == [""]
+
+
+def test_incremental_refresh_of_cases_recomputes_only_the_periods_and_grids_they_count_in(tree, case_catalogue):
+    """Cases declare ``changed_times``: a rating given today to a case closed in February moves
+    February (and its quarter and year) and today's periods, in that case's grid only; a new case
+    reported today moves today's periods in its grid. The result equals a full refresh."""
+    import datetime as dt
+
+    from civicgrid.cases.actions import do_rate_case
+    from civicgrid.core import audit
+
+    from .conftest import make_case
+
+    feb, may = P.parse("2026-02"), P.parse("2026-05")
+    now_month = P.current("month")
+    periods = [feb, may, P.parse("2026Q1"), P.parse("2026Q2"), now_month]
+    grids = sorted(c for c in tree if len(c) == 15)
+    old = make_case(grids[0], dispatched=feb.start + dt.timedelta(days=3), closed=feb.start + dt.timedelta(days=5),
+                    on_time=True)
+    make_case(grids[1], dispatched=feb.start + dt.timedelta(days=4), closed=feb.start + dt.timedelta(days=6),
+              on_time=False, rating=5)
+    make_case(grids[0], dispatched=may.start + dt.timedelta(days=2), closed=may.start + dt.timedelta(days=3),
+              on_time=True, rating=1)
+    actions.do_refresh(actor=SYSTEM, periods=periods)
+    before = {(v.indicator, v.period, v.area_code): v.computed_at
+              for v in IndicatorValue.objects.filter(indicator__startswith="cases.")}
+    assert ("cases.satisfaction_rate", feb.code, grids[0]) not in before  # not rated yet
+
+    do_rate_case(old, actor=SYSTEM, rating=2)
+    new = make_case(grids[2], dispatched=None, reported=now_month.start + dt.timedelta(hours=1), status="reported")
+    audit.record("cases.case.report", actor=SYSTEM, obj=new, area_code=new.area_code)
+    run = actions.do_refresh_changed(actor=SYSTEM, periods=periods)
+    after = {(v.indicator, v.period, v.area_code): (v.computed_at, v.numerator, v.denominator)
+             for v in IndicatorValue.objects.filter(indicator__startswith="cases.")}
+    assert after[("cases.satisfaction_rate", feb.code, grids[0])][1:] == (1, 1)
+    assert after[("cases.satisfaction_rate", "2026Q1", grids[0])][1:] == (1, 1)
+    assert after[("cases.reported", now_month.code, grids[2])][1:] == (1, 1)
+    # May and its quarter, and other grids' February, were not rewritten.
+    for key, at in before.items():
+        if key[1] in (may.code, "2026Q2") or key[2] == grids[1]:
+            assert after[key][0] == at, key
+    assert run.values > 0
+    # Exactly what a full refresh gives.
+    actions.do_refresh(actor=SYSTEM, periods=periods)
+    full = {(v.indicator, v.period, v.area_code): (v.numerator, v.denominator)
+            for v in IndicatorValue.objects.filter(indicator__startswith="cases.")}
+    assert full == {k: v[1:] for k, v in after.items()}
