@@ -175,7 +175,9 @@ def main() -> int:
         trend = [p.code for p in catalogue.recent("quarter", 6, quarter)]
         child_len = len(Area.objects.filter(parent__code=code).values_list("code", flat=True).first() or code)
 
-        def bare(code=scope_code(code), trend=trend, child_len=child_len):  # a city's rows: 3301…
+        prefix = scope_code(code)  # a city's rows: 3301…
+
+        def bare(code=prefix, trend=trend, child_len=child_len):
             with connection.cursor() as cursor:
                 cursor.execute("SELECT indicator, period, SUM(numerator), SUM(denominator) FROM stats_indicatorvalue "
                                "WHERE area_code LIKE %s AND period IN (" + ",".join(["%s"] * len(trend)) +
