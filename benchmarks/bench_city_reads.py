@@ -2,7 +2,7 @@
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/cg_cityscale \\
     .venv/bin/python benchmarks/bench_city_reads.py [--setup --people 150000 --cases 20000 [--districts 1]]
-        [--requests 30] [--month 2026-11] [--only evaluation,people]
+        [--requests 30] [--cold-requests 5] [--month 2026-11] [--only evaluation,people]
 
 What it does:
 1. With ``--setup`` and an empty database: migrates it and fills it with ``civicgrid demo``
@@ -59,6 +59,8 @@ def main() -> int:
     parser.add_argument("--cases", type=int, default=20_000)
     parser.add_argument("--districts", type=int, default=1)
     parser.add_argument("--requests", type=int, default=30)
+    parser.add_argument("--cold-requests", type=int, default=None,
+                        help="requests of the cold evaluation rows (default: --requests; each replays the month)")
     parser.add_argument("--month", default="", help="evaluation month YYYY-MM (default: the last full month)")
     parser.add_argument("--only", default="", help="comma-separated target names")
     args = parser.parse_args()
@@ -226,7 +228,8 @@ def main() -> int:
                 print(f"{name:26s} {level:9s} HTTP {status}")
                 continue
             page = []
-            for _ in range(args.requests):
+            n = args.requests if "cold" not in name or args.cold_requests is None else args.cold_requests
+            for _ in range(n):
                 if "cold" in name:
                     cache.clear()
                 t0 = time.perf_counter()
@@ -237,7 +240,7 @@ def main() -> int:
             sql = []
             with connection.cursor() as cur:
                 bare(cur, prefix)
-                for _ in range(args.requests):
+                for _ in range(n):
                     t0 = time.perf_counter()
                     bare(cur, prefix)
                     sql.append(time.perf_counter() - t0)

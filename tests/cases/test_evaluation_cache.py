@@ -41,3 +41,41 @@ def test_the_page_reads_the_figures_once_per_request(four_due, org, client_for):
         response = client.get("/cases/evaluation/?period=month&month=2026-11")
         assert response.status_code == 200
         assert touching.call_count <= 2  # the case tables once; the shift leaders' outside cases once
+
+
+def test_a_repeated_evaluation_is_answered_whole_until_anything_it_reads_changes(four_due, org):  # noqa: F811
+    """The page's cache (``evaluation.cache``): the same period, jurisdiction and language give the
+    stored evaluation without reading the history again; a new step, a new case, a changed weight
+    or a renamed unit each give a fresh one."""
+    from civicgrid.cases.evaluation import posts
+    from civicgrid.cases.models import ScoreRule
+
+    a, b, c, d = four_due
+    with mock.patch.object(posts, "base", wraps=posts.base) as read:
+        first = evaluation.evaluate(NOV)
+        assert evaluation.evaluate(NOV).as_dict() == first.as_dict() and read.call_count == 1
+        assert (first.totals.due, first.totals.closed) == (4, 3)
+        # Another jurisdiction is its own entry.
+        evaluation.evaluate(NOV, ("330106001",))
+        assert read.call_count == 2
+        # A weight changed by hand (the page and API change it through an action): new scores.
+        rule = ScoreRule.objects.filter(post=ScoreRule.Post.UNIT).order_by("id").first()
+        rule.weight, other = rule.weight + 10, ScoreRule.objects.filter(post=ScoreRule.Post.UNIT).order_by("id").last()
+        other.weight -= 10
+        rule.save(), other.save()
+        evaluation.evaluate(NOV)
+        assert read.call_count == 3
+        # A renamed unit shows under its new name.
+        unit = org["units"]["community"]
+        unit.name = "新名称"
+        unit.save()
+        assert "新名称" in [r.name for r in evaluation.evaluate(NOV).units] and read.call_count == 4
+        # A new step on a case of the month: counted at once.
+        with simulated_clock(at(4, "10:00")) as clock:
+            clock.set(at(4, "10:00"))
+            d = actions.do_feedback_case(d, actor=org["people"]["community"], result="已清理")
+            clock.set(at(4, "10:30"))
+            actions.do_verify_case(d, actor=org["people"]["supervisor"], passed=True)
+        after = evaluation.evaluate(NOV)
+        assert (after.totals.due, after.totals.closed) == (4, 4) and read.call_count == 5
+        assert evaluation.evaluate(NOV).as_dict() == after.as_dict() and read.call_count == 5

@@ -5,11 +5,13 @@ the right."""
 
 from __future__ import annotations
 
+from unittest import mock
+
 from civicgrid.accounts.roles import Role
 from civicgrid.circle import actions as circle_actions
 from civicgrid.core import periods as P
 from civicgrid.core.scoping import SYSTEM
-from civicgrid.stats import actions
+from civicgrid.stats import actions, queries
 from civicgrid.stats.models import IndicatorValue, RefreshRun
 
 from ..conftest import make_user
@@ -33,6 +35,12 @@ def test_incremental_refresh_touches_only_the_changed_community(tree, client_for
     assert first.kind == "full" and first.values > 0
     area = IndicatorValue.objects.get(indicator="circle.facility_area", period=month.code, area_code=grid.code)
     assert (area.numerator, area.denominator) == (0, 50)
+    # The dashboards' sums are kept until the rows change: read once, then from Django's cache.
+    with mock.patch.object(queries, "_sums", wraps=queries._sums) as read:
+        assert queries.sums([grid.code], [month.code], ["circle.facility_area"])[
+            ("circle.facility_area", grid.code, month.code)][0] == 0
+        queries.sums([grid.code], [month.code], ["circle.facility_area"])
+        assert read.call_count == 1
     untouched = IndicatorValue.objects.get(indicator="circle.facility_area", period=month.code,
                                            area_code="330108001001001")
     lon, lat = centre(grid)
@@ -41,6 +49,16 @@ def test_incremental_refresh_touches_only_the_changed_community(tree, client_for
     assert run.kind == RefreshRun.Kind.INCREMENTAL and run.prefixes == ["330106001001"]
     area = IndicatorValue.objects.get(indicator="circle.facility_area", period=month.code, area_code=grid.code)
     assert (area.numerator, area.denominator) == (120, 50)
+    # … and the sums move with the refresh at once.
+    assert queries.sums([grid.code], [month.code], ["circle.facility_area"])[
+        ("circle.facility_area", grid.code, month.code)][0] == 120
+    # A city's figure (its code 330100 is not its districts' prefix 3301) is the Σ over its districts.
+    both = queries.sums(["330106", "330108"], [month.code], ["circle.facility_area"])
+    city = queries.sums(["330100"], [month.code], ["circle.facility_area"])[("circle.facility_area", "330100", month.code)]
+    assert city == tuple(map(sum, zip(*[both[("circle.facility_area", d, month.code)] for d in ("330106", "330108")],
+                                      strict=True))) and city[1] > 50
+    children = queries.by_children("330100", 6, month.code, ["circle.facility_area"])
+    assert children[("circle.facility_area", "330106")] == both[("circle.facility_area", "330106", month.code)]
     # Other areas' rows were not rewritten; other apps' indicators were not recomputed.
     assert IndicatorValue.objects.get(pk=untouched.pk).computed_at == untouched.computed_at
     assert not IndicatorValue.objects.filter(indicator__startswith="registry.", computed_at__gt=first.started_at,
@@ -62,3 +80,50 @@ def test_group_prefixes_coarsen_when_many_areas_changed():
     many = {f"330106{s:03d}{c:03d}001" for s in range(1, 9) for c in range(1, 9)}
     assert actions.group_prefixes(many) == [f"330106{s:03d}" for s in range(1, 9)]
     assert actions.group_prefixes({"", "330106"}) == [""]
+
+
+def test_incremental_refresh_of_cases_recomputes_only_the_periods_and_grids_they_count_in(tree, case_catalogue):
+    """Cases declare ``changed_times``: a rating given today to a case closed in February moves
+    February (and its quarter and year) and today's periods, in that case's grid only; a new case
+    reported today moves today's periods in its grid. The result equals a full refresh."""
+    import datetime as dt
+
+    from civicgrid.cases.actions import do_rate_case
+    from civicgrid.core import audit
+
+    from .conftest import make_case
+
+    feb, may = P.parse("2026-02"), P.parse("2026-05")
+    now_month = P.current("month")
+    periods = [feb, may, P.parse("2026Q1"), P.parse("2026Q2"), now_month]
+    grids = sorted(c for c in tree if len(c) == 15)
+    old = make_case(grids[0], dispatched=feb.start + dt.timedelta(days=3), closed=feb.start + dt.timedelta(days=5),
+                    on_time=True)
+    make_case(grids[1], dispatched=feb.start + dt.timedelta(days=4), closed=feb.start + dt.timedelta(days=6),
+              on_time=False, rating=5)
+    make_case(grids[0], dispatched=may.start + dt.timedelta(days=2), closed=may.start + dt.timedelta(days=3),
+              on_time=True, rating=1)
+    actions.do_refresh(actor=SYSTEM, periods=periods)
+    before = {(v.indicator, v.period, v.area_code): v.computed_at
+              for v in IndicatorValue.objects.filter(indicator__startswith="cases.")}
+    assert ("cases.satisfaction_rate", feb.code, grids[0]) not in before  # not rated yet
+
+    do_rate_case(old, actor=SYSTEM, rating=2)
+    new = make_case(grids[2], dispatched=None, reported=now_month.start + dt.timedelta(hours=1), status="reported")
+    audit.record("cases.case.report", actor=SYSTEM, obj=new, area_code=new.area_code)
+    run = actions.do_refresh_changed(actor=SYSTEM, periods=periods)
+    after = {(v.indicator, v.period, v.area_code): (v.computed_at, v.numerator, v.denominator)
+             for v in IndicatorValue.objects.filter(indicator__startswith="cases.")}
+    assert after[("cases.satisfaction_rate", feb.code, grids[0])][1:] == (1, 1)
+    assert after[("cases.satisfaction_rate", "2026Q1", grids[0])][1:] == (1, 1)
+    assert after[("cases.reported", now_month.code, grids[2])][1:] == (1, 1)
+    # May and its quarter, and other grids' February, were not rewritten.
+    for key, at in before.items():
+        if key[1] in (may.code, "2026Q2") or key[2] == grids[1]:
+            assert after[key][0] == at, key
+    assert run.values > 0
+    # Exactly what a full refresh gives.
+    actions.do_refresh(actor=SYSTEM, periods=periods)
+    full = {(v.indicator, v.period, v.area_code): (v.numerator, v.denominator)
+            for v in IndicatorValue.objects.filter(indicator__startswith="cases.")}
+    assert full == {k: v[1:] for k, v in after.items()}

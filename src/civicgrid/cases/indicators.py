@@ -9,13 +9,18 @@
 * 满意率 satisfaction: rated cases closed in the period rated 1–3 (非常满意、满意、基本满意) ÷ rated
   cases closed in the period;
 * cases reported in the period (a count).
+
+A case is counted in the periods holding its report, dispatch and closing times; a step moves
+those times or its status, rating or rework count, and appends an event at the step's time. So
+the periods a change of some cases can move are those holding their current times or the times of
+their events (``changed_times``, for the incremental refresh).
 """
 
 from __future__ import annotations
 
 from django.db.models import Count, Q
 
-from .models import Case
+from .models import Case, CaseEvent
 
 NOT_DUE = (Case.Status.INVALID, Case.Status.DUPLICATE)
 
@@ -57,3 +62,24 @@ def reported(prefix: str, period) -> dict:
                                 reported_at__lt=period.end).exclude(status=Case.Status.DUPLICATE)
             .values("area_code").annotate(n=Count("id")))
     return {r["area_code"]: (float(r["n"]), 1.0) for r in rows if r["area_code"]}
+
+
+def changed_times(objects: list[tuple[str, str]]) -> list | None:
+    """The times at which the cases the audit rows name are, or were, counted (see the module): their
+    report, dispatch and closing times and the times of all their events. None when a row is not a
+    case with an id (a bulk import, another kind of record): every period is recomputed."""
+    ids = set()
+    for object_type, object_id in objects:
+        if object_type != "cases.case" or not str(object_id).isdigit():
+            return None
+        ids.add(int(object_id))
+    if not ids:
+        return []
+    ids = list(ids)
+    times = []
+    for i in range(0, len(ids), 5000):
+        chunk = ids[i:i + 5000]
+        for row in Case.objects.filter(pk__in=chunk).values_list("reported_at", "dispatched_at", "closed_at"):
+            times.extend(t for t in row if t is not None)
+        times.extend(CaseEvent.objects.filter(case_id__in=chunk).values_list("at", flat=True))
+    return times

@@ -59,18 +59,18 @@ _queue("overdue", _("Overdue cases in my jurisdiction"), "overdue", CASES_VIEW, 
 _queue("mine", _("My reports still open"), "mine", CASES_REPORT, 80, own=False)
 # --- indicators for the dashboards (stats; docs/stats.md) -------------------------------------------
 _C = "civicgrid.cases.indicators:"
-plugins.indicator("cases.closing_rate", _("closing rate"), compute=_C + "closing_rate", order=40,
+plugins.indicator("cases.closing_rate", _("closing rate"), compute=_C + "closing_rate", changed_times=_C + "changed_times", order=40,
                   source="004c 结案率", definition=_("cases dispatched in the period and closed by its end ÷ "
                                                      "cases dispatched in the period"))
-plugins.indicator("cases.on_time_rate", _("on-time closing rate"), compute=_C + "on_time_rate", order=41,
+plugins.indicator("cases.on_time_rate", _("on-time closing rate"), compute=_C + "on_time_rate", changed_times=_C + "changed_times", order=41,
                   source="004c 按期结案率", definition=_("cases dispatched in the period and closed by their "
                                                        "deadline ÷ cases dispatched in the period"))
-plugins.indicator("cases.rework_rate", _("rework rate"), compute=_C + "rework_rate", order=42,
+plugins.indicator("cases.rework_rate", _("rework rate"), compute=_C + "rework_rate", changed_times=_C + "changed_times", order=42,
                   higher_is_better=False, source="004c 返工率",
                   definition=_("cases closed in the period with a rework ÷ cases closed in the period"))
-plugins.indicator("cases.satisfaction_rate", _("satisfaction"), compute=_C + "satisfaction_rate", order=43,
+plugins.indicator("cases.satisfaction_rate", _("satisfaction"), compute=_C + "satisfaction_rate", changed_times=_C + "changed_times", order=43,
                   source="004 对服务满意率达到90%以上",
                   definition=_("rated cases closed in the period rated satisfied ÷ rated cases closed in the period"))
-plugins.indicator("cases.reported", _("cases reported"), compute=_C + "reported", unit="cases", factor=1,
+plugins.indicator("cases.reported", _("cases reported"), compute=_C + "reported", changed_times=_C + "changed_times", unit="cases", factor=1,
                   aggregate="sum", order=44, source="004c 案件量",
                   definition=_("cases reported in the period (merged duplicates not counted)"))

@@ -275,7 +275,13 @@ class Indicator:
     which way is good; ``source`` names the seed document or rule it comes from. ``aggregate`` is
     "ratio" (Σ numerators ÷ Σ denominators) or "sum" (a count: Σ numerators, the denominator counts
     the areas); ``stock`` marks a figure of the register as it stands (population, facilities) rather
-    than of what happened in the period: its past periods keep the value of their last refresh."""
+    than of what happened in the period: its past periods keep the value of their last refresh.
+    ``changed_times`` (optional, ``"module:function"``) lets the incremental refresh recompute only
+    the periods a change can move: given the audit log's (object type, object id) of the app's
+    actions since the last refresh, it returns every time at which those records are or were
+    counted (each period containing one is recomputed), or None when it cannot tell (all periods);
+    declaring it also says each record counts only in its own area, so when the changes lie in
+    grids only those grids' rows (and the areas' above them) are rewritten."""
 
     code: str  # "cases.closing_rate"
     label: object
@@ -289,6 +295,7 @@ class Indicator:
     order: int = 100
     aggregate: str = "ratio"
     stock: bool = False
+    changed_times: str = ""
 
     @property
     def app(self) -> str:

@@ -39,12 +39,16 @@ def _rows(indicator: plugins.Indicator, period: P.Period, prefix: str, values: d
             for code, (num, den) in values.items() if code.startswith(prefix) and (num or den)]
 
 
-def _replace(indicator: plugins.Indicator, periods: list[P.Period], prefixes: list[str], rows: list) -> int:
-    """The cached rows of one indicator under ``prefixes`` for ``periods``, replaced in one transaction."""
+def _replace(indicator: plugins.Indicator, periods: list[P.Period], prefixes: list[str], rows: list,
+             exact: set[str] | None = None) -> int:
+    """The cached rows of one indicator under ``prefixes`` (or with the ``exact`` codes) for
+    ``periods``, replaced in one transaction."""
     from django.db.models import Q
 
     under = Q(pk__in=[])
-    for prefix in prefixes:
+    if exact is not None:
+        under = Q(area_code__in=sorted(exact))
+    for prefix in prefixes if exact is None else ():
         under |= Q(area_code__startswith=prefix)
     with transaction.atomic():
         IndicatorValue.objects.filter(under, indicator=indicator.code, period__in=[p.code for p in periods]).delete()
@@ -60,15 +64,22 @@ def common_prefix(prefixes: list[str]) -> str:
     return first[:n]
 
 
-def _compute(indicators, periods, prefixes, now, *, past_stock: bool) -> int:
+def _compute(indicators, periods, prefixes, now, *, past_stock: bool, exact: set[str] | None = None,
+             times: dict | None = None) -> int:
     """Compute each indicator for the periods over the prefixes' common prefix (one query per period,
     whatever the number of prefixes) and replace its rows under the prefixes in one transaction. A
-    stock figure is computed once."""
+    stock figure is computed once. ``exact``: the rows of these area codes only (grids touched and
+    the areas above them) instead of everything under the prefixes. ``times``: indicator code → the
+    times its changes are counted at (``Indicator.changed_times``); only the periods holding one
+    are recomputed."""
     written = 0
     scope = common_prefix(prefixes)
     for indicator in indicators:
         compute = plugins.resolve(indicator.compute)
         chosen = [p for p in periods if not (indicator.stock and p.end <= now and not past_stock)]
+        if times is not None and times.get(indicator.code) is not None:
+            at = times[indicator.code]
+            chosen = [p for p in chosen if any(p.start <= t < p.end for t in at)]
         if not chosen:
             continue
         rows, stock = [], None
@@ -78,10 +89,12 @@ def _compute(indicators, periods, prefixes, now, *, past_stock: bool) -> int:
                 values = stock
             else:
                 values = compute(scope, period)
-            if len(prefixes) > 1:
+            if exact is not None:
+                values = {c: v for c, v in values.items() if c in exact}
+            elif len(prefixes) > 1:
                 values = {c: v for c, v in values.items() if any(c.startswith(p) for p in prefixes)}
             rows.extend(_rows(indicator, period, scope, values, now))
-        written += _replace(indicator, chosen, prefixes, rows)
+        written += _replace(indicator, chosen, prefixes, rows, exact)
     return written
 
 
@@ -103,12 +116,32 @@ def do_refresh(*, actor, periods: list[P.Period] | None = None, indicators: list
 
 def touched_since(moment) -> dict[str, set[str]]:
     """{app label: area codes of its actions} from the audit log since ``moment`` ("" = everywhere)."""
-    out: dict[str, set[str]] = {}
+    return {app: codes for app, (codes, _objects) in _touched(moment).items()}
+
+
+def _touched(moment) -> dict[str, tuple[set[str], set[tuple[str, str]]]]:
+    """{app label: (area codes, (object type, object id) of the records) of its actions since ``moment``}."""
+    out: dict[str, tuple[set[str], set[tuple[str, str]]]] = {}
     rows = (AuditLog.objects.filter(at__gte=moment, outcome=AuditLog.Outcome.OK)
-            .exclude(action__startswith="stats.").values_list("action", "area_code").distinct())
-    for action, code in rows:
-        out.setdefault(action.split(".")[0], set()).add(code or "")
+            .exclude(action__startswith="stats.").values_list("action", "area_code", "object_type", "object_id")
+            .distinct())
+    for action, code, object_type, object_id in rows:
+        codes, objects = out.setdefault(action.split(".")[0], (set(), set()))
+        codes.add(code or "")
+        objects.add((object_type or "", object_id or ""))
     return out
+
+
+GRID_DIGITS = 15
+MAX_EXACT = 5000  # more touched grids than this: refresh whole prefixes
+
+
+def exact_codes(codes: set[str]) -> set[str] | None:
+    """When every touched code is a grid's (nothing lies below a grid), the rows to rewrite are those
+    of these grids and of the areas above them (per-community figures); else None."""
+    if not codes or len(codes) > MAX_EXACT or any(len(c) != GRID_DIGITS for c in codes):
+        return None
+    return {c[:n] for c in codes for n in range(1, GRID_DIGITS + 1)}
 
 
 def group_prefixes(codes: set[str]) -> list[str]:
@@ -138,15 +171,28 @@ def do_refresh_changed(*, actor, periods: list[P.Period] | None = None) -> Refre
     if last is None:
         return do_refresh(actor=actor, periods=periods)
     periods = periods if periods is not None else catalogue.cached_periods(now)
-    touched = touched_since(last.started_at)
+    touched = _touched(last.started_at)
     written, all_prefixes = 0, set()
-    for app, codes in touched.items():
+    for app, (codes, objects) in touched.items():
         chosen = [i for i in catalogue.indicators() if i.app == app]
         if not chosen:
             continue
         prefixes = group_prefixes(codes)
         all_prefixes.update(prefixes)
-        written += _compute(chosen, periods, prefixes, now, past_stock=False)
+        exact = exact_codes(codes)
+        found: dict[str, list | None] = {}  # one call per function, shared by its indicators
+        times = {}
+        for ind in chosen:
+            if ind.changed_times:
+                if ind.changed_times not in found:
+                    found[ind.changed_times] = plugins.resolve(ind.changed_times)(sorted(objects))
+                times[ind.code] = found[ind.changed_times]
+        # Figures declaring ``changed_times`` count each record in its own area: those of the touched
+        # grids only; the others (a facility's reach crosses grids) under the touched prefixes.
+        local = [i for i in chosen if i.changed_times]
+        others = [i for i in chosen if not i.changed_times]
+        written += _compute(local, periods, prefixes, now, past_stock=False, exact=exact, times=times)
+        written += _compute(others, periods, prefixes, now, past_stock=False)
     run = RefreshRun.objects.create(kind=RefreshRun.Kind.INCREMENTAL, started_at=now, finished_at=timezone.now(),
                                     periods=len(periods), prefixes=sorted(all_prefixes), values=written,
                                     seconds=round(time.perf_counter() - started, 3))

@@ -4,9 +4,10 @@ nearest one above it). Every read starts from an area the user may see (``access
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 
-from django.db.models import Q, Sum
+from django.db.models import Max, Q, Sum
 from django.db.models.functions import Substr
 
 from civicgrid.areas.models import Area, is_city_code, scope_code
@@ -61,11 +62,42 @@ def home_area(user) -> Area | None:
     return visible_roots(user).order_by("code").first()
 
 
+def cache_version() -> tuple:
+    """What names the cached rows as they stand: the newest refresh run and the newest row (both
+    index lookups). ``IndicatorValue`` is written only by the refresh, which replaces rows (new ids)
+    and then records its run; so a sum read under this version is the sum of the rows as they are
+    until the next refresh finishes."""
+    return (RefreshRun.objects.aggregate(m=Max("id"))["m"], IndicatorValue.objects.aggregate(m=Max("id"))["m"])
+
+
+def _memo(name: str, args: tuple, compute):
+    """Sums over the cached rows, kept (Django's cache) until the rows change (``cache_version``):
+    a city's Σ over six periods adds up a million grid rows, the same for every viewer until the
+    next refresh."""
+    from django.core.cache import cache
+
+    key = "stats:" + name + ":" + hashlib.sha256(repr((args, cache_version())).encode()).hexdigest()
+    found = cache.get(key)
+    if found is None:
+        found = compute()
+        cache.set(key, found, MEMO_SECONDS)
+    return found
+
+
+MEMO_SECONDS = 3600
+
+
 def sums(area_codes: list[str], periods: list[str], indicators: list[str] | None = None) -> dict:
     """{(indicator, area code, period): (Σ num, Σ den)} of the cached rows under each area code.
     The caller has checked the user may see those areas."""
+    args = (sorted(set(area_codes)), sorted(periods), None if indicators is None else sorted(indicators))
+    return _memo("sums", args, lambda: _sums(area_codes, periods, indicators))
+
+
+def _sums(area_codes: list[str], periods: list[str], indicators: list[str] | None = None) -> dict:
     out = {}
     for code in set(area_codes):
+        # A city's rows are those of its districts: its code (330100) is not their prefix (3301).
         qs = IndicatorValue.objects.filter(area_code__startswith=scope_code(code), period__in=periods)
         if indicators is not None:
             qs = qs.filter(indicator__in=indicators)
@@ -76,6 +108,11 @@ def sums(area_codes: list[str], periods: list[str], indicators: list[str] | None
 
 def by_children(parent_code: str, child_length: int, period: str, indicators: list[str] | None = None) -> dict:
     """{(indicator, child code): (Σ num, Σ den)} in one GROUP BY over the rows under ``parent_code``."""
+    args = (parent_code, child_length, period, None if indicators is None else sorted(indicators))
+    return _memo("children", args, lambda: _by_children(parent_code, child_length, period, indicators))
+
+
+def _by_children(parent_code: str, child_length: int, period: str, indicators: list[str] | None = None) -> dict:
     qs = IndicatorValue.objects.filter(area_code__startswith=scope_code(parent_code), period=period)
     if indicators is not None:
         qs = qs.filter(indicator__in=indicators)

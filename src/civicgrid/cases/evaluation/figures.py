@@ -434,12 +434,13 @@ def by_unit(period: Period, prefixes=None, *, data: Base | None = None) -> list[
                           lambda e: [e["unit_id"]] if e["unit_id"] else [])
     units = OrgUnit.objects.filter(pk__in=[k for k in figures if k]).order_by("area_code", "code")
     rules, bands = score_rules(ScoreRule.Post.UNIT), grade_bands()
+    labels = {kind: str(label) for kind, label in OrgUnit.Kind.choices}
     rows = []
     for unit in units:
         fig = figures[unit.pk]
         values = {k: getattr(fig, k) for k, _w, _i in rules}
         score = weighted_score(values, rules)
-        rows.append(Row(key=unit.code, name=unit.name, kind=unit.kind, kind_label=unit.get_kind_display(), figures=fig, score=score,
+        rows.append(Row(key=unit.code, name=unit.name, kind=unit.kind, kind_label=labels.get(unit.kind, unit.kind), figures=fig, score=score,
                         grade=grade(score, bands)))
     rows.sort(key=lambda r: (-(r.score if r.score is not None else -1), r.key))
     return rows
@@ -456,12 +457,15 @@ def by_area(period: Period, prefixes=None, *, levels=("street", "community"), da
     for code in data.reported:
         for n in wanted:
             reported[code[:n]] += 1
-    areas = Area.objects.filter(_prefix_q(prefixes, "code"), level__in=levels).order_by("code")
+    areas = Area.objects.filter(_prefix_q(prefixes, "code"), level__in=levels).order_by("code").values_list(
+        "code", "name", "level")
+    # The level's label once per level: get_level_display() hashes every choice's lazy label per row.
+    labels = {level: str(label) for level, label in Area.Level.choices}
     rows = []
-    for area in areas:
-        fig = figures.get(area.code, CaseFigures())
-        fig.reported = reported.get(area.code, 0)
-        rows.append(Row(key=area.code, name=area.name, kind=area.level, kind_label=area.get_level_display(), figures=fig))
+    for code, name, level in areas:
+        fig = figures.get(code, CaseFigures())
+        fig.reported = reported.get(code, 0)
+        rows.append(Row(key=code, name=name, kind=level, kind_label=labels.get(level, level), figures=fig))
     return rows
 
 

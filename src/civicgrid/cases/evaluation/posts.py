@@ -16,6 +16,7 @@ from civicgrid.core.periods import Period
 
 from .. import sla
 from ..models import Case, CaseEvent, CaseTask, ScoreRule
+from . import cache
 from .figures import (
     NOT_DUE,
     OUTSIDE_CHANNELS,
@@ -57,17 +58,38 @@ def _person_row(post: str, user, values: dict, counts: dict, rules, bands) -> Ro
                counts=counts, score=score, grade=grade(score, bands))
 
 
-def _task_rates(kind: str, tasks: list[tuple], user, codes) -> tuple[int, int]:
-    """Tasks of ``kind`` due in the period (``tasks``: kind, done_by, done_at, due_at, area code)
-    that were the supervisor's: done by them, or still open in their area. On time: done by them
-    by the due time."""
-    den = on_time = 0
-    for task_kind, done_by, done_at, due_at, area_code in tasks:
-        if task_kind != kind or not (done_by == user.pk or done_by is None and _in(area_code, codes)):
-            continue
-        den += 1
-        on_time += done_by == user.pk and done_at is not None and done_at <= due_at
-    return on_time, den
+def _minimal(codes) -> list[str]:
+    """The codes not lying under another of them (their areas are disjoint)."""
+    out: list[str] = []
+    for code in sorted(set(codes), key=len):
+        if not any(code.startswith(c) for c in out):
+            out.append(code)
+    return out
+
+
+class _CountUnder:
+    """How many of some area codes lie under a code, for the code lengths asked: one pass over the
+    codes, then a lookup per area (a city has thousands of supervisors and tens of thousands of
+    cases a month; testing every case against every supervisor's areas is quadratic)."""
+
+    def __init__(self, codes, lengths):
+        self.counts: dict[str, int] = defaultdict(int)
+        for code in codes:
+            for n in lengths:
+                if len(code) >= n:
+                    self.counts[code[:n]] += 1
+
+    def under(self, prefixes) -> int:
+        return sum(self.counts.get(p, 0) for p in _minimal(prefixes))
+
+
+def _task_rates(kind: str, tasks: dict, user, codes) -> tuple[int, int]:
+    """Tasks of ``kind`` due in the period that were the supervisor's: done by them, or still open
+    in their area (``tasks``: "done" → {(kind, done by): [(done at, due at)]}, "open" → {kind:
+    _CountUnder of the open tasks' areas}). On time: done by them by the due time."""
+    mine = tasks["done"].get((kind, user.pk), [])
+    on_time = sum(1 for done_at, due_at in mine if done_at is not None and done_at <= due_at)
+    return on_time, len(mine) + tasks["open"][kind].under(codes)
 
 
 def supervisors(period: Period, prefixes=None) -> list[Row]:
@@ -89,15 +111,25 @@ def supervisors(period: Period, prefixes=None) -> list[Row]:
     outside = list(Case.objects.filter(in_period, _prefix_q(codes_of_all), channel__in=OUTSIDE_CHANNELS,
                                        cls__kind__in=PATROL_KINDS, registered_at__isnull=False)
                    .order_by().values_list("area_code", flat=True))
-    tasks = list(CaseTask.objects.filter(kind__in=[CaseTask.Kind.CONFIRM, CaseTask.Kind.CHECK],
-                                         due_at__gte=period.start, due_at__lt=period.end)
-                 .exclude(outcome=CaseTask.Outcome.CANCELLED)
-                 .filter(Q(done_by_id__in=list(people)) | (Q(done_by__isnull=True) & _prefix_q(codes_of_all)))
-                 .order_by().values_list("kind", "done_by_id", "done_at", "due_at", "area_code"))
+    found = (CaseTask.objects.filter(kind__in=[CaseTask.Kind.CONFIRM, CaseTask.Kind.CHECK],
+                                     due_at__gte=period.start, due_at__lt=period.end)
+             .exclude(outcome=CaseTask.Outcome.CANCELLED)
+             .filter(Q(done_by_id__in=list(people)) | (Q(done_by__isnull=True) & _prefix_q(codes_of_all)))
+             .order_by().values_list("kind", "done_by_id", "done_at", "due_at", "area_code"))
+    lengths = sorted({len(code) for code in codes_of_all})
+    done, still_open = defaultdict(list), defaultdict(list)
+    for kind, done_by, done_at, due_at, area_code in found:
+        if done_by is None:
+            still_open[kind].append(area_code)
+        else:
+            done[(kind, done_by)].append((done_at, due_at))
+    tasks = {"done": done, "open": {kind: _CountUnder(still_open[kind], lengths)
+                                    for kind in (CaseTask.Kind.CONFIRM, CaseTask.Kind.CHECK)}}
+    outside = _CountUnder(outside, lengths)
     rows = []
     for user, codes, _unit in people.values():
         n_reports, valid = reports[user.pk]
-        missed = sum(1 for code in outside if _in(code, codes))
+        missed = outside.under(codes)
         confirm_ok, confirm_n = _task_rates(CaseTask.Kind.CONFIRM, tasks, user, codes)
         check_ok, check_n = _task_rates(CaseTask.Kind.CHECK, tasks, user, codes)
         values = {
@@ -254,6 +286,10 @@ def evaluate(period: Period, prefixes=None) -> Evaluation:
         levels = ("district", "street")  # a city
     else:
         levels = ("street", "community")
+    return cache.cached("evaluate", period, prefixes, levels, lambda: _evaluate(period, prefixes, levels))
+
+
+def _evaluate(period: Period, prefixes, levels) -> Evaluation:
     data = base(period, prefixes)  # read once for the three case tables
     return Evaluation(period, totals(period, prefixes, data=data), by_unit(period, prefixes, data=data),
                       by_area(period, prefixes, levels=levels, data=data), by_post(period, prefixes, data=data))

@@ -1,0 +1,89 @@
+"""The evaluation page's cache (issue 15, city scale): a whole evaluation — case tables, posts,
+scores — kept per period, jurisdiction and language under a *watermark* of everything it is
+computed from.
+
+An evaluation reads the case history (append-only: every action on a case appends a
+``CaseEvent`` and writes its rows in the same transaction, so the newest event id moves with any
+change of a case, its rating or its tasks), the newest case (a new report) and task ids, the posts'
+memberships and their users' names, the score rules and grade bands, and the names of units and
+areas. The watermark holds the newest ids of the first three and a digest of the small tables, so
+a cached evaluation is answered only while nothing it was computed from has changed; anything new
+anywhere computes it again (from the per-period assignment cache of ``figures``, which survives
+steps on cases outside the period). Reading the watermark is a handful of index lookups and small
+tables, whatever the size of the history.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+from django.core.cache import cache
+from django.db import connection
+from django.db.models import Count, Max
+from django.utils.translation import get_language
+
+from civicgrid.accounts.models import Membership, OrgUnit
+from civicgrid.accounts.roles import Role
+from civicgrid.areas.models import Area
+
+from ..models import Case, CaseEvent, CaseTask, GradeBand, ScoreRule
+
+SECONDS = 3600
+POST_ROLES = (Role.SUPERVISOR, Role.SHIFT_LEADER, Role.DISPATCHER)
+
+
+def watermark() -> str:
+    """A digest of everything an evaluation is computed from (see the module)."""
+    if connection.vendor == "postgresql":
+        return _watermark_sql()
+    newest = (CaseEvent.objects.aggregate(m=Max("id"))["m"], Case.objects.aggregate(m=Max("id"))["m"],
+              CaseTask.objects.aggregate(m=Max("id"))["m"])
+    small = (
+        list(Membership.objects.filter(role__in=POST_ROLES).order_by("id").values_list(
+            "id", "user_id", "role", "area_code", "active", "unit_id", "user__is_active", "user__username",
+            "user__display_name")),
+        list(ScoreRule.objects.order_by("id").values_list("id", "post", "indicator", "weight", "invert")),
+        list(GradeBand.objects.order_by("id").values_list("id", "letter", "lowest")),
+        list(OrgUnit.objects.order_by("id").values_list("id", "code", "name", "kind", "area_code")),
+        Area.objects.aggregate(n=Count("id"), m=Max("id"), at=Max("updated_at")),
+    )
+    return hashlib.sha256(repr((newest, small)).encode()).hexdigest()
+
+
+def cached(name: str, period, prefixes, levels, compute):
+    """``compute()`` for this period, jurisdiction, levels and language, reused while the
+    watermark stands."""
+    key = "cases:evaluation:" + hashlib.sha256(repr((
+        name, period.kind, period.start, period.end, None if prefixes is None else sorted(prefixes), levels,
+        get_language(), watermark())).encode()).hexdigest()
+    found = cache.get(key)
+    if found is None:
+        found = compute()
+        cache.set(key, found, SECONDS)
+    return found
+
+
+def _watermark_sql() -> str:
+    """The same in one statement on PostgreSQL: a city has thousands of supervisors' memberships,
+    digested there instead of fetched."""
+    t = {m.__name__: m._meta.db_table for m in (Case, CaseEvent, CaseTask, Membership, ScoreRule, GradeBand,
+                                                OrgUnit, Area)}
+    from civicgrid.accounts.models import User
+
+    t["User"] = User._meta.db_table
+
+    def digest(table, columns, where=""):
+        return (f"(SELECT md5(string_agg(concat_ws('|', {columns}), ';' ORDER BY x.id)) FROM {table} x {where})")
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT (SELECT max(id) FROM {t['CaseEvent']}), (SELECT max(id) FROM {t['Case']}),"
+            f" (SELECT max(id) FROM {t['CaseTask']}),"
+            + digest(t["Membership"], "x.id, x.user_id, x.role, x.area_code, x.active, x.unit_id, u.is_active,"
+                     " u.username, u.display_name", f"JOIN {t['User']} u ON u.id = x.user_id WHERE x.role = ANY(%s)")
+            + ", " + digest(t["ScoreRule"], "x.id, x.post, x.indicator, x.weight, x.invert")
+            + ", " + digest(t["GradeBand"], "x.id, x.letter, x.lowest")
+            + ", " + digest(t["OrgUnit"], "x.id, x.code, x.name, x.kind, x.area_code")
+            + f", (SELECT concat_ws('|', count(*), max(id), max(updated_at)) FROM {t['Area']})",
+            [[str(r) for r in POST_ROLES]])
+        return hashlib.sha256(repr(cursor.fetchone()).encode()).hexdigest()
