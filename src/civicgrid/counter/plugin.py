@@ -22,6 +22,7 @@ plugins.audit_actions({
     "counter.item.withdraw": _("service item withdrawn"),
     "counter.item.admission": _("community admission changed"),
     "counter.item.import": _("service catalogue imported"),
+    "counter.item.export": _("service catalogue exported"),
     "counter.register.lookup": _("resident looked up at a window"),
     "counter.register.read": _("register read for a material"),
     "counter.application.receive": _("application received at a window"),
