@@ -117,6 +117,20 @@ def test_coverage_shares_match_households_of_buildings(circle, people):
     assert [r["code"] for r in grid_table["rows"]] == ["330106001001"] and grid_table["rows"][0]["households"] == 150
 
 
+def test_coverage_is_kept_until_a_new_run_and_per_jurisdiction(circle, people, tree,
+                                                                 django_capture_on_commit_callbacks):
+    street = queries.coverage(people["street"], level="community", minutes=15, kinds=["school"])
+    grid = queries.coverage(people["grid"], level="community", minutes=15, kinds=["school"])
+    assert len(street["rows"]) == 2 and len(grid["rows"]) == 1  # one key per jurisdiction
+    assert all(r["covered"]["school"] == 0 for r in street["rows"])  # no school yet
+    lon, lat = grid_centre(tree, "330106001001001")
+    with django_capture_on_commit_callbacks(execute=True):  # a school: a new accessibility run
+        actions.do_create_facility(actor=SYSTEM, kind="school", name="实验小学", lon=lon, lat=lat)
+    after = queries.coverage(people["street"], level="community", minutes=15, kinds=["school"])
+    assert sum(r["covered"]["school"] for r in after["rows"]) > 0
+    assert queries.coverage(people["street"], level="community", minutes=15, kinds=["school"]) == after
+
+
 def test_buildings_outside_and_the_next_site_covers_what_it_promises(circle, people,
                                                                    django_capture_on_commit_callbacks):
     user = people["street"]

@@ -120,7 +120,9 @@ def areas_geojson(request, level: Area.Level | None = None, within: str | None =
         from civicgrid.areas.models import scope_code
 
         qs = qs.filter(code__startswith=scope_code(within))  # a city's code: its districts' four digits
-    return exports.feature_collection(qs)
+    from django.http import HttpResponse
+
+    return HttpResponse(exports.feature_collection_json(qs), content_type="application/json")
 
 
 @router.get("/lookup", response=LookupOut, summary="The grid containing a point")
