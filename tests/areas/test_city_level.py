@@ -119,3 +119,12 @@ def test_the_city_page_maps_its_districts(tree, city, client_for):
     assert "?within=330100&level=district" in page
     got = client.get("/api/areas/geojson?within=330100&level=district").json()
     assert sorted(f["properties"]["code"] for f in got["features"]) == ["330106", "330108"]
+
+
+def test_the_city_circle_page_starts_from_its_districts(tree, city, client_for):
+    shi = make_user("shi", Role.CITY_ADMIN, city)
+    page = client_for(shi).get("/circle/").content.decode()
+    assert '<option value="district" selected>' in page
+    qu = make_user("qu", Role.DISTRICT_ADMIN, tree["330106"])
+    page = client_for(qu).get("/circle/").content.decode()
+    assert '<option value="community" selected>' in page and '<option value="district"' not in page

@@ -40,7 +40,14 @@ def _kind(value) -> str:
 
 @capability_required(VIEW)
 def coverage(request):
-    level = request.GET.get("level") if request.GET.get("level") in ("street", "community", "grid") else "community"
+    # A city's viewer starts from its districts (a table of every community of a city is thousands of
+    # cells); everyone else from the communities.
+    codes = request.user.scope_codes(VIEW)
+    citywide = codes is None or any(len(c) < 6 for c in codes)
+    levels = ([("district", _("district"))] if citywide else []) + [
+        ("street", _("street")), ("community", _("community")), ("grid", _("grid"))]
+    asked = request.GET.get("level")
+    level = asked if asked in dict(levels) else ("district" if citywide else "community")
     minutes = _int(request.GET.get("minutes"), 15)
     minutes = minutes if minutes in MINUTES else 15
     kind = _kind(request.GET.get("kind"))
@@ -52,8 +59,7 @@ def coverage(request):
     return render(request, "circle/coverage.html", {
         "table": table, "level": level, "minutes": minutes, "kind": kind, "kinds": FacilityKind.choices,
         "show_all": show_all, "absent": [FacilityKind(k).label for k in FacilityKind.values if k not in present],
-        "minutes_choices": MINUTES, "levels": [("street", _("street")), ("community", _("community")),
-                                              ("grid", _("grid"))],
+        "minutes_choices": MINUTES, "levels": levels,
         "kind_labels": dict(FacilityKind.choices), "run": queries.latest_run(request.user),
         "networks": queries.visible_networks(request.user),
         "can_network": request.user.has_capability(CIRCLE_NETWORK),
