@@ -80,7 +80,7 @@ def test_targets_refuse_bad_input_and_foreign_areas(tree):
     with pytest.raises(UserError) as bad:
         actions.do_set_target(actor=street_admin, indicator="nope", area_code="330106001", value="九十",
                               period="2026Q5", source="")
-    assert set(bad.value.errors) == {"indicator", "value", "period"}
+    assert set(bad.value.errors) == {"indicator", "value", "period", "source"}  # every problem at once
     assert "数字" in str(bad.value.errors["value"]) or "number" in str(bad.value.errors["value"])
     with pytest.raises(NotPermitted):
         actions.do_set_target(actor=street_admin, indicator="cases.closing_rate", area_code="330106002", value=90,
@@ -88,8 +88,9 @@ def test_targets_refuse_bad_input_and_foreign_areas(tree):
     with pytest.raises(NotPermitted):
         actions.do_set_target(actor=worker, indicator="cases.closing_rate", area_code="330106001001", value=90,
                               source="x")
-    with pytest.raises(NotPermitted):  # the whole deployment is the platform's (or a city level's)
+    with pytest.raises(UserError) as whole:  # the whole deployment is the platform's (or a city level's)
         actions.do_set_target(actor=street_admin, indicator="cases.closing_rate", area_code="", value=90, source="x")
+    assert set(whole.value.errors) == {"area_code"}
     t = actions.do_set_target(actor=street_admin, indicator="cases.closing_rate", area_code="330106001001",
                               value="95.5", source="街道考核方案")
     assert (t.value, t.set_by_id) == (95.5, street_admin.pk)

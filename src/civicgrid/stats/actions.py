@@ -23,7 +23,7 @@ from civicgrid.core import periods as P
 from civicgrid.core.access import require_capability
 from civicgrid.core.errors import NotPermitted, UserError
 from civicgrid.core.models import AuditLog
-from civicgrid.core.scoping import ensure_in_scope
+from civicgrid.core.scoping import ensure_in_scope, in_scope
 from civicgrid.core.workflow import lock_row
 
 from . import catalogue
@@ -231,12 +231,20 @@ def do_set_target(*, actor, indicator: str, area_code: str, value, period: str =
     """Set (or change) the target of an indicator for an area and period; an area's own target
     overrides the one it inherits from above."""
     require_capability(actor, STATS_TARGETS)
-    ensure_in_scope(actor, area_code, STATS_TARGETS)
-    _ind, period_code, number = _check_target(indicator, area_code, period, value)
+    errors = {}
+    try:
+        _ind, period_code, number = _check_target(indicator, area_code, period, value)
+    except UserError as exc:
+        errors.update(exc.errors)
     source = (source or "").strip()
     if not source:
-        raise UserError(_("The target was not saved."),
-                        errors={"source": _("Source: name the plan or document this target comes from.")})
+        errors["source"] = _("Source: name the plan or document this target comes from.")
+    if not area_code and not in_scope(actor, area_code, STATS_TARGETS):
+        # No area chosen: the whole deployment is the platform's (or a city level's) — say so beside the field.
+        errors["area_code"] = _("Area: choose an area of your jurisdiction.")
+    if errors:
+        raise UserError(_("The target was not saved."), errors=errors)
+    ensure_in_scope(actor, area_code, STATS_TARGETS)  # another area's code: refused (403) and audited
     with transaction.atomic():
         target = Target.objects.select_for_update().filter(indicator=indicator, area_code=area_code,
                                                            period=period_code).first()
