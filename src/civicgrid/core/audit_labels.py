@@ -125,6 +125,9 @@ DOMAINS = {
 }
 
 
+_rules_loaded: list[bool] = []  # every app's ``rules`` module imported in this process
+
+
 def all_labels() -> dict[str, object]:
     """Every action code with its label: the ones above, those the apps declare
     (``core.plugins.audit_actions``), and the steps of every declared workflow."""
@@ -134,8 +137,10 @@ def all_labels() -> dict[str, object]:
     from .workflow import WORKFLOWS
 
     # The workflows are declared in each app's ``rules`` module, which a page may not have imported
-    # yet in this process (the audit page would then show their steps as codes).
-    autodiscover_modules("rules")
+    # yet in this process (the audit page would then show their steps as codes): import them once.
+    if not _rules_loaded:
+        autodiscover_modules("rules")
+        _rules_loaded.append(True)
     out = dict(ACTION_LABELS)
     for flow in WORKFLOWS:
         for step in flow.steps:
