@@ -127,3 +127,22 @@ def test_incremental_refresh_of_cases_recomputes_only_the_periods_and_grids_they
     full = {(v.indicator, v.period, v.area_code): (v.numerator, v.denominator)
             for v in IndicatorValue.objects.filter(indicator__startswith="cases.")}
     assert full == {k: v[1:] for k, v in after.items()}
+
+
+def test_a_refresh_computes_healths_figures_once_per_period_for_all_its_indicators(tree):
+    """Health's indicators share one pass over the grids per period (``plugins.shared``): a refresh
+    of two periods runs it twice, not once per indicator and period (16 × at city scale: hours)."""
+    from civicgrid.health import figures
+
+    periods = [P.current("month"), P.current("quarter")]
+    health = [i.code for i in actions.catalogue.indicators() if i.compute.startswith("civicgrid.health.figures:")
+              and i.code not in ("health.staff_share", "health.provision_rate")]
+    assert len(health) > 5
+    with mock.patch.object(figures, "by_grid", wraps=figures.by_grid) as passes:
+        actions.do_refresh(actor=SYSTEM, periods=periods, indicators=health)
+    assert passes.call_count == 2
+    # Outside a refresh nothing is kept: every call computes afresh.
+    with mock.patch.object(figures, "by_grid", wraps=figures.by_grid) as passes:
+        figures.contract_rate("330106", periods[0])
+        figures.contract_rate("330106", periods[0])
+    assert passes.call_count == 2

@@ -14,6 +14,8 @@ imports nothing heavy and cannot create import cycles.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from functools import cache
 
@@ -312,6 +314,30 @@ def indicator(code: str, label, *, compute: str, **options) -> str:
 
 def indicators() -> list[Indicator]:
     return sorted(_INDICATORS.values(), key=lambda i: (i.order, i.code))
+
+
+# Work shared by several indicators of one app (health computes all its figures per grid in one
+# pass): inside ``computing()`` — entered by the stats refresh for one period at a time —
+# ``shared(key, fn)`` runs ``fn`` once per key; outside it, every call runs ``fn``.
+_SHARED: ContextVar[dict | None] = ContextVar("indicator_shared_work", default=None)
+
+
+@contextmanager
+def computing():
+    token = _SHARED.set({})
+    try:
+        yield
+    finally:
+        _SHARED.reset(token)
+
+
+def shared(key, fn: Callable):
+    memo = _SHARED.get()
+    if memo is None:
+        return fn()
+    if key not in memo:
+        memo[key] = fn()
+    return memo[key]
 
 
 # --- audit actions in words ------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from civicgrid.areas.models import Area
+from civicgrid.core import plugins
 from civicgrid.core.indicators import Fraction
 from civicgrid.registry.models import Person
 
@@ -218,7 +219,9 @@ def total(prefix: str, period, today: dt.date | None = None) -> dict[str, Fracti
 
 def _indicator(code):
     def compute(prefix: str, period):
-        return {g: (f[code].numerator, f[code].denominator) for g, f in by_grid(prefix, period).items()}
+        # Every figure per grid in one pass, shared by the indicators of one refresh of the period.
+        grids = plugins.shared(("health.by_grid", prefix, period.code), lambda: by_grid(prefix, period))
+        return {g: (f[code].numerator, f[code].denominator) for g, f in grids.items()}
 
     compute.__name__ = f"compute_{code}"
     return compute

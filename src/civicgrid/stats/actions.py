@@ -67,34 +67,40 @@ def common_prefix(prefixes: list[str]) -> str:
 def _compute(indicators, periods, prefixes, now, *, past_stock: bool, exact: set[str] | None = None,
              times: dict | None = None) -> int:
     """Compute each indicator for the periods over the prefixes' common prefix (one query per period,
-    whatever the number of prefixes) and replace its rows under the prefixes in one transaction. A
-    stock figure is computed once. ``exact``: the rows of these area codes only (grids touched and
-    the areas above them) instead of everything under the prefixes. ``times``: indicator code → the
-    times its changes are counted at (``Indicator.changed_times``); only the periods holding one
-    are recomputed."""
+    whatever the number of prefixes) and replace its rows under the prefixes, one transaction per
+    indicator and period. Periods outermost: the indicators of one period share work through
+    ``plugins.shared`` (health's figures come from one pass per grid), dropped before the next
+    period. A stock figure is computed once. ``exact``: the rows of these area codes only (grids
+    touched and the areas above them) instead of everything under the prefixes. ``times``:
+    indicator code → the times its changes are counted at (``Indicator.changed_times``); only the
+    periods holding one are recomputed."""
     written = 0
     scope = common_prefix(prefixes)
+    plans = []
     for indicator in indicators:
-        compute = plugins.resolve(indicator.compute)
         chosen = [p for p in periods if not (indicator.stock and p.end <= now and not past_stock)]
         if times is not None and times.get(indicator.code) is not None:
             at = times[indicator.code]
             chosen = [p for p in chosen if any(p.start <= t < p.end for t in at)]
-        if not chosen:
-            continue
-        rows, stock = [], None
-        for period in chosen:
-            if indicator.stock:
-                stock = stock if stock is not None else compute(scope, period)
-                values = stock
-            else:
-                values = compute(scope, period)
-            if exact is not None:
-                values = {c: v for c, v in values.items() if c in exact}
-            elif len(prefixes) > 1:
-                values = {c: v for c, v in values.items() if any(c.startswith(p) for p in prefixes)}
-            rows.extend(_rows(indicator, period, scope, values, now))
-        written += _replace(indicator, chosen, prefixes, rows, exact)
+        if chosen:
+            plans.append((indicator, plugins.resolve(indicator.compute), {p.code for p in chosen}))
+    stock: dict[str, dict] = {}
+    for period in periods:
+        with plugins.computing():
+            for indicator, compute, chosen in plans:
+                if period.code not in chosen:
+                    continue
+                if indicator.stock:
+                    if indicator.code not in stock:
+                        stock[indicator.code] = compute(scope, period)
+                    values = stock[indicator.code]
+                else:
+                    values = compute(scope, period)
+                if exact is not None:
+                    values = {c: v for c, v in values.items() if c in exact}
+                elif len(prefixes) > 1:
+                    values = {c: v for c, v in values.items() if any(c.startswith(p) for p in prefixes)}
+                written += _replace(indicator, [period], prefixes, _rows(indicator, period, scope, values, now), exact)
     return written
 
 
