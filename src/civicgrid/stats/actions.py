@@ -337,6 +337,7 @@ def do_issue_reports(*, actor, template, period: P.Period) -> int:
         areas = areas.filter(q)
     due = _due_date(template, period)
     with transaction.atomic():
+        lock_row(template)  # against a change of its cells while the first reports are opened
         have = set(ReportInstance.objects.filter(template=template, period=period.code)
                    .values_list("area_code", flat=True))
         rows = [ReportInstance(template=template, period=period.code, area_code=a.code, due_date=due,
@@ -569,6 +570,7 @@ def do_publish_assessment(*, actor, scheme, period: P.Period) -> int:
 
     require_capability(actor, STATS_REVIEW)
     with transaction.atomic():
+        lock_row(scheme)  # against a change of its rules while its first results are published
         qs = AssessmentResult.objects.filter(scope_q(actor, capability=STATS_REVIEW), scheme=scheme,
                                              period=period.code, published=False)
         n = qs.update(published=True, published_at=timezone.now())
@@ -581,13 +583,23 @@ def do_publish_assessment(*, actor, scheme, period: P.Period) -> int:
 def do_record_response(*, actor, survey, area_code: str, answers: dict, at=None):
     """Record one resident's answers in a grid of the actor's area: awareness yes/no, satisfaction
     1 (非常满意) … 5 (非常不满意); every question answered."""
+    from .capabilities import STATS_SURVEY
+
+    require_capability(actor, STATS_SURVEY)
+    with transaction.atomic():
+        # The questions read under the survey's lock: a change of them waits, or is refused once
+        # this response exists.
+        survey = lock_row(survey)
+        return _record_response(actor, survey, area_code, answers, at)
+
+
+def _record_response(actor, survey, area_code, answers, at):
     from civicgrid.areas.models import Area
     from civicgrid.core.history import actor_row
 
     from .capabilities import STATS_SURVEY
     from .models import SurveyResponse
 
-    require_capability(actor, STATS_SURVEY)
     errors, clean = {}, {}
     if not Area.objects.filter(code=str(area_code)[:15], level="grid", code__startswith=survey.owner_code).exists():
         errors["area_code"] = _("Grid: choose a grid of your area.")
@@ -612,10 +624,9 @@ def do_record_response(*, actor, survey, area_code: str, answers: dict, at=None)
     if errors:
         raise UserError(_("The answers were not recorded."), errors=errors)
     ensure_in_scope(actor, area_code, STATS_SURVEY)
-    with transaction.atomic():
-        response = SurveyResponse.objects.create(survey=survey, area_code=area_code, answers=clean,
-                                                 recorded_at=at or timezone.now(), recorded_by=actor_row(actor))
-        audit.record("stats.survey.response", actor=actor, obj=response)
+    response = SurveyResponse.objects.create(survey=survey, area_code=area_code, answers=clean,
+                                             recorded_at=at or timezone.now(), recorded_by=actor_row(actor))
+    audit.record("stats.survey.response", actor=actor, obj=response)
     return response
 
 
@@ -740,13 +751,17 @@ def _positions(rows, errors: dict, label) -> list[int]:
     return out
 
 
-def _save_definition(actor, model, obj, header: dict, fields: dict, expected_version):
+def _save_definition(actor, model, obj, header: dict, fields: dict, expected_version, frozen=None):
+    """Create, or change the locked row; ``frozen(locked row)`` raises when what it would change is
+    frozen — checked under the lock, which the writers of reports, results and responses take too."""
     with transaction.atomic():
         if obj is None:
             obj = model.objects.create(owner_code=_owner_of(actor), **header, **fields)
             created = True
         else:
             obj = lock_row(obj, expected_version)
+            if frozen is not None:
+                frozen(obj)
             for k, v in {**header, **fields}.items():
                 setattr(obj, k, v)
             obj.version += 1
@@ -801,15 +816,19 @@ def do_save_report_template(*, actor, template=None, data: dict, cells: list[dic
     if errors:
         raise UserError(_("The report form was not saved."), errors=errors)
     clean.sort(key=lambda c: c["position"])
-    if template is not None and template.instances.exists():
+
+    def frozen(template):
+        if not template.instances.exists():
+            return
         old = [{"position": c.position, "label": c.label, "kind": c.kind, "indicator": c.indicator, "unit": c.unit,
                 "required": c.required} for c in template.cells.order_by("position")]
         if old != clean or fields["period_kind"] != template.period_kind or fields["level"] != template.level:
             n = template.instances.count()
             raise UserError(_("Not saved: %(n)s reports of this form exist; its cells, period and level can no "
                               "longer change — make a new form instead.") % {"n": n}, field="cells", code="frozen")
+
     with transaction.atomic():
-        obj, created = _save_definition(actor, ReportTemplate, template, header, fields, expected_version)
+        obj, created = _save_definition(actor, ReportTemplate, template, header, fields, expected_version, frozen)
         if created or not obj.instances.exists():
             obj.cells.all().delete()
             ReportCell.objects.bulk_create([ReportCell(template=obj, **c) for c in clean])
@@ -871,16 +890,20 @@ def do_save_scheme(*, actor, scheme=None, data: dict, rules: list[dict], expecte
         errors["weights"] = _("Weights: they add up to %(sum)s; they must add up to 100.") % {"sum": f"{total:g}"}
     if errors:
         raise UserError(_("The assessment scheme was not saved."), errors=errors)
-    if scheme is not None and scheme.results.filter(published=True).exists():
+
+    def frozen(scheme):
+        if not scheme.results.filter(published=True).exists():
+            return
         old = [{"indicator": r.indicator, "weight": r.weight, "rule": r.rule, "low": r.low, "high": r.high}
                for r in scheme.rules.order_by("id")]
-        frozen = ("period_kind", "level", "base_funding", "per_person", "persons_indicator")
-        if old != clean or any(fields[k] != getattr(scheme, k) for k in frozen):
+        kept = ("period_kind", "level", "base_funding", "per_person", "persons_indicator")
+        if old != clean or any(fields[k] != getattr(scheme, k) for k in kept):
             raise UserError(_("Not saved: results of this scheme are published; its rules, weights, period, level "
                               "and funding can no longer change — make a new scheme instead."), field="rules",
                             code="frozen")
+
     with transaction.atomic():
-        obj, created = _save_definition(actor, AssessmentScheme, scheme, header, fields, expected_version)
+        obj, created = _save_definition(actor, AssessmentScheme, scheme, header, fields, expected_version, frozen)
         if created or not obj.results.filter(published=True).exists():
             obj.rules.all().delete()
             AssessmentRule.objects.bulk_create([AssessmentRule(scheme=obj, **c) for c in clean])
@@ -917,14 +940,18 @@ def do_save_survey(*, actor, survey=None, data: dict, questions: list[dict], exp
     if errors:
         raise UserError(_("The survey was not saved."), errors=errors)
     clean.sort(key=lambda c: c["position"])
-    if survey is not None and survey.responses.exists():
+
+    def frozen(survey):
+        if not survey.responses.exists():
+            return
         old = [{"position": q.position, "text": q.text, "kind": q.kind} for q in survey.questions.order_by("position")]
         if old != clean:
             n = survey.responses.count()
             raise UserError(_("Not saved: %(n)s responses to this survey are recorded; its questions can no longer "
                               "change — make a new survey instead.") % {"n": n}, field="questions", code="frozen")
+
     with transaction.atomic():
-        obj, created = _save_definition(actor, Survey, survey, header, {}, expected_version)
+        obj, created = _save_definition(actor, Survey, survey, header, {}, expected_version, frozen)
         if created or not obj.responses.exists():
             obj.questions.all().delete()
             SurveyQuestion.objects.bulk_create([SurveyQuestion(survey=obj, **c) for c in clean])
