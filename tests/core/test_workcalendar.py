@@ -241,6 +241,43 @@ def test_between_inverts_add(hours: float):
         assert CAL.working_time_between(end, start) == -timedelta(hours=hours), start
 
 
+def _between_day_by_day(cal, a, b):
+    """The plain definition: every day from a to b, the overlap of each working period."""
+    from datetime import time as _time
+
+    from civicgrid.core.workcalendar import is_workday
+
+    lo, hi = cal._to_local(a), cal._to_local(b)
+    total, day = timedelta(0), lo.date()
+    while day <= hi.date():
+        if is_workday(day):
+            midnight = datetime.combine(day, _time())
+            for start_off, end_off in cal._offsets:
+                overlap = min(hi, midnight + end_off) - max(lo, midnight + start_off)
+                if overlap > timedelta(0):
+                    total += overlap
+        day += timedelta(days=1)
+    return total
+
+
+def test_between_counts_whole_days_from_tables_as_the_day_by_day_sum():
+    """Whole days between the ends come from per-year tables; random spans up to three years
+    (holiday blocks, adjusted weekends, year ends, years with no published schedule) agree with
+    the day-by-day definition."""
+    import random
+
+    rng = random.Random(2026)
+    base = sh(2019, 12, 20)
+    for _ in range(400):
+        a = base + timedelta(minutes=rng.randrange(0, 60 * 24 * 365 * 8))
+        b = a + timedelta(minutes=rng.choice([rng.randrange(0, 60 * 24 * 3), rng.randrange(0, 60 * 24 * 1100)]))
+        assert CAL.working_time_between(a, b) == _between_day_by_day(CAL, a, b), (a, b)
+    far = sh(2400, 3, 1, 10)  # centuries away: counted day by day, same answer
+    assert CAL.working_time_between(sh(2399, 12, 30, 10), far) == _between_day_by_day(CAL, sh(2399, 12, 30, 10), far)
+    assert CAL.working_time_between(sh(1969, 12, 30, 10), sh(1970, 1, 5, 10)) == _between_day_by_day(
+        CAL, sh(1969, 12, 30, 10), sh(1970, 1, 5, 10))
+
+
 # --- is_working_time / next_working_instant ----------------------------------------------------------
 
 

@@ -179,23 +179,70 @@ class WorkCalendar:
             pos = _ZERO
 
     def working_time_between(self, a: datetime, b: datetime) -> timedelta:
-        """Working time in ``[a, b)``; negative when ``b`` is before ``a``."""
+        """Working time in ``[a, b)``; negative when ``b`` is before ``a``. The whole working days
+        between the two ends are counted from per-year tables (``_workdays_before``), so the cost
+        does not grow with the distance (evaluations sum this over tens of thousands of cases)."""
         _require_aware(a, "a")
         _require_aware(b, "b")
         if b < a:
             return -self.working_time_between(b, a)
         lo, hi = self._to_local(a), self._to_local(b)
+        first, last = lo.date(), hi.date()
+        if first == last:
+            return self._within(first, lo, hi)
+        total = self._within(first, lo, datetime.combine(first + _ONE_DAY, time()))
+        total += self._within(last, datetime.combine(last, time()), hi)
+        if not (_FIRST_YEAR <= first.year and last.year <= _LAST_YEAR):  # centuries away: day by day
+            day, whole = first + _ONE_DAY, 0
+            while day < last:
+                whole += is_workday(day)
+                day += _ONE_DAY
+        else:
+            whole = _workdays_before(last) - _workdays_before(first + _ONE_DAY)
+        return total + whole * self.day_length
+
+    def _within(self, day: date, lo: datetime, hi: datetime) -> timedelta:
+        """Working time in [lo, hi) of one day (both on ``day``, or ``hi`` its next midnight)."""
         total = _ZERO
-        day = lo.date()
-        while day <= hi.date():
-            if is_workday(day):
-                midnight = datetime.combine(day, time())
-                for start_off, end_off in self._offsets:
-                    overlap = min(hi, midnight + end_off) - max(lo, midnight + start_off)
-                    if overlap > _ZERO:
-                        total += overlap
-            day += _ONE_DAY
+        if is_workday(day):
+            midnight = datetime.combine(day, time())
+            for start_off, end_off in self._offsets:
+                overlap = min(hi, midnight + end_off) - max(lo, midnight + start_off)
+                if overlap > _ZERO:
+                    total += overlap
         return total
+
+
+_EPOCH_YEAR, _FIRST_YEAR, _LAST_YEAR = 1970, 1900, 2200
+
+
+@lru_cache(maxsize=256)
+def _year_table(year: int) -> tuple[int, ...]:
+    """Working days of ``year`` before each day of it (index = day of the year − 1), and the year's
+    total as the last entry."""
+    out, n, day = [], 0, date(year, 1, 1)
+    while day.year == year:
+        out.append(n)
+        n += is_workday(day)
+        day += _ONE_DAY
+    out.append(n)
+    return tuple(out)
+
+
+@lru_cache(maxsize=256)
+def _year_start(year: int) -> int:
+    """Working days from 1 January 1970 to 1 January of ``year`` (negative before 1970)."""
+    if year == _EPOCH_YEAR:
+        return 0
+    if year > _EPOCH_YEAR:
+        return _year_start(year - 1) + _year_table(year - 1)[-1]
+    return _year_start(year + 1) - _year_table(year)[-1]
+
+
+def _workdays_before(day: date) -> int:
+    """Working days from 1 January 1970 up to ``day`` (exclusive): differences count the working
+    days between two dates (years 1900–2200)."""
+    return _year_start(day.year) + _year_table(day.year)[day.timetuple().tm_yday - 1]
 
 
 @lru_cache(maxsize=1)
