@@ -456,6 +456,31 @@ def test_demo_figures_match_independent_sql_per_unit_area_and_post():
                 assert row.score == pytest.approx(score), f"{period.key} {username} score"
                 checked += 1
     assert checked >= 50
+    _replays_agree(periods + [evaluation.custom_period(today - dt.timedelta(days=400), today)])
+
+
+def _replays_agree(periods):
+    """On PostgreSQL the assignments come from one SQL statement (``_replay_sql``); on the demo's
+    histories (send-backs, escalations, overdue, rework, extensions, re-dispatch) it gives exactly
+    the Python replay's assignments, hours included."""
+    from django.db import connection
+
+    from civicgrid.cases.evaluation import figures
+
+    if connection.vendor != "postgresql":
+        return
+    info = {row[0]: row[1:] for row in Case.objects.values_list("id", "area_code", "registered_by_id", "rating")}
+    kinds = set()
+    for period in periods:
+        python = figures._replay_python(period, info)
+        sql = figures._replay_sql(period, info)
+        assert len(python) == len(sql) > 0
+        for a, b in zip(sorted(python, key=lambda a: (a.case_id, a.dispatched_at)),
+                        sorted(sql, key=lambda a: (a.case_id, a.dispatched_at)), strict=True):
+            assert a == b, (period.key, a, b)
+            assert a.hours == pytest.approx(b.hours), (period.key, a)
+            kinds.add(a.end_kind)
+    assert "closed" in kinds and len(kinds) >= 3, kinds
 
 
 # --- who sees which numbers ---------------------------------------------------------------------------

@@ -278,6 +278,28 @@ def test_between_counts_whole_days_from_tables_as_the_day_by_day_sum():
         CAL, sh(1969, 12, 30, 10), sh(1970, 1, 5, 10))
 
 
+def test_clock_differences_are_the_working_time_between():
+    """``clock()`` maps an instant (µs since 1970) to the working time since 1970: the difference
+    of two is ``working_time_between`` exactly, also around lunch, nights, holidays and year ends."""
+    import random
+
+    rng = random.Random(7)
+    clock = CAL.clock()
+    epoch = datetime(1970, 1, 1, tzinfo=UTC)
+    base = sh(2020, 12, 28)
+    for _ in range(500):
+        a = base + timedelta(minutes=rng.randrange(0, 60 * 24 * 365 * 7), seconds=rng.randrange(60))
+        b = a + timedelta(minutes=rng.randrange(0, 60 * 24 * 400))
+        ua, ub = (a - epoch) // timedelta(microseconds=1), (b - epoch) // timedelta(microseconds=1)
+        assert timedelta(microseconds=clock(ub) - clock(ua)) == CAL.working_time_between(a, b), (a, b)
+    # A calendar in another zone reads its own wall clock.
+    other = WorkCalendar("08:00-16:00", "Europe/Berlin").clock()
+    a, b = datetime(2026, 3, 27, 7, tzinfo=UTC), datetime(2026, 3, 30, 7, tzinfo=UTC)  # DST starts 29 March
+    ua, ub = (a - epoch) // timedelta(microseconds=1), (b - epoch) // timedelta(microseconds=1)
+    assert timedelta(microseconds=other(ub) - other(ua)) == WorkCalendar("08:00-16:00", "Europe/Berlin") \
+        .working_time_between(a, b)
+
+
 # --- is_working_time / next_working_instant ----------------------------------------------------------
 
 

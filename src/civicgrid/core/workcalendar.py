@@ -11,7 +11,7 @@ means 17:30 on the office clock whatever zone the caller's datetimes use.
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, time, timedelta, tzinfo
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
@@ -34,6 +34,7 @@ DEFAULT_TIME_ZONE = "Asia/Shanghai"
 
 _PERIOD_RE = re.compile(r"^(\d{2}):(\d{2})-(\d{2}):(\d{2})$")
 _ONE_DAY = timedelta(days=1)
+_MICRO = timedelta(microseconds=1)
 _ZERO = timedelta(0)
 
 
@@ -212,6 +213,38 @@ class WorkCalendar:
                     total += overlap
         return total
 
+    def clock(self):
+        """A function of an instant in integer microseconds since 1970 (UTC) giving the working
+        time from 1 January 1970 to it, in microseconds: ``clock(b) - clock(a)`` is the working time
+        in [a, b) — equal to ``working_time_between`` — for a couple of dictionary look-ups per
+        call (evaluations count the handling time of tens of thousands of cases). Years 1900–2200."""
+        hour_us, day_us = 3_600_000_000, 86_400_000_000
+        offsets = [(int(s / _MICRO), int(e / _MICRO)) for s, e in self._offsets]
+        day_length = int(self.day_length / _MICRO)
+        utc_offsets: dict[int, int] = {}
+        days: dict[int, tuple[int, bool]] = {}
+        tz = self.tz
+
+        def clock(us: int) -> int:
+            hour = us // hour_us
+            off = utc_offsets.get(hour)
+            if off is None:
+                when = datetime(1970, 1, 1, tzinfo=UTC) + timedelta(microseconds=hour * hour_us)
+                off = utc_offsets[hour] = int(when.astimezone(tz).utcoffset() / _MICRO)
+            local = us + off
+            day, pos = divmod(local, day_us)
+            found = days.get(day)
+            if found is None:
+                d = date(1970, 1, 1) + timedelta(days=day)
+                found = days[day] = (_workdays_before(d) * day_length, is_workday(d))
+            total, working = found
+            if working:
+                for start, end in offsets:
+                    if pos > start:
+                        total += min(pos, end) - start
+            return total
+
+        return clock
 
 _EPOCH_YEAR, _FIRST_YEAR, _LAST_YEAR = 1970, 1900, 2200
 

@@ -226,10 +226,6 @@ def _from_micros(us: int | None) -> dt.datetime | None:
     return None if us is None else _EPOCH + dt.timedelta(microseconds=us)
 
 
-def _same(value):
-    return value
-
-
 def assignments(period: Period, prefixes=None, *, case_filter: Q | None = None) -> list[Assignment]:
     """Lead assignments due in the period (see ``Assignment.is_due``) of cases inside the prefixes
     that had a dispatch in the look-back (``LOOKBACK`` before the period, up to its end)."""
@@ -269,28 +265,18 @@ def _ids_in(model, column: str, ids: list[int]):
 
 def _replay(period: Period, info: dict) -> list[Assignment]:
     """Replay the events of the cases in ``info`` (id → area code, registered by, rating)."""
+    if connection.vendor == "postgresql":
+        return _replay_sql(period, info)
+    return _replay_python(period, info)
+
+
+def _replay_python(period: Period, info: dict) -> list[Assignment]:
     events = defaultdict(list)
     # Only the events the replay looks at: those that end, mark or move an assignment, in order.
-    if connection.vendor == "postgresql":
-        # Times as integer microseconds since 1970 and the ids as one array: parsing ten thousand
-        # timestamps and binding a thousand parameters cost more than the query itself; only the
-        # assignments' own times become datetimes again.
-        table = CaseEvent._meta.db_table
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"SELECT case_id, kind, (EXTRACT(EPOCH FROM at) * 1000000)::bigint, unit_id,"
-                f" (EXTRACT(EPOCH FROM deadline) * 1000000)::bigint, to_status FROM {table}"
-                f" WHERE case_id = ANY(%s) AND (kind = ANY(%s) OR deadline IS NOT NULL) ORDER BY case_id, at, id",
-                [list(info), [str(k) for k in _REPLAYED]])
-            rows = cursor.fetchall()
-        when = _from_micros
-        window_start, window_end = _micros(period.start - LOOKBACK), _micros(period.end)
-    else:
-        rows = (CaseEvent.objects.filter(case_id__in=list(info))
-                .filter(Q(kind__in=_REPLAYED) | Q(deadline__isnull=False)).order_by("case_id", "at", "id")
-                .values_list("case_id", "kind", "at", "unit_id", "deadline", "to_status"))
-        when = _same
-        window_start, window_end = period.start - LOOKBACK, period.end
+    rows = (CaseEvent.objects.filter(case_id__in=list(info))
+            .filter(Q(kind__in=_REPLAYED) | Q(deadline__isnull=False)).order_by("case_id", "at", "id")
+            .values_list("case_id", "kind", "at", "unit_id", "deadline", "to_status"))
+    window_start, window_end = period.start - LOOKBACK, period.end
     for row in rows:
         events[row[0]].append(row[1:])
     out = []
@@ -319,10 +305,77 @@ def _replay(period: Period, info: dict) -> list[Assignment]:
                            "end_kind": "", "closed_at": None, "reworked": False, "extended": False, "rating": None}
         if current is not None:
             out.append(current)
-    out = [Assignment(**(a | {k: when(a[k]) for k in ("dispatched_at", "deadline", "closed_at")})) for a in out]
-    out = [a for a in out if a.is_due(period)]
+    out = [a for a in (Assignment(**a) for a in out) if a.is_due(period)]
     for a in out:
         a.hours = handling_hours(a.dispatched_at, a.closed_at) if a.closed_in(period) else None
+    return out
+
+
+# The same replay in one statement on PostgreSQL (a city's month: ~12,000 cases, ~120,000 events,
+# which the Python replay fetched and walked in ~0.6 s): ``seg`` numbers a case's dispatches (a row
+# belongs to the assignment of the last dispatch before it), ``before`` counts the ending events of
+# the segment before a row (0: the dispatch itself; 1: the rows of the assignment, its ending event
+# included; more: after it ended). Per segment: the dispatch's unit and time, the last deadline of
+# the dispatch or a non-ending row (a closing one included), the ending event's kind and time, and
+# whether a rework or a granted extension came between — or, with no ending event, "dispatched"
+# when a later dispatch ended it. Only the due ones come back, times as integer microseconds.
+_REPLAY_SQL = """
+WITH ev AS (
+  SELECT case_id, id, kind, at, unit_id, deadline,
+         (kind = ANY(%(ends)s) OR (kind = %(overdue)s AND to_status = %(registered)s)) AS ends,
+         count(*) FILTER (WHERE kind = %(dispatched)s) OVER (PARTITION BY case_id ORDER BY at, id
+                                                            ROWS UNBOUNDED PRECEDING) AS seg,
+         bool_or(kind = %(dispatched)s AND at >= %(window_start)s AND at < %(end)s)
+           OVER (PARTITION BY case_id) AS looked_at
+  FROM {table}
+  WHERE case_id = ANY(%(ids)s) AND (kind = ANY(%(kinds)s) OR deadline IS NOT NULL)
+), s AS (
+  SELECT *, count(*) FILTER (WHERE ends) OVER (PARTITION BY case_id, seg ORDER BY at, id
+                                               ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS before,
+         max(seg) OVER (PARTITION BY case_id) AS last_seg
+  FROM ev WHERE seg > 0 AND looked_at
+), a AS (
+  SELECT case_id, seg, max(last_seg) AS last_seg,
+         max(unit_id) FILTER (WHERE before = 0) AS unit_id,
+         min(at) FILTER (WHERE before = 0) AS dispatched_at,
+         (array_agg(deadline ORDER BY at DESC, id DESC) FILTER (
+            WHERE deadline IS NOT NULL AND (before = 0 OR NOT ends OR kind = %(closed)s)))[1] AS deadline,
+         max(kind) FILTER (WHERE before = 1 AND ends) AS end_kind,
+         max(at) FILTER (WHERE before = 1 AND ends AND kind = %(closed)s) AS closed_at,
+         coalesce(bool_or(kind = %(rework)s), false) AS reworked,
+         coalesce(bool_or(kind = %(extended)s), false) AS extended
+  FROM s WHERE before <= 1 GROUP BY case_id, seg
+)
+SELECT case_id, unit_id, (EXTRACT(EPOCH FROM dispatched_at) * 1000000)::bigint,
+       (EXTRACT(EPOCH FROM deadline) * 1000000)::bigint,
+       coalesce(end_kind, CASE WHEN seg < last_seg THEN %(dispatched)s ELSE '' END),
+       (EXTRACT(EPOCH FROM closed_at) * 1000000)::bigint, reworked, extended
+FROM a
+WHERE (closed_at >= %(start)s AND closed_at < %(end)s)
+   OR ((closed_at IS NULL OR closed_at >= %(start)s) AND deadline >= %(start)s AND deadline < %(end)s)
+ORDER BY case_id, seg
+"""
+
+
+def _replay_sql(period: Period, info: dict) -> list[Assignment]:
+    K = CaseEvent.Kind
+    with connection.cursor() as cursor:
+        cursor.execute(_REPLAY_SQL.format(table=CaseEvent._meta.db_table), {
+            "ids": list(info), "kinds": [str(k) for k in _REPLAYED], "ends": [str(k) for k in _ENDS],
+            "overdue": str(K.OVERDUE), "registered": str(Case.Status.REGISTERED), "dispatched": str(K.DISPATCHED),
+            "closed": str(K.CLOSED), "rework": str(K.REWORK), "extended": str(K.EXTENSION_GRANTED),
+            "window_start": period.start - LOOKBACK, "start": period.start, "end": period.end})
+        rows = cursor.fetchall()
+    clock = workcalendar.default_calendar().clock()
+    end = _micros(period.end)
+    out = []
+    for case_id, unit_id, dispatched, deadline, end_kind, closed, reworked, extended in rows:
+        area_code, registered_by, rating = info[case_id]
+        hours = (clock(closed) - clock(dispatched)) / 3_600_000_000 if closed is not None and closed < end else None
+        out.append(Assignment(case_id=case_id, unit_id=unit_id, area_code=area_code, registered_by_id=registered_by,
+                              dispatched_at=_from_micros(dispatched), deadline=_from_micros(deadline),
+                              end_kind=end_kind, closed_at=_from_micros(closed), reworked=reworked,
+                              extended=extended, rating=rating if closed is not None else None, hours=hours))
     return out
 
 
