@@ -300,6 +300,21 @@ def test_clock_differences_are_the_working_time_between():
         .working_time_between(a, b)
 
 
+def test_within_is_t_before_the_deadline_add_working_time_gives():
+    import random
+
+    rng = random.Random(11)
+    within = CAL.within()
+    base = sh(2024, 12, 20)
+    for _ in range(2000):
+        start = base + timedelta(minutes=rng.randrange(0, 60 * 24 * 800))
+        hours = rng.choice([0, 0.5, 1, 2, 4, 7, 8, 24, 35.5])
+        deadline = CAL.add_working_time(start, hours=hours)
+        t = rng.choice([deadline, deadline + timedelta(minutes=rng.randrange(-600, 600)),
+                        deadline + timedelta(hours=rng.choice([1, 2, 14, 40])), start - timedelta(minutes=5)])
+        assert within(start, t, hours) == (t <= deadline), (start, hours, t)
+
+
 # --- is_working_time / next_working_instant ----------------------------------------------------------
 
 

@@ -35,6 +35,7 @@ DEFAULT_TIME_ZONE = "Asia/Shanghai"
 _PERIOD_RE = re.compile(r"^(\d{2}):(\d{2})-(\d{2}):(\d{2})$")
 _ONE_DAY = timedelta(days=1)
 _MICRO = timedelta(microseconds=1)
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _ZERO = timedelta(0)
 
 
@@ -245,6 +246,22 @@ class WorkCalendar:
             return total
 
         return clock
+
+    def within(self):
+        """A function ``within(start, t, hours)``: whether ``t <= add_working_time(start, hours=hours)``
+        — the same answer, from ``clock()`` (exact: only when the working time between them is
+        exactly ``hours`` is the deadline itself computed, as ``t`` may then lie after it, in the
+        evening). For counting on-time steps over a month of a city."""
+        clock = self.clock()
+
+        def within(start: datetime, t: datetime, hours: float) -> bool:
+            limit = round(hours * 3_600_000_000)
+            elapsed = clock((t - _EPOCH) // _MICRO) - clock((start - _EPOCH) // _MICRO)
+            if elapsed != limit:
+                return elapsed < limit
+            return t <= self.add_working_time(start, hours=hours)
+
+        return within
 
 _EPOCH_YEAR, _FIRST_YEAR, _LAST_YEAR = 1970, 1900, 2200
 

@@ -174,11 +174,12 @@ def shift_leaders(period: Period, prefixes=None, *, data=None) -> list[Row]:
                             .order_by().values_list("case_id", "at")):
             reclass_after[case_id].append(at)
     rows = []
+    within = workcalendar.default_calendar().within()
     for user, _codes, _unit in people.values():
         n = on_time = accurate = 0
         for pk, reported_at, registered_at, status, reclassified in registered[user.pk]:
             n += 1
-            on_time += registered_at <= workcalendar.add_working_time(reported_at, hours=limit_hours)
+            on_time += within(reported_at, registered_at, limit_hours)
             corrected = reclassified or any(at > registered_at for at in reclass_after.get(pk, ()))
             accurate += status not in NOT_DUE and not corrected
         due = closed_ok = 0
@@ -210,6 +211,7 @@ def _dispatch_stats(period: Period, user_ids) -> dict:
     ).values_list("case_id", "id", "at", "kind", "to_status").order_by("case_id", "at", "id"):
         history[row[0]].append(row[1:])
     stats = {uid: {"dispatches": 0, "on_time": 0, "accurate": 0} for uid in user_ids}
+    within = workcalendar.default_calendar().within()
     for event_id, case_id, actor_id, at in mine:
         events = history[case_id]
         ready = [t for i, t, kind, to in events if to == Case.Status.REGISTERED and (t, i) < (at, event_id)]
@@ -217,7 +219,7 @@ def _dispatch_stats(period: Period, user_ids) -> dict:
                  and (t, i) > (at, event_id)]
         s = stats[actor_id]
         s["dispatches"] += 1
-        if ready and at <= workcalendar.add_working_time(max(ready), hours=limit_hours):
+        if ready and within(max(ready), at, limit_hours):
             s["on_time"] += 1
         if not after or after[0] != CaseEvent.Kind.SENT_BACK:
             s["accurate"] += 1
