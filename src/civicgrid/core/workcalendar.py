@@ -216,9 +216,10 @@ class WorkCalendar:
 
     def clock(self):
         """A function of an instant in integer microseconds since 1970 (UTC) giving the working
-        time from 1 January 1970 to it, in microseconds: ``clock(b) - clock(a)`` is the working time
-        in [a, b) — equal to ``working_time_between`` — for a couple of dictionary look-ups per
-        call (evaluations count the handling time of tens of thousands of cases). Years 1900–2200."""
+        time from 1 January 2025 to it (negative before), in microseconds: ``clock(b) - clock(a)``
+        is the working time in [a, b) — equal to ``working_time_between`` — for a couple of
+        dictionary look-ups per call (evaluations count the handling time of tens of thousands of
+        cases). Years 1900–2200."""
         hour_us, day_us = 3_600_000_000, 86_400_000_000
         offsets = [(int(s / _MICRO), int(e / _MICRO)) for s, e in self._offsets]
         day_length = int(self.day_length / _MICRO)
@@ -263,7 +264,9 @@ class WorkCalendar:
 
         return within
 
-_EPOCH_YEAR, _FIRST_YEAR, _LAST_YEAR = 1970, 1900, 2200
+# Only differences of _workdays_before are used: a recent epoch keeps the tables built to the years
+# asked for (each year's table asks the holiday schedule about 365 days).
+_EPOCH_YEAR, _FIRST_YEAR, _LAST_YEAR = 2025, 1900, 2200
 
 
 @lru_cache(maxsize=256)
@@ -281,7 +284,7 @@ def _year_table(year: int) -> tuple[int, ...]:
 
 @lru_cache(maxsize=256)
 def _year_start(year: int) -> int:
-    """Working days from 1 January 1970 to 1 January of ``year`` (negative before 1970)."""
+    """Working days from 1 January 2025 to 1 January of ``year`` (negative before 2025)."""
     if year == _EPOCH_YEAR:
         return 0
     if year > _EPOCH_YEAR:
@@ -290,7 +293,7 @@ def _year_start(year: int) -> int:
 
 
 def _workdays_before(day: date) -> int:
-    """Working days from 1 January 1970 up to ``day`` (exclusive): differences count the working
+    """Working days from 1 January 2025 up to ``day`` (exclusive): differences count the working
     days between two dates (years 1900–2200)."""
     return _year_start(day.year) + _year_table(day.year)[day.timetuple().tm_yday - 1]
 
