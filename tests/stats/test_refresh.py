@@ -111,7 +111,15 @@ def test_incremental_refresh_of_cases_recomputes_only_the_periods_and_grids_they
     do_rate_case(old, actor=SYSTEM, rating=2)
     new = make_case(grids[2], dispatched=None, reported=now_month.start + dt.timedelta(hours=1), status="reported")
     audit.record("cases.case.report", actor=SYSTEM, obj=new, area_code=new.area_code)
-    run = actions.do_refresh_changed(actor=SYSTEM, periods=periods)
+    from civicgrid.cases import indicators as case_indicators
+
+    with mock.patch.object(case_indicators, "_located", wraps=case_indicators._located) as located:
+        run = actions.do_refresh_changed(actor=SYSTEM, periods=periods)
+    # Only the touched grids' cases are read (a city's year is a million cases).
+    assert located.call_count > 0
+    for call in located.call_args_list:
+        codes = call.args[1]
+        assert codes is not None and {grids[0], grids[2]} <= codes and grids[1] not in codes
     after = {(v.indicator, v.period, v.area_code): (v.computed_at, v.numerator, v.denominator)
              for v in IndicatorValue.objects.filter(indicator__startswith="cases.")}
     assert after[("cases.satisfaction_rate", feb.code, grids[0])][1:] == (1, 1)

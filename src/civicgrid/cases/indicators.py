@@ -30,37 +30,43 @@ def _grouped(qs, numerator: Q) -> dict:
     return {r["area_code"]: (float(r["n"]), float(r["d"])) for r in rows if r["area_code"]}
 
 
-def _dispatched(prefix: str, period):
-    return Case.objects.filter(area_code__startswith=prefix, dispatched_at__gte=period.start,
-                               dispatched_at__lt=period.end).exclude(status__in=NOT_DUE)
+def _located(prefix: str, codes):
+    """Cases under ``prefix`` — only those located in ``codes`` when given (the incremental
+    refresh's touched grids: a case's area code is its grid's)."""
+    qs = Case.objects.filter(area_code__startswith=prefix)
+    return qs if codes is None else qs.filter(area_code__in=sorted(c for c in codes if c.startswith(prefix)))
 
 
-def _closed(prefix: str, period):
-    return Case.objects.filter(area_code__startswith=prefix, status=Case.Status.CLOSED,
-                               closed_at__gte=period.start, closed_at__lt=period.end)
+def _dispatched(prefix: str, period, codes=None):
+    return _located(prefix, codes).filter(dispatched_at__gte=period.start,
+                                          dispatched_at__lt=period.end).exclude(status__in=NOT_DUE)
 
 
-def closing_rate(prefix: str, period) -> dict:
-    return _grouped(_dispatched(prefix, period), Q(status=Case.Status.CLOSED, closed_at__lt=period.end))
+def _closed(prefix: str, period, codes=None):
+    return _located(prefix, codes).filter(status=Case.Status.CLOSED, closed_at__gte=period.start,
+                                          closed_at__lt=period.end)
 
 
-def on_time_rate(prefix: str, period) -> dict:
-    return _grouped(_dispatched(prefix, period),
+def closing_rate(prefix: str, period, *, codes=None) -> dict:
+    return _grouped(_dispatched(prefix, period, codes), Q(status=Case.Status.CLOSED, closed_at__lt=period.end))
+
+
+def on_time_rate(prefix: str, period, *, codes=None) -> dict:
+    return _grouped(_dispatched(prefix, period, codes),
                     Q(status=Case.Status.CLOSED, closed_at__lt=period.end, closed_on_time=True))
 
 
-def rework_rate(prefix: str, period) -> dict:
-    return _grouped(_closed(prefix, period), Q(rework_count__gt=0))
+def rework_rate(prefix: str, period, *, codes=None) -> dict:
+    return _grouped(_closed(prefix, period, codes), Q(rework_count__gt=0))
 
 
-def satisfaction_rate(prefix: str, period) -> dict:
-    return _grouped(_closed(prefix, period).filter(rating__isnull=False), Q(rating__lte=3))
+def satisfaction_rate(prefix: str, period, *, codes=None) -> dict:
+    return _grouped(_closed(prefix, period, codes).filter(rating__isnull=False), Q(rating__lte=3))
 
 
-def reported(prefix: str, period) -> dict:
-    rows = (Case.objects.filter(area_code__startswith=prefix, reported_at__gte=period.start,
-                                reported_at__lt=period.end).exclude(status=Case.Status.DUPLICATE)
-            .values("area_code").annotate(n=Count("id")))
+def reported(prefix: str, period, *, codes=None) -> dict:
+    rows = (_located(prefix, codes).filter(reported_at__gte=period.start, reported_at__lt=period.end)
+            .exclude(status=Case.Status.DUPLICATE).values("area_code").annotate(n=Count("id")))
     return {r["area_code"]: (float(r["n"]), 1.0) for r in rows if r["area_code"]}
 
 

@@ -283,7 +283,9 @@ class Indicator:
     actions since the last refresh, it returns every time at which those records are or were
     counted (each period containing one is recomputed), or None when it cannot tell (all periods);
     declaring it also says each record counts only in its own area, so when the changes lie in
-    grids only those grids' rows (and the areas' above them) are rewritten."""
+    grids only those grids' rows (and the areas' above them) are rewritten — and ``compute`` then
+    takes a keyword ``codes`` (a set of area codes: count only the records located in these) so
+    that only those grids' records are read."""
 
     code: str  # "cases.closing_rate"
     label: object

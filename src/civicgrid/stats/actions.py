@@ -94,6 +94,8 @@ def _compute(indicators, periods, prefixes, now, *, past_stock: bool, exact: set
                     if indicator.code not in stock:
                         stock[indicator.code] = compute(scope, period)
                     values = stock[indicator.code]
+                elif exact is not None and indicator.changed_times:
+                    values = compute(scope, period, codes=exact)  # only the touched grids' records
                 else:
                     values = compute(scope, period)
                 if exact is not None:
