@@ -255,4 +255,5 @@ def _fresh_rate_limits():
 
     caches["ratelimit"].clear()
     caches["default"].clear()
+    caches["shared"].clear()  # the evaluation pages' answers live there (web and jobs share it)
     yield

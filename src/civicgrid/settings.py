@@ -336,6 +336,10 @@ CIVICGRID_ADDRESS_MATCHER_RECHECK_SECONDS = 0.0 if TESTING else float(
 # memberships, before reading them again. A token revoked, a user deactivated or a membership
 # changed in another process takes effect within this delay (in this process at once when done
 # through accounts.actions). 0 = read them on every request.
+# The evaluation page's figures may be this old when cases moved since (the page says their time; a
+# job recomputes the pages viewed in the last hour every two minutes; 0: always current).
+CIVICGRID_EVALUATION_FRESH_SECONDS = 0.0 if TESTING else float(
+    os.environ.get("CIVICGRID_EVALUATION_FRESH_SECONDS", "300"))
 CIVICGRID_TOKEN_CACHE_SECONDS = 0.0 if TESTING else float(os.environ.get("CIVICGRID_TOKEN_CACHE_SECONDS", "5.0"))
 
 # Notifications (core.notify): stored in the site always; also sent by e-mail (Django's EMAIL_*

@@ -79,3 +79,39 @@ def test_a_repeated_evaluation_is_answered_whole_until_anything_it_reads_changes
         after = evaluation.evaluate(NOV)
         assert (after.totals.due, after.totals.closed) == (4, 4) and read.call_count == 5
         assert evaluation.evaluate(NOV).as_dict() == after.as_dict() and read.call_count == 5
+
+
+def test_figures_a_few_minutes_old_are_given_saying_so_and_the_job_brings_them_up_to_date(
+        four_due, org, client_for, settings):  # noqa: F811
+    """With CIVICGRID_EVALUATION_FRESH_SECONDS (300 s outside tests) a step on a case does not make
+    the next viewer wait for the computation: the stored figures come back marked as not current,
+    the page says so with their time and a link to recompute, and the two-minute job recomputes the
+    pages viewed in the last hour."""
+    from civicgrid.cases import jobs
+    from civicgrid.cases.evaluation import posts
+
+    settings.CIVICGRID_EVALUATION_FRESH_SECONDS = 300
+    a, b, c, d = four_due
+    client = client_for(org["people"]["district"])
+    url = "/cases/evaluation/?period=month&month=2026-11"
+    with mock.patch.object(posts, "base", wraps=posts.base) as read:
+        page = client.get(url)
+        assert page.status_code == 200 and 'id="computed"' in page.content.decode()
+        assert 'id="recompute"' not in page.content.decode() and read.call_count == 1
+        first = evaluation.evaluate(NOV, ("330106",))  # the district administrator's jurisdiction
+        assert first.current and read.call_count == 1
+        with simulated_clock(at(4, "10:00")) as clock:
+            d = actions.do_feedback_case(d, actor=org["people"]["community"], result="已清理")
+            clock.set(at(4, "10:30"))
+            actions.do_verify_case(d, actor=org["people"]["supervisor"], passed=True)
+        stale = evaluation.evaluate(NOV, ("330106",))
+        assert not stale.current and stale.totals.closed == 3 and read.call_count == 1
+        page = client.get(url).content.decode()
+        assert 'id="recompute"' in page and "refresh=1" in page and read.call_count == 1
+        # The job recomputes the page viewed (once per jurisdiction and language viewed).
+        assert jobs.refresh_evaluations.call_local() >= 1
+        calls = read.call_count
+        fresh = evaluation.evaluate(NOV, ("330106",))
+        assert fresh.current and fresh.totals.closed == 4 and read.call_count == calls
+        # Asking to recompute computes at once.
+        assert client.get(url + "&refresh=1").status_code == 200 and read.call_count == calls + 1

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
@@ -62,9 +64,14 @@ def _jurisdiction_label(prefixes) -> str:
 def evaluation_page(request):
     prefixes = ev.scope_for(request.user, request.GET.get("area", ""))
     period, error = _period(request)
-    result = ev.evaluate(period, prefixes)
+    result = ev.evaluate(period, prefixes, refresh=request.GET.get("refresh") == "1")
     query = request.GET.copy()
+    query.pop("refresh", None)
+    again = query.copy()
+    again["refresh"] = "1"
     return render(request, "cases/evaluation.html", {
+        "computed_at": dt.datetime.fromtimestamp(result.computed_at, tz=dt.UTC), "current": result.current,
+        "refresh_query": again.urlencode(),
         "period": period, "error": error, "months": _recent_months(), "quarters": _recent_quarters(),
         "unit_columns": _columns(skip=("reported",)), "area_columns": _columns(),
         "totals": [(label, ev.fmt(getattr(result.totals, k), kind)) for k, label, kind in ev.CASE_COLUMNS],

@@ -16,8 +16,8 @@ tables, whatever the size of the history.
 from __future__ import annotations
 
 import hashlib
+import time
 
-from django.core.cache import cache
 from django.db import connection
 from django.db.models import Count, Max
 from django.utils.translation import get_language
@@ -50,17 +50,67 @@ def watermark() -> str:
     return hashlib.sha256(repr((newest, small)).encode()).hexdigest()
 
 
-def cached(name: str, period, prefixes, levels, compute):
-    """``compute()`` for this period, jurisdiction, levels and language, reused while the
-    watermark stands."""
+def _store():
+    """The cache the web processes and the job consumer share (Redis, or files without it)."""
+    from django.core.cache import caches
+
+    return caches["shared"]
+
+
+def fresh_seconds() -> float:
+    from django.conf import settings
+
+    return float(getattr(settings, "CIVICGRID_EVALUATION_FRESH_SECONDS", 300))
+
+
+VIEWED = "cases:evaluation:viewed"  # {key: (name, period, prefixes, levels, language, last viewed)}
+VIEWED_FOR = 3600  # the job keeps views of the last hour up to date
+
+
+def cached(name: str, period, prefixes, levels, compute, *, refresh: bool = False):
+    """(``compute()`` for this period, jurisdiction, levels and language, when it was computed,
+    whether nothing it reads has changed since). A stored answer is given while the watermark
+    stands — and, for ``CIVICGRID_EVALUATION_FRESH_SECONDS`` after it was computed, even when
+    something changed (a city's steps come every few seconds; the page says the time of its
+    figures, ``refresh_viewed`` recomputes the views of the last hour in the background, and
+    ``refresh`` recomputes at once)."""
     key = "cases:evaluation:" + hashlib.sha256(repr((
         name, period.kind, period.start, period.end, None if prefixes is None else sorted(prefixes), levels,
-        get_language(), watermark())).encode()).hexdigest()
-    found = cache.get(key)
-    if found is None:
-        found = compute()
-        cache.set(key, found, SECONDS)
-    return found
+        get_language())).encode()).hexdigest()
+    store, mark, now = _store(), watermark(), time.time()
+    _note_view(store, key, (name, period, None if prefixes is None else tuple(prefixes), levels, get_language()), now)
+    entry = store.get(key)
+    if entry is not None and not refresh and (entry["mark"] == mark or now - entry["at"] < fresh_seconds()):
+        return entry["value"], entry["at"], entry["mark"] == mark
+    value = compute()
+    store.set(key, {"mark": mark, "at": now, "value": value}, SECONDS)
+    return value, now, True
+
+
+def _note_view(store, key: str, args: tuple, now: float) -> None:
+    viewed = store.get(VIEWED) or {}
+    if key in viewed and now - viewed[key][-1] < 60:
+        return  # noted a minute ago: spare the write
+    viewed = {k: v for k, v in viewed.items() if now - v[-1] < VIEWED_FOR}
+    viewed[key] = (*args, now)
+    store.set(VIEWED, viewed, VIEWED_FOR)
+
+
+def refresh_viewed(computers: dict) -> int:
+    """Recompute the evaluations viewed in the last hour whose data changed since they were computed
+    (``computers``: name → function(period, prefixes, levels)). Returns how many."""
+    from django.utils import translation
+
+    store, mark, now, done = _store(), watermark(), time.time(), 0
+    for key, (name, period, prefixes, levels, language, seen) in (store.get(VIEWED) or {}).items():
+        entry = store.get(key)
+        if now - seen >= VIEWED_FOR or name not in computers or entry is not None and entry["mark"] == mark:
+            continue
+        with translation.override(language):
+            value = computers[name](period, prefixes, levels)
+        store.set(key, {"mark": mark, "at": time.time(), "value": value}, SECONDS)
+        done += 1
+    return done
 
 
 def _watermark_sql() -> str:

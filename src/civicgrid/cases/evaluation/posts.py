@@ -5,7 +5,7 @@ case history, with the weights of ``ScoreRule`` and the grade bands of ``GradeBa
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from django.db.models import Q
 
@@ -268,6 +268,8 @@ class Evaluation:
     units: list[Row]
     areas: list[Row]
     posts: list[Row]
+    computed_at: float = 0.0  # when (time.time()) these figures were computed
+    current: bool = True  # nothing they are computed from has changed since
 
     def as_dict(self) -> dict:
         return {
@@ -280,20 +282,29 @@ class Evaluation:
         }
 
 
-def evaluate(period: Period, prefixes=None) -> Evaluation:
-    """Everything of the page: streets and communities, or communities and grids inside a community."""
+def evaluate(period: Period, prefixes=None, *, refresh: bool = False) -> Evaluation:
+    """Everything of the page: streets and communities, or communities and grids inside a community
+    (kept by ``cache.cached``: possibly a few minutes old, saying so; ``refresh`` computes anew)."""
     if prefixes and all(len(p) >= 12 for p in prefixes):
         levels = ("community", "grid")
     elif prefixes is not None and any(len(p) < 6 for p in prefixes) or prefixes is None and _several_districts():
         levels = ("district", "street")  # a city
     else:
         levels = ("street", "community")
-    return cache.cached("evaluate", period, prefixes, levels, lambda: _evaluate(period, prefixes, levels))
+    value, at, current = cache.cached("evaluate", period, prefixes, levels,
+                                      lambda: _evaluate(period, prefixes, levels), refresh=refresh)
+    return replace(value, computed_at=at, current=current)
 
 
 def _evaluate(period: Period, prefixes, levels) -> Evaluation:
     data = base(period, prefixes)  # read once for the three case tables
     return Evaluation(period, totals(period, prefixes, data=data), by_unit(period, prefixes, data=data),
                       by_area(period, prefixes, levels=levels, data=data), by_post(period, prefixes, data=data))
+
+
+def refresh_viewed() -> int:
+    """The background job's work: the evaluations viewed in the last hour, recomputed where
+    anything changed."""
+    return cache.refresh_viewed({"evaluate": _evaluate})
 
 
