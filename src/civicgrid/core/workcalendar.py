@@ -255,12 +255,18 @@ class WorkCalendar:
         evening). For counting on-time steps over a month of a city."""
         clock = self.clock()
 
-        def within(start: datetime, t: datetime, hours: float) -> bool:
+        def within(start: datetime | int, t: datetime | int, hours: float) -> bool:
+            """``start`` and ``t`` as datetimes, or as integer microseconds since 1970."""
+            if isinstance(start, int):
+                start = _EPOCH + timedelta(microseconds=start) if isinstance(t, datetime) else start
             limit = round(hours * 3_600_000_000)
-            elapsed = clock((t - _EPOCH) // _MICRO) - clock((start - _EPOCH) // _MICRO)
+            a = start if isinstance(start, int) else (start - _EPOCH) // _MICRO
+            b = t if isinstance(t, int) else (t - _EPOCH) // _MICRO
+            elapsed = clock(b) - clock(a)
             if elapsed != limit:
                 return elapsed < limit
-            return t <= self.add_working_time(start, hours=hours)
+            return _EPOCH + timedelta(microseconds=b) <= self.add_working_time(
+                _EPOCH + timedelta(microseconds=a), hours=hours)
 
         return within
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, replace
 
-from django.db.models import Q
+from django.db.models import Count, F, Q
 
 from civicgrid.accounts.models import Membership
 from civicgrid.accounts.roles import Role
@@ -73,11 +73,13 @@ class _CountUnder:
     cases a month; testing every case against every supervisor's areas is quadratic)."""
 
     def __init__(self, codes, lengths):
+        """``codes``: area codes, or (area code, how many) pairs."""
         self.counts: dict[str, int] = defaultdict(int)
-        for code in codes:
+        for item in codes:
+            code, weight = (item, 1) if isinstance(item, str) else item
             for n in lengths:
                 if len(code) >= n:
-                    self.counts[code[:n]] += 1
+                    self.counts[code[:n]] += weight
 
     def under(self, prefixes) -> int:
         return sum(self.counts.get(p, 0) for p in _minimal(prefixes))
@@ -85,11 +87,10 @@ class _CountUnder:
 
 def _task_rates(kind: str, tasks: dict, user, codes) -> tuple[int, int]:
     """Tasks of ``kind`` due in the period that were the supervisor's: done by them, or still open
-    in their area (``tasks``: "done" → {(kind, done by): [(done at, due at)]}, "open" → {kind:
+    in their area (``tasks``: "done" → {(kind, done by): (done, on time)}, "open" → {kind:
     _CountUnder of the open tasks' areas}). On time: done by them by the due time."""
-    mine = tasks["done"].get((kind, user.pk), [])
-    on_time = sum(1 for done_at, due_at in mine if done_at is not None and done_at <= due_at)
-    return on_time, len(mine) + tasks["open"][kind].under(codes)
+    done, on_time = tasks["done"].get((kind, user.pk), (0, 0))
+    return on_time, done + tasks["open"][kind].under(codes)
 
 
 def supervisors(period: Period, prefixes=None) -> list[Row]:
@@ -102,27 +103,27 @@ def supervisors(period: Period, prefixes=None) -> list[Row]:
         return []
     codes_of_all = sorted({code for _user, codes, _unit in people.values() for code in codes})
     in_period = Q(reported_at__gte=period.start, reported_at__lt=period.end)
+    # Counted by the database (a city's month: tens of thousands of reports and tasks).
     reports = defaultdict(lambda: [0, 0])  # reporter → [reports, valid (registered) ones]
-    for reporter_id, registered_at in (Case.objects.filter(in_period, channel=Case.Channel.PATROL,
-                                                           reporter_id__in=list(people))
-                                       .order_by().values_list("reporter_id", "registered_at")):
-        reports[reporter_id][0] += 1
-        reports[reporter_id][1] += registered_at is not None
+    for reporter_id, n, valid in (Case.objects.filter(in_period, channel=Case.Channel.PATROL,
+                                                      reporter_id__in=list(people))
+                                  .order_by().values_list("reporter_id")
+                                  .annotate(n=Count("id"), valid=Count("id", filter=Q(registered_at__isnull=False)))):
+        reports[reporter_id] = [n, valid]
     outside = list(Case.objects.filter(in_period, _prefix_q(codes_of_all), channel__in=OUTSIDE_CHANNELS,
                                        cls__kind__in=PATROL_KINDS, registered_at__isnull=False)
-                   .order_by().values_list("area_code", flat=True))
-    found = (CaseTask.objects.filter(kind__in=[CaseTask.Kind.CONFIRM, CaseTask.Kind.CHECK],
-                                     due_at__gte=period.start, due_at__lt=period.end)
-             .exclude(outcome=CaseTask.Outcome.CANCELLED)
-             .filter(Q(done_by_id__in=list(people)) | (Q(done_by__isnull=True) & _prefix_q(codes_of_all)))
-             .order_by().values_list("kind", "done_by_id", "done_at", "due_at", "area_code"))
+                   .order_by().values_list("area_code").annotate(n=Count("id")))
+    tasks_due = (CaseTask.objects.filter(kind__in=[CaseTask.Kind.CONFIRM, CaseTask.Kind.CHECK],
+                                         due_at__gte=period.start, due_at__lt=period.end)
+                 .exclude(outcome=CaseTask.Outcome.CANCELLED).order_by())
+    done = {(kind, done_by): (n, ok) for kind, done_by, n, ok in (
+        tasks_due.filter(done_by_id__in=list(people)).values_list("kind", "done_by_id")
+        .annotate(n=Count("id"), ok=Count("id", filter=Q(done_at__isnull=False, done_at__lte=F("due_at")))))}
+    still_open = defaultdict(list)
+    for kind, area_code, n in (tasks_due.filter(Q(done_by__isnull=True) & _prefix_q(codes_of_all))
+                               .values_list("kind", "area_code").annotate(n=Count("id"))):
+        still_open[kind].append((area_code, n))
     lengths = sorted({len(code) for code in codes_of_all})
-    done, still_open = defaultdict(list), defaultdict(list)
-    for kind, done_by, done_at, due_at, area_code in found:
-        if done_by is None:
-            still_open[kind].append(area_code)
-        else:
-            done[(kind, done_by)].append((done_at, due_at))
     tasks = {"done": done, "open": {kind: _CountUnder(still_open[kind], lengths)
                                     for kind in (CaseTask.Kind.CONFIRM, CaseTask.Kind.CHECK)}}
     outside = _CountUnder(outside, lengths)
@@ -201,29 +202,67 @@ def _dispatch_stats(period: Period, user_ids) -> dict:
     """Per dispatcher: dispatches in the period, on time (within the 'dispatch' step limit after the
     case last became ready for dispatch), accurate (not followed by a send-back before the next dispatch)."""
     limit_hours = sla.step_minutes("dispatch") / 60
-    mine = list(CaseEvent.objects.filter(kind=CaseEvent.Kind.DISPATCHED, actor_id__in=user_ids,
-                                         at__gte=period.start, at__lt=period.end)
-                .values_list("id", "case_id", "actor_id", "at"))
-    case_ids = {c for _i, c, _a, _t in mine}
-    history = defaultdict(list)
-    for row in CaseEvent.objects.filter(case_id__in=case_ids).filter(
-            Q(to_status=Case.Status.REGISTERED) | Q(kind__in=[CaseEvent.Kind.DISPATCHED, CaseEvent.Kind.SENT_BACK])
-    ).values_list("case_id", "id", "at", "kind", "to_status").order_by("case_id", "at", "id"):
-        history[row[0]].append(row[1:])
     stats = {uid: {"dispatches": 0, "on_time": 0, "accurate": 0} for uid in user_ids}
     within = workcalendar.default_calendar().within()
+    for actor_id, at, ready, next_kind in _dispatches(period, user_ids):
+        s = stats[actor_id]
+        s["dispatches"] += 1
+        if ready is not None and within(ready, at, limit_hours):
+            s["on_time"] += 1
+        if next_kind != CaseEvent.Kind.SENT_BACK:
+            s["accurate"] += 1
+    return stats
+
+
+# Each dispatch by these users in the period, with the last time its case became ready for dispatch
+# before it and the kind of the next dispatch or send-back after it — in one statement on
+# PostgreSQL (times as integer microseconds), in Python elsewhere.
+_DISPATCHES_SQL = """
+WITH mine AS (
+  SELECT id, case_id, actor_id, at FROM {table}
+  WHERE kind = %(dispatched)s AND actor_id = ANY(%(users)s) AND at >= %(start)s AND at < %(end)s
+), h AS (
+  SELECT id, case_id, kind, at, to_status FROM {table}
+  WHERE case_id IN (SELECT case_id FROM mine) AND (to_status = %(registered)s OR kind = ANY(%(moves)s))
+), ready AS (
+  SELECT id, max(at) FILTER (WHERE to_status = %(registered)s) OVER (
+           PARTITION BY case_id ORDER BY at, id ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS ready
+  FROM h
+), nxt AS (
+  SELECT id, lead(kind) OVER (PARTITION BY case_id ORDER BY at, id) AS next_kind FROM h WHERE kind = ANY(%(moves)s)
+)
+SELECT m.actor_id, (EXTRACT(EPOCH FROM m.at) * 1000000)::bigint, (EXTRACT(EPOCH FROM r.ready) * 1000000)::bigint,
+       n.next_kind
+FROM mine m JOIN ready r ON r.id = m.id JOIN nxt n ON n.id = m.id
+"""
+
+
+def _dispatches(period: Period, user_ids) -> list[tuple]:
+    from django.db import connection
+
+    K = CaseEvent.Kind
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(_DISPATCHES_SQL.format(table=CaseEvent._meta.db_table), {
+                "dispatched": str(K.DISPATCHED), "registered": str(Case.Status.REGISTERED),
+                "moves": [str(K.DISPATCHED), str(K.SENT_BACK)], "users": list(user_ids),
+                "start": period.start, "end": period.end})
+            return cursor.fetchall()
+    mine = list(CaseEvent.objects.filter(kind=K.DISPATCHED, actor_id__in=user_ids,
+                                         at__gte=period.start, at__lt=period.end)
+                .values_list("id", "case_id", "actor_id", "at"))
+    history = defaultdict(list)
+    for row in CaseEvent.objects.filter(case_id__in={c for _i, c, _a, _t in mine}).filter(
+            Q(to_status=Case.Status.REGISTERED) | Q(kind__in=[K.DISPATCHED, K.SENT_BACK])
+    ).values_list("case_id", "id", "at", "kind", "to_status").order_by("case_id", "at", "id"):
+        history[row[0]].append(row[1:])
+    out = []
     for event_id, case_id, actor_id, at in mine:
         events = history[case_id]
         ready = [t for i, t, kind, to in events if to == Case.Status.REGISTERED and (t, i) < (at, event_id)]
-        after = [kind for i, t, kind, to in events if kind in (CaseEvent.Kind.DISPATCHED, CaseEvent.Kind.SENT_BACK)
-                 and (t, i) > (at, event_id)]
-        s = stats[actor_id]
-        s["dispatches"] += 1
-        if ready and within(max(ready), at, limit_hours):
-            s["on_time"] += 1
-        if not after or after[0] != CaseEvent.Kind.SENT_BACK:
-            s["accurate"] += 1
-    return stats
+        after = [kind for i, t, kind, to in events if kind in (K.DISPATCHED, K.SENT_BACK) and (t, i) > (at, event_id)]
+        out.append((actor_id, at, max(ready) if ready else None, after[0] if after else None))
+    return out
 
 
 def dispatchers(period: Period, prefixes=None) -> list[Row]:
