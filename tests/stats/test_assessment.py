@@ -19,8 +19,10 @@ YEAR = P.parse("2025")
 
 
 def put(indicator, code, n, d):
+    """A cached value as the refresh writes it: the row and its roll-ups."""
     IndicatorValue.objects.create(indicator=indicator, period=YEAR.code, kind="year", area_code=code, numerator=n,
                                   denominator=d)
+    actions.roll_up(indicator, [YEAR.code])
 
 
 @pytest.fixture

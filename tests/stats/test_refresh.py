@@ -130,11 +130,31 @@ def test_incremental_refresh_of_cases_recomputes_only_the_periods_and_grids_they
         if key[1] in (may.code, "2026Q2") or key[2] == grids[1]:
             assert after[key][0] == at, key
     assert run.values > 0
+    assert_rollups_add_up()
     # Exactly what a full refresh gives.
     actions.do_refresh(actor=SYSTEM, periods=periods)
     full = {(v.indicator, v.period, v.area_code): (v.numerator, v.denominator)
             for v in IndicatorValue.objects.filter(indicator__startswith="cases.")}
     assert full == {k: v[1:] for k, v in after.items()}
+    assert_rollups_add_up()
+
+
+def assert_rollups_add_up():
+    """Every kept sum (``IndicatorRollup``: a city's 4 digits, a district's 6, a street's 9, a
+    community's 12) is the Σ of the cached rows under it — and there is one for every prefix with rows."""
+    from collections import defaultdict
+
+    from civicgrid.stats.models import ROLLUP_DIGITS, IndicatorRollup
+
+    expected = defaultdict(lambda: [0.0, 0.0])
+    for v in IndicatorValue.objects.all():
+        for digits in ROLLUP_DIGITS:
+            if len(v.area_code) >= digits:
+                acc = expected[(v.indicator, v.period, v.area_code[:digits])]
+                acc[0] += v.numerator
+                acc[1] += v.denominator
+    kept = {(r.indicator, r.period, r.prefix): [r.numerator, r.denominator] for r in IndicatorRollup.objects.all()}
+    assert kept == dict(expected) and kept
 
 
 def test_a_refresh_computes_healths_figures_once_per_period_for_all_its_indicators(tree):

@@ -129,6 +129,7 @@ def test_assessment_jurisdiction_matrix(cast, tree, client_for):
     for code in (c for c in tree if len(c) == 15):
         IndicatorValue.objects.create(indicator="circle.facility_coverage", period="2025", kind="year",
                                       area_code=code, numerator=90, denominator=100)
+    actions.roll_up("circle.facility_coverage", ["2025"])
     scheme = AssessmentScheme.objects.get(code="KH-Y")
     actions.do_assess(actor=SYSTEM, scheme=scheme, period=P.parse("2025"))
     actions.do_publish_assessment(actor=SYSTEM, scheme=scheme, period=P.parse("2025"))

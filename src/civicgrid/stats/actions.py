@@ -53,7 +53,28 @@ def _replace(indicator: plugins.Indicator, periods: list[P.Period], prefixes: li
     with transaction.atomic():
         IndicatorValue.objects.filter(under, indicator=indicator.code, period__in=[p.code for p in periods]).delete()
         IndicatorValue.objects.bulk_create(rows, batch_size=5000)
+        roll_up(indicator.code, [p.code for p in periods])
     return len(rows)
+
+
+def roll_up(indicator: str, periods: list[str]) -> None:
+    """Rewrite the roll-ups (``IndicatorRollup``) of an indicator's periods from its cached rows: one
+    grouped INSERT … SELECT per level, inside the caller's transaction."""
+    from django.db import connection
+
+    from .models import ROLLUP_DIGITS, IndicatorRollup
+
+    IndicatorRollup.objects.filter(indicator=indicator, period__in=periods).delete()
+    values, rollup = IndicatorValue._meta.db_table, IndicatorRollup._meta.db_table
+    marks = ", ".join(["%s"] * len(periods))
+    with connection.cursor() as cursor:
+        for digits in ROLLUP_DIGITS:
+            cursor.execute(
+                f"INSERT INTO {rollup} (indicator, period, prefix, digits, numerator, denominator) "
+                f"SELECT indicator, period, SUBSTR(area_code, 1, {digits}), {digits}, SUM(numerator), "
+                f"SUM(denominator) FROM {values} WHERE indicator = %s AND period IN ({marks}) "
+                f"AND LENGTH(area_code) >= {digits} GROUP BY indicator, period, SUBSTR(area_code, 1, {digits})",
+                [indicator, *periods])
 
 
 def common_prefix(prefixes: list[str]) -> str:

@@ -32,6 +32,33 @@ class IndicatorValue(ScopedModel):
         return f"{self.indicator} {self.period} {self.area_code} {self.numerator}/{self.denominator}"
 
 
+class IndicatorRollup(models.Model):
+    """Σ numerators and Σ denominators of the cached rows under an area-code prefix — the codes of
+    the levels above the grid (4 digits: a city's, 6: district, 9: street, 12: community) — per
+    indicator and period. Written with the rows they add up, in the same transaction
+    (``actions._replace``), so a city's dashboard reads one row per figure instead of adding up
+    its ten thousand grids' rows."""
+
+    indicator = models.CharField(_("indicator"), max_length=60)
+    period = models.CharField(_("period"), max_length=24)
+    prefix = models.CharField(_("area code prefix"), max_length=15)
+    digits = models.PositiveSmallIntegerField(_("digits"))  # len(prefix): a level of the tree
+    numerator = models.FloatField(_("numerator"), default=0)
+    denominator = models.FloatField(_("denominator"), default=0)
+
+    class Meta:
+        verbose_name = _("indicator roll-up")
+        constraints = [models.UniqueConstraint(fields=["indicator", "period", "prefix"], name="stats_rollup_once")]
+        indexes = [models.Index(fields=["prefix", "period"], name="stats_rollup_prefix_period"),
+                   models.Index(fields=["period", "digits", "prefix"], name="stats_rollup_children")]
+
+    def __str__(self) -> str:
+        return f"{self.indicator} {self.period} {self.prefix}* {self.numerator}/{self.denominator}"
+
+
+ROLLUP_DIGITS = (4, 6, 9, 12)
+
+
 class RefreshRun(models.Model):
     """One refresh of the cache: full (every indicator, period and area) or incremental (the areas
     the audit log shows touched since the last run)."""

@@ -18,7 +18,7 @@ from civicgrid.core.indicators import traffic_light
 from civicgrid.core.scoping import restrict
 
 from . import catalogue
-from .models import IndicatorValue, RefreshRun, Target
+from .models import ROLLUP_DIGITS, IndicatorRollup, IndicatorValue, RefreshRun, Target
 
 MARGIN = 0.05  # "near": within 5 % of the target (relative)
 
@@ -98,7 +98,15 @@ def _sums(area_codes: list[str], periods: list[str], indicators: list[str] | Non
     out = {}
     for code in set(area_codes):
         # A city's rows are those of its districts: its code (330100) is not their prefix (3301).
-        qs = IndicatorValue.objects.filter(area_code__startswith=scope_code(code), period__in=periods)
+        prefix = scope_code(code)
+        if len(prefix) in ROLLUP_DIGITS:  # the sums kept by the refresh: one row per figure
+            qs = IndicatorRollup.objects.filter(prefix=prefix, period__in=periods)
+            if indicators is not None:
+                qs = qs.filter(indicator__in=indicators)
+            for indicator, period, n, d in qs.values_list("indicator", "period", "numerator", "denominator"):
+                out[(indicator, code, period)] = (n or 0.0, d or 0.0)
+            continue
+        qs = IndicatorValue.objects.filter(area_code__startswith=prefix, period__in=periods)
         if indicators is not None:
             qs = qs.filter(indicator__in=indicators)
         for row in qs.values("indicator", "period").annotate(n=Sum("numerator"), d=Sum("denominator")):
@@ -113,6 +121,13 @@ def by_children(parent_code: str, child_length: int, period: str, indicators: li
 
 
 def _by_children(parent_code: str, child_length: int, period: str, indicators: list[str] | None = None) -> dict:
+    if child_length in ROLLUP_DIGITS:  # districts, streets, communities: their kept sums
+        qs = IndicatorRollup.objects.filter(period=period, digits=child_length,
+                                            prefix__startswith=scope_code(parent_code))
+        if indicators is not None:
+            qs = qs.filter(indicator__in=indicators)
+        return {(i, child): (n or 0.0, d or 0.0)
+                for i, child, n, d in qs.values_list("indicator", "prefix", "numerator", "denominator")}
     qs = IndicatorValue.objects.filter(area_code__startswith=scope_code(parent_code), period=period)
     if indicators is not None:
         qs = qs.filter(indicator__in=indicators)
