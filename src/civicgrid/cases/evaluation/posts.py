@@ -4,6 +4,7 @@ case history, with the weights of ``ScoreRule`` and the grade bands of ``GradeBa
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, replace
 
@@ -318,6 +319,9 @@ class Evaluation:
             "units": [r.as_dict() for r in self.units],
             "areas": [r.as_dict() for r in self.areas],
             "posts": [r.as_dict() for r in self.posts],
+            "computed_at": dt.datetime.fromtimestamp(self.computed_at, tz=dt.UTC).isoformat() if self.computed_at
+            else None,
+            "current": self.current,
         }
 
 
