@@ -1,16 +1,21 @@
 """The evaluation page's cache (issue 15, city scale): a whole evaluation — case tables, posts,
-scores — kept per period, jurisdiction and language under a *watermark* of everything it is
-computed from.
+scores — kept per period, jurisdiction and language, with the *watermark* of everything it is
+computed from at that time.
 
 An evaluation reads the case history (append-only: every action on a case appends a
 ``CaseEvent`` and writes its rows in the same transaction, so the newest event id moves with any
 change of a case, its rating or its tasks), the newest case (a new report) and task ids, the posts'
 memberships and their users' names, the score rules and grade bands, and the names of units and
-areas. The watermark holds the newest ids of the first three and a digest of the small tables, so
-a cached evaluation is answered only while nothing it was computed from has changed; anything new
-anywhere computes it again (from the per-period assignment cache of ``figures``, which survives
-steps on cases outside the period). Reading the watermark is a handful of index lookups and small
-tables, whatever the size of the history.
+areas. The watermark holds the newest ids of the first three and a digest of the small tables;
+reading it is a handful of index lookups and small tables, whatever the size of the history.
+
+A stored evaluation is given while the watermark stands, and for
+``CIVICGRID_EVALUATION_FRESH_SECONDS`` (300 s) after it was computed even when it moved — in a
+city a case moves every few seconds, and the whole computation of a month costs a second or more —
+marked as not current, with its time (the page says both). Views are noted (period, jurisdiction,
+levels, language) in the cache the web processes and the job consumer share, and
+``refresh_viewed`` (the job ``cases.jobs.refresh_evaluations``, every two minutes) recomputes the
+ones viewed in the last hour whose watermark moved.
 """
 
 from __future__ import annotations
