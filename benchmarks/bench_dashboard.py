@@ -96,6 +96,8 @@ def main() -> int:
     parser.add_argument("--cases", type=int, default=None)
     parser.add_argument("--repeat", type=int, default=30)
     parser.add_argument("--new-cases", type=int, default=1000)
+    parser.add_argument("--skip-refresh", action="store_true",
+                        help="measure the dashboards and the incremental refresh on the cache as it stands")
     args = parser.parse_args()
 
     import django
@@ -110,7 +112,6 @@ def main() -> int:
     from civicgrid.accounts.models import User
     from civicgrid.areas.models import Area, scope_code
     from civicgrid.cases.models import Case
-    from civicgrid.circle.models import KIND_GROUP, SERVICE_AREA_GROUPS
     from civicgrid.core import audit
     from civicgrid.core import periods as P
     from civicgrid.core.models import AuditLog
@@ -137,6 +138,107 @@ def main() -> int:
     # sum is the full refresh: an app's indicators share their work within a period), so the apps
     # whose every indicator has a hand-written query are compared like with like.
     periods = catalogue.cached_periods()
+    if not args.skip_refresh:
+        full_refresh(periods, connection)
+
+    # 2. dashboards from the cache
+    district = Area.objects.get(code=User.objects.get(username="qu_admin").memberships.first().area_code)
+    quarter = P.current("quarter")
+    users = {"district": User.objects.get(username="qu_admin"), "street": User.objects.get(username="jd_admin")}
+    codes = {"district": district.code, "street": users["street"].memberships.first().area_code}
+    city = User.objects.filter(username="shi_admin").first()  # a demo city (--districts N)
+    if city is not None:
+        users = {"city": city, **users}
+        codes = {"city": Area.objects.get(level="city").code, **codes}  # its membership holds 3301
+    print(f"\n2. dashboards ({args.repeat} requests each, in process), ms     p50      p95")
+    for level, user in users.items():
+        client = Client()
+        client.force_login(user)
+        code = codes[level]
+        url = f"/stats/area/{code}/?period={quarter.code}&indicator=cases.closing_rate"
+        assert client.get(url).status_code == 200
+        page = timed(lambda client=client, url=url: client.get(url), args.repeat)
+        api = timed(lambda client=client, code=code: client.get(f"/api/stats/areas/{code}?period={quarter.code}"),
+                    args.repeat)
+        trend = [p.code for p in catalogue.recent("quarter", 6, quarter)]
+        child_len = len(Area.objects.filter(parent__code=code).values_list("code", flat=True).first() or code)
+
+        prefix = scope_code(code)  # a city's rows: 3301…
+
+        def bare(code=prefix, trend=trend, child_len=child_len):
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT indicator, period, SUM(numerator), SUM(denominator) FROM stats_indicatorvalue "
+                               "WHERE area_code LIKE %s AND period IN (" + ",".join(["%s"] * len(trend)) +
+                               ") GROUP BY 1, 2", [code + "%", *trend])
+                cursor.fetchall()
+                cursor.execute("SELECT indicator, SUBSTR(area_code, 1, %s), SUM(numerator), SUM(denominator) FROM "
+                               "stats_indicatorvalue WHERE area_code LIKE %s AND period = %s GROUP BY 1, 2",
+                               [child_len, code + "%", quarter.code])
+                cursor.fetchall()
+
+        summed = timed(bare, args.repeat)  # what it read before the roll-ups: Σ over the grids' rows
+
+        def kept(code=prefix, trend=trend, child_len=child_len):  # what it reads now
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT indicator, period, numerator, denominator FROM stats_indicatorrollup "
+                               "WHERE prefix = %s AND period IN (" + ",".join(["%s"] * len(trend)) + ")",
+                               [code, *trend])
+                cursor.fetchall()
+                cursor.execute("SELECT indicator, prefix, numerator, denominator FROM stats_indicatorrollup "
+                               "WHERE period = %s AND digits = %s AND prefix LIKE %s", [quarter.code, child_len,
+                                                                                        code + "%"])
+                cursor.fetchall()
+
+        sql = timed(kept, args.repeat)
+
+        def first_view(client=client, url=url):  # the sums not yet kept: the first view after a refresh
+            cache.clear()
+            client.get(url)
+
+        first = timed(first_view, max(3, args.repeat // 5))
+        print(f"   {level:9s} page                              {pct(page, .5):7.1f}  {pct(page, .95):7.1f}  "
+              f"(ratio to bare SQL p50 {pct(page, .5) / pct(sql, .5):.1f})")
+        print(f"   {level:9s} page, first view after a refresh  {pct(first, .5):7.1f}  {pct(first, .95):7.1f}  "
+              f"(ratio to bare SQL p50 {pct(first, .5) / pct(sql, .5):.1f}; {len(first)} requests)")
+        print(f"   {level:9s} API figures                       {pct(api, .5):7.1f}  {pct(api, .95):7.1f}")
+        print(f"   {level:9s} bare SQL from the cache           {pct(sql, .5):7.1f}  {pct(sql, .95):7.1f}  "
+              "(the kept sums: one row per figure)")
+        print(f"   {level:9s} bare SQL adding up the grid rows  {pct(summed, .5):7.1f}  {pct(summed, .95):7.1f}  "
+              "(what a view read before the roll-ups)")
+
+    # 3. incremental refresh after N new cases
+    rng = random.Random(15)
+    template = Case.objects.order_by("id").first()
+    now = timezone.now()
+    new = []
+    for i in range(args.new_cases):
+        grid = rng.choice(grids)
+        new.append(Case(number=f"B{now:%H%M%S}{i:07d}", query_code=f"BQ{i:09d}"[:12], channel=template.channel,
+                        cls_id=template.cls_id, title="bench", description="bench", lon=template.lon, lat=template.lat,
+                        tier=template.tier, tier_code=grid[:12], status="handling", reported_at=now,
+                        dispatched_at=now, area_code=grid))
+    Case.objects.bulk_create(new, batch_size=2000)
+    # One audit row per case naming it, as the intake action writes (the refresh reads which cases
+    # changed from these).
+    entries = [audit.entry("cases.case.report", obj=case, area_code=case.area_code) for case in new]
+    AuditLog.objects.bulk_create(entries, batch_size=2000)
+    t = time.perf_counter()
+    inc = actions.do_refresh_changed(actor=SYSTEM)
+    took = time.perf_counter() - t
+    print(f"\n3. incremental refresh after {args.new_cases} new cases: {took:.2f} s "
+          f"({inc.values} values, {len(inc.prefixes)} prefixes: {inc.prefixes[:5]}…)")
+    Case.objects.filter(title="bench", description="bench").delete()
+    print(f"cache rows: {IndicatorValue.objects.count()}")
+    return 0
+
+
+def full_refresh(periods, connection):
+    import time
+
+    from civicgrid.circle.models import KIND_GROUP, SERVICE_AREA_GROUPS
+    from civicgrid.core.scoping import SYSTEM
+    from civicgrid.stats import actions, catalogue
+
     apps: dict[str, list[str]] = {}
     for ind in catalogue.indicators():
         apps.setdefault(ind.app, []).append(ind.code)
@@ -167,80 +269,6 @@ def main() -> int:
           f"{len(apps)} apps) in {full:.2f} s\n   apps with a hand-written GROUP BY per indicator "
           f"({', '.join(compared)}; {sum(len(apps[a]) for a in compared)} indicators, {rows} groups): platform "
           f"{platform:.2f} s, hand-written {hand:.2f} s, ratio {platform / hand:.1f}")
-
-    # 2. dashboards from the cache
-    district = Area.objects.filter(level="district").order_by("code").first()
-    quarter = P.current("quarter")
-    users = {"district": User.objects.get(username="qu_admin"), "street": User.objects.get(username="jd_admin")}
-    codes = {"district": district.code, "street": users["street"].memberships.first().area_code}
-    city = User.objects.filter(username="shi_admin").first()  # a demo city (--districts N)
-    if city is not None:
-        users = {"city": city, **users}
-        codes = {"city": city.memberships.first().area_code, **codes}
-    print(f"\n2. dashboards ({args.repeat} requests each, in process), ms     p50      p95")
-    for level, user in users.items():
-        client = Client()
-        client.force_login(user)
-        code = codes[level]
-        url = f"/stats/area/{code}/?period={quarter.code}&indicator=cases.closing_rate"
-        assert client.get(url).status_code == 200
-        page = timed(lambda client=client, url=url: client.get(url), args.repeat)
-        api = timed(lambda client=client, code=code: client.get(f"/api/stats/areas/{code}?period={quarter.code}"),
-                    args.repeat)
-        trend = [p.code for p in catalogue.recent("quarter", 6, quarter)]
-        child_len = len(Area.objects.filter(parent__code=code).values_list("code", flat=True).first() or code)
-
-        prefix = scope_code(code)  # a city's rows: 3301…
-
-        def bare(code=prefix, trend=trend, child_len=child_len):
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT indicator, period, SUM(numerator), SUM(denominator) FROM stats_indicatorvalue "
-                               "WHERE area_code LIKE %s AND period IN (" + ",".join(["%s"] * len(trend)) +
-                               ") GROUP BY 1, 2", [code + "%", *trend])
-                cursor.fetchall()
-                cursor.execute("SELECT indicator, SUBSTR(area_code, 1, %s), SUM(numerator), SUM(denominator) FROM "
-                               "stats_indicatorvalue WHERE area_code LIKE %s AND period = %s GROUP BY 1, 2",
-                               [child_len, code + "%", quarter.code])
-                cursor.fetchall()
-
-        sql = timed(bare, args.repeat)
-
-        def first_view(client=client, url=url):  # the sums not yet kept: the first view after a refresh
-            cache.clear()
-            client.get(url)
-
-        first = timed(first_view, max(3, args.repeat // 5))
-        print(f"   {level:9s} page                              {pct(page, .5):7.1f}  {pct(page, .95):7.1f}  "
-              f"(ratio to bare SQL p50 {pct(page, .5) / pct(sql, .5):.1f})")
-        print(f"   {level:9s} page, first view after a refresh  {pct(first, .5):7.1f}  {pct(first, .95):7.1f}  "
-              f"(ratio to bare SQL p50 {pct(first, .5) / pct(sql, .5):.1f}; {len(first)} requests)")
-        print(f"   {level:9s} API figures                       {pct(api, .5):7.1f}  {pct(api, .95):7.1f}")
-        print(f"   {level:9s} bare SQL from the cache           {pct(sql, .5):7.1f}  {pct(sql, .95):7.1f}")
-
-    # 3. incremental refresh after N new cases
-    rng = random.Random(15)
-    template = Case.objects.order_by("id").first()
-    now = timezone.now()
-    new = []
-    for i in range(args.new_cases):
-        grid = rng.choice(grids)
-        new.append(Case(number=f"B{now:%H%M%S}{i:07d}", query_code=f"BQ{i:09d}"[:12], channel=template.channel,
-                        cls_id=template.cls_id, title="bench", description="bench", lon=template.lon, lat=template.lat,
-                        tier=template.tier, tier_code=grid[:12], status="handling", reported_at=now,
-                        dispatched_at=now, area_code=grid))
-    Case.objects.bulk_create(new, batch_size=2000)
-    # One audit row per case naming it, as the intake action writes (the refresh reads which cases
-    # changed from these).
-    entries = [audit.entry("cases.case.report", obj=case, area_code=case.area_code) for case in new]
-    AuditLog.objects.bulk_create(entries, batch_size=2000)
-    t = time.perf_counter()
-    inc = actions.do_refresh_changed(actor=SYSTEM)
-    took = time.perf_counter() - t
-    print(f"\n3. incremental refresh after {args.new_cases} new cases: {took:.2f} s "
-          f"({inc.values} values, {len(inc.prefixes)} prefixes: {inc.prefixes[:5]}…)")
-    Case.objects.filter(title="bench", description="bench").delete()
-    print(f"cache rows: {IndicatorValue.objects.count()}")
-    return 0
 
 
 def _count(connection, table):
