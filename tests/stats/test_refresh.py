@@ -108,6 +108,10 @@ def test_incremental_refresh_of_cases_recomputes_only_the_periods_and_grids_they
               for v in IndicatorValue.objects.filter(indicator__startswith="cases.")}
     assert ("cases.satisfaction_rate", feb.code, grids[0]) not in before  # not rated yet
 
+    # A search of the register and a sensitive read are audited (everywhere: no area) but change
+    # nothing: they do not make the register's figures be recomputed.
+    audit.record("registry.person.search", actor=SYSTEM, area_code="", detail={"q": "张"})
+    audit.record("health.record.read", actor=SYSTEM, area_code="")
     do_rate_case(old, actor=SYSTEM, rating=2)
     new = make_case(grids[2], dispatched=None, reported=now_month.start + dt.timedelta(hours=1), status="reported")
     audit.record("cases.case.report", actor=SYSTEM, obj=new, area_code=new.area_code)
@@ -130,6 +134,7 @@ def test_incremental_refresh_of_cases_recomputes_only_the_periods_and_grids_they
         if key[1] in (may.code, "2026Q2") or key[2] == grids[1]:
             assert after[key][0] == at, key
     assert run.values > 0
+    assert run.prefixes and "" not in run.prefixes  # the search did not touch the whole register
     assert_rollups_add_up()
     # Exactly what a full refresh gives.
     actions.do_refresh(actor=SYSTEM, periods=periods)

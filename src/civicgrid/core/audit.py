@@ -7,6 +7,15 @@ from typing import Any
 from .context import current_ip
 from .models import AuditLog
 
+# Steps of an action name that record a read, not a change: a sensitive read, a search, a reveal,
+# an export, a download, a print, an import preview ("registry.person.search", "health.record.read",
+# "registry.export.request"). The incremental refresh of the indicators skips them.
+READ_STEPS = frozenset({"read", "search", "reveal", "reveal_phone", "export", "download", "print", "preview"})
+
+
+def is_read(action: str) -> bool:
+    return any(part in READ_STEPS for part in action.split(".")[1:])
+
 
 def record(action: str, **kwargs) -> AuditLog:
     """Append one audit row (see :func:`entry` for the arguments)."""

@@ -155,6 +155,8 @@ def _touched(moment) -> dict[str, tuple[set[str], set[tuple[str, str]]]]:
             .exclude(action__startswith="stats.").values_list("action", "area_code", "object_type", "object_id")
             .distinct())
     for action, code, object_type, object_id in rows:
+        if audit.is_read(action):  # a search or a sensitive read changes nothing
+            continue
         codes, objects = out.setdefault(action.split(".")[0], (set(), set()))
         codes.add(code or "")
         objects.add((object_type or "", object_id or ""))
