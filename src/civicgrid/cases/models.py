@@ -207,6 +207,11 @@ class Case(ScopedModel, VersionedModel):
             models.Index(fields=["area_code", "status"]),
             models.Index(fields=["tier_code", "status"]),
             models.Index(fields=["status", "deadline"]),
+            # The indicators of some grids over a period (the incremental refresh after new cases
+            # reads the touched grids' cases of the month, not every case those grids ever had).
+            models.Index(fields=["area_code", "dispatched_at"], name="cases_case_area_dispatched"),
+            models.Index(fields=["area_code", "closed_at"], name="cases_case_area_closed"),
+            models.Index(fields=["area_code", "reported_at"], name="cases_case_area_reported"),
         ]
 
     # Set by actions.do_report_case on the case it returns for a replayed idempotency key.

@@ -172,7 +172,10 @@ def exact_codes(codes: set[str]) -> set[str] | None:
     of these grids and of the areas above them (per-community figures); else None."""
     if not codes or len(codes) > MAX_EXACT or any(len(c) != GRID_DIGITS for c in codes):
         return None
-    return {c[:n] for c in codes for n in range(1, GRID_DIGITS + 1)}
+    return {c[:n] for c in codes for n in CODE_DIGITS}
+
+
+CODE_DIGITS = (2, 4, 6, 9, 12, 15)  # the lengths an area code can have (GB/T 2260 and the grid levels)
 
 
 def group_prefixes(codes: set[str]) -> list[str]:
