@@ -20,14 +20,11 @@ from __future__ import annotations
 
 from django.db.models import Count, Q
 
+from civicgrid.core import plugins
+
 from .models import Case, CaseEvent
 
 NOT_DUE = (Case.Status.INVALID, Case.Status.DUPLICATE)
-
-
-def _grouped(qs, numerator: Q) -> dict:
-    rows = qs.values("area_code").annotate(d=Count("id"), n=Count("id", filter=numerator))
-    return {r["area_code"]: (float(r["n"]), float(r["d"])) for r in rows if r["area_code"]}
 
 
 def _located(prefix: str, codes):
@@ -47,21 +44,50 @@ def _closed(prefix: str, period, codes=None):
                                           closed_at__lt=period.end)
 
 
+def _dispatched_counts(prefix: str, period, codes) -> dict:
+    """{grid: (closed before the period's end, of those closed on time, dispatched)} — one query
+    shared by the closing and on-time rates within a refresh of the period (``plugins.shared``)."""
+    def count():
+        rows = _dispatched(prefix, period, codes).values("area_code").annotate(
+            d=Count("id"), closed=Count("id", filter=Q(status=Case.Status.CLOSED, closed_at__lt=period.end)),
+            on_time=Count("id", filter=Q(status=Case.Status.CLOSED, closed_at__lt=period.end, closed_on_time=True)))
+        return {r["area_code"]: (float(r["closed"]), float(r["on_time"]), float(r["d"])) for r in rows if r["area_code"]}
+
+    return plugins.shared(("cases.dispatched", prefix, period.code, _key(codes)), count)
+
+
+def _closed_counts(prefix: str, period, codes) -> dict:
+    """{grid: (reworked, rated 1–3, rated, closed)} of the cases closed in the period — one query
+    shared by the rework and satisfaction rates."""
+    def count():
+        rows = _closed(prefix, period, codes).values("area_code").annotate(
+            d=Count("id"), reworked=Count("id", filter=Q(rework_count__gt=0)),
+            rated=Count("id", filter=Q(rating__isnull=False)), satisfied=Count("id", filter=Q(rating__lte=3)))
+        return {r["area_code"]: (float(r["reworked"]), float(r["satisfied"]), float(r["rated"]), float(r["d"]))
+                for r in rows if r["area_code"]}
+
+    return plugins.shared(("cases.closed", prefix, period.code, _key(codes)), count)
+
+
+def _key(codes):
+    return None if codes is None else frozenset(codes)
+
+
 def closing_rate(prefix: str, period, *, codes=None) -> dict:
-    return _grouped(_dispatched(prefix, period, codes), Q(status=Case.Status.CLOSED, closed_at__lt=period.end))
+    return {a: (closed, d) for a, (closed, _on_time, d) in _dispatched_counts(prefix, period, codes).items()}
 
 
 def on_time_rate(prefix: str, period, *, codes=None) -> dict:
-    return _grouped(_dispatched(prefix, period, codes),
-                    Q(status=Case.Status.CLOSED, closed_at__lt=period.end, closed_on_time=True))
+    return {a: (on_time, d) for a, (_closed, on_time, d) in _dispatched_counts(prefix, period, codes).items()}
 
 
 def rework_rate(prefix: str, period, *, codes=None) -> dict:
-    return _grouped(_closed(prefix, period, codes), Q(rework_count__gt=0))
+    return {a: (reworked, d) for a, (reworked, _s, _r, d) in _closed_counts(prefix, period, codes).items()}
 
 
 def satisfaction_rate(prefix: str, period, *, codes=None) -> dict:
-    return _grouped(_closed(prefix, period, codes).filter(rating__isnull=False), Q(rating__lte=3))
+    return {a: (satisfied, rated) for a, (_w, satisfied, rated, _d) in _closed_counts(prefix, period, codes).items()
+            if rated}
 
 
 def reported(prefix: str, period, *, codes=None) -> dict:
