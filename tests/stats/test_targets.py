@@ -131,3 +131,23 @@ def test_a_target_set_at_a_city_area_is_inherited_by_its_districts_communities(t
     assert queries.sums(["330100"], ["2026Q2"])[("cases.closing_rate", "330100", "2026Q2")] == (4, 8)
     children = queries.by_children("330100", 6, "2026Q2", ["cases.closing_rate"])
     assert children == {("cases.closing_rate", "330106"): (3, 4), ("cases.closing_rate", "330108"): (1, 4)}
+
+
+def test_a_city_scope_prefix_is_named_by_its_city(tree, client_for):
+    """A city's memberships hold its prefix (3301): pages naming the viewer's jurisdiction (the
+    evaluation's heading) say the city's name, not the digits."""
+    from civicgrid.areas.actions import do_import_areas
+    from civicgrid.areas.models import Area
+    from civicgrid.areas.queries import area_names
+
+    from ..areas.test_city_level import CITY
+    from ..conftest import collection
+
+    if not Area.objects.filter(code="330100").exists():
+        assert do_import_areas(collection([CITY]), actor=SYSTEM).committed
+    city = Area.objects.get(code="330100")
+    assert area_names(["3301", "330106"]) == {"3301": city.name, "330100": city.name,
+                                              "330106": tree["330106"].name}
+    shi = make_user("shi_eval", Role.CITY_ADMIN, city)
+    page = client_for(shi).get("/cases/evaluation/")
+    assert page.status_code == 200 and city.name in page.content.decode()

@@ -46,7 +46,15 @@ def grid_outlines():
 
 
 def area_names(codes) -> dict[str, str]:
-    return dict(Area.objects.filter(code__in=list(codes)).values_list("code", "name"))
+    """{code: name}; a city's scope prefix (3301, what a city's memberships hold) is named by its city
+    (330100)."""
+    codes = list(codes)
+    cities = {c + "00": c for c in codes if len(c) == 4 and c.isdigit()}
+    found = dict(Area.objects.filter(code__in=codes + list(cities)).values_list("code", "name"))
+    for city, prefix in cities.items():
+        if city in found:
+            found[prefix] = found[city]
+    return found
 
 
 def visible_ancestors(user, area: Area) -> list[Area]:
