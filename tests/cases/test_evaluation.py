@@ -614,3 +614,22 @@ def test_narrowing_to_a_community_lists_its_grids(two_streets, client_for):
     assert [(r["key"], r["due"]) for r in body["areas"]] == [
         ("330106001001", 1), ("330106001001001", 1), ("330106001001002", 0)]
     assert body["totals"]["due"] == 1 and [r["key"] for r in body["units"]] == ["JW1"]
+
+
+def test_a_city_sized_unit_table_lists_the_best_and_the_worst_with_a_link_to_all():
+    """A city has a thousand lead units: the page lists the 25 best and the 25 worst, says how many
+    lie between and links to the whole list (``units=all``)."""
+    from django.http import QueryDict
+    from django.test import RequestFactory
+
+    from civicgrid.cases import evaluation_views as views
+
+    rows = [{"key": f"U{i:04d}"} for i in range(300)]
+    query = QueryDict("period=month&month=2026-11", mutable=True)
+    shown = views._units(RequestFactory().get("/cases/evaluation/", dict(query.items())), rows, query)
+    assert [r["key"] for r in shown["units"]] == [f"U{i:04d}" for i in (*range(25), *range(275, 300))]
+    assert shown["units_hidden"] == 250 and "units=all" in shown["units_all_query"]
+    everything = views._units(RequestFactory().get("/cases/evaluation/", {"units": "all"}), rows, query)
+    assert len(everything["units"]) == 300 and everything["units_hidden"] == 0
+    few = views._units(RequestFactory().get("/cases/evaluation/"), rows[:40], query)
+    assert len(few["units"]) == 40

@@ -75,12 +75,26 @@ def evaluation_page(request):
         "period": period, "error": error, "months": _recent_months(), "quarters": _recent_quarters(),
         "unit_columns": _columns(skip=("reported",)), "area_columns": _columns(),
         "totals": [(label, ev.fmt(getattr(result.totals, k), kind)) for k, label, kind in ev.CASE_COLUMNS],
-        "units": _case_rows(result.units, _columns(skip=("reported",))),
+        **_units(request, _case_rows(result.units, _columns(skip=("reported",))), query),
         "areas": _case_rows(result.areas, _columns()),
         "posts": ev.post_tables(result.posts), "jurisdiction": _jurisdiction_label(prefixes),
         "area": request.GET.get("area", ""), "query": query.urlencode(),
         "grades": ev.grade_bands(), "unit_formula": ev.formula(ScoreRule.Post.UNIT),
     })
+
+
+UNITS_SHOWN = 25  # a city has a thousand lead units: the best and the worst this many, unless asked
+
+
+def _units(request, rows: list[dict], query) -> dict:
+    """The units' rows: all of them, or the best and the worst ``UNITS_SHOWN`` with how many lie
+    between and a link to list them all (the export holds them all)."""
+    if len(rows) <= 2 * UNITS_SHOWN + 10 or request.GET.get("units") == "all":
+        return {"units": rows, "units_hidden": 0}
+    everything = query.copy()
+    everything["units"] = "all"
+    return {"units": rows[:UNITS_SHOWN] + rows[-UNITS_SHOWN:], "units_hidden": len(rows) - 2 * UNITS_SHOWN,
+            "units_all_query": everything.urlencode()}
 
 
 def _recent_quarters(n: int = 6) -> list[ev.Period]:
