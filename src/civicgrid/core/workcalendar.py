@@ -257,8 +257,6 @@ class WorkCalendar:
 
         def within(start: datetime | int, t: datetime | int, hours: float) -> bool:
             """``start`` and ``t`` as datetimes, or as integer microseconds since 1970."""
-            if isinstance(start, int):
-                start = _EPOCH + timedelta(microseconds=start) if isinstance(t, datetime) else start
             limit = round(hours * 3_600_000_000)
             a = start if isinstance(start, int) else (start - _EPOCH) // _MICRO
             b = t if isinstance(t, int) else (t - _EPOCH) // _MICRO

@@ -3,6 +3,8 @@ child areas on a map and in bars, drill-down, targets not met), the indicator li
 
 from __future__ import annotations
 
+from functools import partial
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
@@ -386,6 +388,19 @@ def _version(request) -> int | None:
         return None
 
 
+def _save(request, save, done, url_name: str):
+    """Run a definition's save action on the posted form and its table rows: redirect to the saved
+    definition, or the errors (each beside its field, the summary under "all") to show again."""
+    try:
+        saved = save(data=request.POST, expected_version=_version(request))
+    except UserError as e:
+        errors = e.errors or {"all": e.message}
+        errors.setdefault("all", e.message)
+        return None, errors
+    messages.success(request, done)
+    return redirect(url_name, pk=saved.pk), {}
+
+
 CELL_FIELDS = ("position", "label", "kind", "indicator", "unit", "required")
 
 
@@ -397,14 +412,10 @@ def define_report(request, pk: int | None = None):
     errors: dict = {}
     if request.method == "POST":
         cells = _table(request.POST, "cell", CELL_FIELDS)
-        try:
-            saved = actions.do_save_report_template(actor=request.user, template=obj, data=request.POST, cells=cells,
-                                                    expected_version=_version(request))
-            messages.success(request, _("Report form saved."))
-            return redirect("stats:define_report", pk=saved.pk)
-        except UserError as e:
-            errors = e.errors or {"all": e.message}
-            errors.setdefault("all", e.message)
+        response, errors = _save(request, partial(actions.do_save_report_template, actor=request.user, template=obj,
+                                                  cells=cells), _("Report form saved."), "stats:define_report")
+        if response:
+            return response
         data, rows = request.POST, cells
     else:
         data = obj.__dict__ if obj else {"due_days": 0, "active": True}
@@ -432,14 +443,10 @@ def define_scheme(request, pk: int | None = None):
     errors: dict = {}
     if request.method == "POST":
         rules = _table(request.POST, "rule", RULE_FIELDS)
-        try:
-            saved = actions.do_save_scheme(actor=request.user, scheme=obj, data=request.POST, rules=rules,
-                                           expected_version=_version(request))
-            messages.success(request, _("Assessment scheme saved."))
-            return redirect("stats:define_scheme", pk=saved.pk)
-        except UserError as e:
-            errors = e.errors or {"all": e.message}
-            errors.setdefault("all", e.message)
+        response, errors = _save(request, partial(actions.do_save_scheme, actor=request.user, scheme=obj, rules=rules),
+                                 _("Assessment scheme saved."), "stats:define_scheme")
+        if response:
+            return response
         data, rows = request.POST, rules
     else:
         data = ({**obj.__dict__, "base_funding": f"{obj.base_funding:g}", "per_person": f"{obj.per_person:g}"}
@@ -463,14 +470,10 @@ def define_survey(request, pk: int | None = None):
     errors: dict = {}
     if request.method == "POST":
         questions = _table(request.POST, "question", QUESTION_FIELDS)
-        try:
-            saved = actions.do_save_survey(actor=request.user, survey=obj, data=request.POST, questions=questions,
-                                           expected_version=_version(request))
-            messages.success(request, _("Survey saved."))
-            return redirect("stats:define_survey", pk=saved.pk)
-        except UserError as e:
-            errors = e.errors or {"all": e.message}
-            errors.setdefault("all", e.message)
+        response, errors = _save(request, partial(actions.do_save_survey, actor=request.user, survey=obj,
+                                                  questions=questions), _("Survey saved."), "stats:define_survey")
+        if response:
+            return response
         data, rows = request.POST, questions
     else:
         data = obj.__dict__ if obj else {"active": True}
